@@ -1,0 +1,257 @@
+import { readdir, readFile, stat } from "node:fs/promises";
+import path from "node:path";
+import { parseDocument } from "yaml";
+import { toErrorMessage } from "../../core/src/errors.ts";
+import { buildRegistry } from "../../core/src/registry/build.ts";
+import { compileProvider } from "../../core/src/registry/compile.ts";
+import { isRecord } from "../../core/src/registry/json-pointer.ts";
+import { isRemoteSpec, manifestSchema, parseManifest } from "../../core/src/registry/manifest.ts";
+import type { CompiledService, CompileProblem, RegistryIndex } from "../../core/src/registry/types.ts";
+
+export interface RegistryFromDir {
+	/** Every provider folder found, compiled or not. */
+	folders: string[];
+	services: CompiledService[];
+	problems: CompileProblem[];
+	warnings: CompileProblem[];
+	index: RegistryIndex;
+	entries: { key: string; value: string }[];
+}
+
+export interface BuildOptions {
+	/** `${NAME}` values for manifests, over `process.env` (and the SANDBOX_ORIGIN default). */
+	vars?: Record<string, string>;
+	now?: string;
+	/** How long to wait for a remote spec. */
+	fetchTimeoutMs?: number;
+}
+
+const MANIFEST = "provider.yaml";
+
+/**
+ * Compiles every `<dir>/<id>/provider.yaml` with its spec. A missing or empty `dir` gives an empty registry.
+ * Problems from all providers are collected; services holds only the ones that compiled.
+ */
+export async function buildRegistryFromDir(dir: string, opts: BuildOptions = {}): Promise<RegistryFromDir> {
+	const now = opts.now ?? new Date().toISOString();
+	const vars = { ...envVars(), ...opts.vars };
+	const services: CompiledService[] = [];
+	const problems: CompileProblem[] = [];
+	const warnings: CompileProblem[] = [];
+
+	const folders = await providerFolders(dir);
+	for (const id of folders) {
+		const manifestFile = path.join(dir, id, MANIFEST);
+		const result = await compileFolder(dir, id, manifestFile, vars, now, opts.fetchTimeoutMs ?? 15_000);
+		problems.push(...result.problems);
+		warnings.push(...result.warnings);
+		if (result.service) services.push(result.service);
+	}
+	const { index, entries } = buildRegistry(services, now);
+	return { folders, services, problems, warnings, index, entries };
+}
+
+async function providerFolders(dir: string): Promise<string[]> {
+	try {
+		const entries = await readdir(dir, { withFileTypes: true });
+		return entries
+			.filter((e) => e.isDirectory() && !e.name.startsWith("."))
+			.map((e) => e.name)
+			.sort();
+	} catch (error) {
+		if (isErrno(error, "ENOENT")) return [];
+		throw error;
+	}
+}
+
+async function compileFolder(
+	dir: string,
+	folder: string,
+	manifestFile: string,
+	vars: Record<string, string>,
+	now: string,
+	fetchTimeoutMs: number,
+): Promise<{ service?: CompiledService; problems: CompileProblem[]; warnings: CompileProblem[] }> {
+	const fail = (file: string, pointer: string, message: string) => ({
+		problems: [{ file, path: pointer, message }],
+		warnings: [],
+	});
+	const manifestText = await readText(manifestFile);
+	if (manifestText === null)
+		return fail(manifestFile, "", `missing ${MANIFEST} in provider folder "${folder}"`);
+	const manifestDoc = parseStructured(manifestText, manifestFile);
+	if (!manifestDoc.ok) return { problems: manifestDoc.problems, warnings: [] };
+	const raw = manifestDoc.value;
+
+	const parsed = parseManifest(raw, manifestFile, vars);
+	const idProblems: CompileProblem[] =
+		parsed.ok && parsed.manifest.id !== folder
+			? [
+					{
+						file: manifestFile,
+						path: "/id",
+						message: `id "${parsed.manifest.id}" must equal its folder name "${folder}"`,
+					},
+				]
+			: [];
+	// An invalid manifest still gets its (local) spec checked when `endpoints` itself is fine, so one run shows everything.
+	const rawEndpoints = isRecord(raw) ? manifestSchema.shape.endpoints.safeParse(raw.endpoints) : undefined;
+	const endpoints = parsed.ok
+		? parsed.manifest.endpoints
+		: rawEndpoints?.success && !isRemoteSpec(rawEndpoints.data)
+			? rawEndpoints.data
+			: undefined;
+	const spec = endpoints ? await loadSpec(dir, folder, endpoints, manifestFile, fetchTimeoutMs) : null;
+	if (!spec?.ok) {
+		const problems = [
+			...idProblems,
+			...(parsed.ok ? [] : parsed.problems),
+			...(spec?.ok === false ? spec.problems : []),
+		];
+		return { problems, warnings: [] };
+	}
+
+	const result = compileProvider({
+		manifest: raw,
+		manifestFile,
+		spec: spec.value,
+		specFile: spec.file,
+		now,
+		vars,
+		...(spec.etag ? { etag: spec.etag } : {}),
+	});
+	const problems = [...idProblems, ...(result.ok ? [] : result.problems)];
+	if (!result.ok || problems.length > 0) return { problems, warnings: result.warnings };
+	return { service: result.service, problems: [], warnings: result.warnings };
+}
+
+type Loaded =
+	| { ok: true; value: unknown; file: string; etag?: string }
+	| { ok: false; problems: CompileProblem[] };
+
+async function loadSpec(
+	dir: string,
+	folder: string,
+	endpoints: string,
+	manifestFile: string,
+	fetchTimeoutMs: number,
+): Promise<Loaded> {
+	if (isRemoteSpec(endpoints)) {
+		try {
+			const response = await fetch(endpoints, {
+				headers: { accept: "application/json, application/yaml;q=0.9, */*;q=0.5" },
+				signal: AbortSignal.timeout(fetchTimeoutMs),
+			});
+			if (!response.ok) {
+				return {
+					ok: false,
+					problems: [
+						{
+							file: manifestFile,
+							path: "/endpoints",
+							message: `fetching the spec gave HTTP ${response.status}`,
+						},
+					],
+				};
+			}
+			const parsed = parseStructured(await response.text(), endpoints);
+			const etag = response.headers.get("etag");
+			return parsed.ok
+				? { ok: true, value: parsed.value, file: endpoints, ...(etag ? { etag } : {}) }
+				: parsed;
+		} catch (error) {
+			return {
+				ok: false,
+				problems: [
+					{
+						file: manifestFile,
+						path: "/endpoints",
+						message: `cannot fetch the spec: ${describeFetchError(error)}`,
+					},
+				],
+			};
+		}
+	}
+	const file = path.join(dir, folder, endpoints);
+	const text = await readText(file);
+	if (text === null) {
+		return {
+			ok: false,
+			problems: [
+				{
+					file: manifestFile,
+					path: "/endpoints",
+					message: `spec file "${endpoints}" not found in ${path.join(dir, folder)}`,
+				},
+			],
+		};
+	}
+	const parsed = parseStructured(text, file);
+	return parsed.ok ? { ok: true, value: parsed.value, file } : parsed;
+}
+
+/** Parses YAML or JSON text; syntax errors become problems with line and column. */
+export function parseStructured(
+	text: string,
+	file: string,
+): { ok: true; value: unknown } | { ok: false; problems: CompileProblem[] } {
+	if (/\.json$/i.test(file) || /^\s*[{[]/.test(text)) {
+		try {
+			return { ok: true, value: JSON.parse(text) };
+		} catch (error) {
+			if (/\.json$/i.test(file)) {
+				return {
+					ok: false,
+					problems: [{ file, path: "", message: `invalid JSON: ${toErrorMessage(error)}` }],
+				};
+			}
+			// Flow-style YAML also starts with `{`; let the YAML parser have it.
+		}
+	}
+	const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+	if (doc.errors.length > 0) {
+		const shown = doc.errors.slice(0, 3).map((e) => ({
+			file,
+			path: "",
+			message: `invalid YAML: ${e.message.split("\n")[0]?.replace(/:$/, "")}`,
+		}));
+		if (doc.errors.length > shown.length) {
+			shown.push({
+				file,
+				path: "",
+				message: `invalid YAML: ${doc.errors.length - shown.length} more errors after these`,
+			});
+		}
+		return { ok: false, problems: shown };
+	}
+	try {
+		return { ok: true, value: doc.toJS() };
+	} catch (error) {
+		return { ok: false, problems: [{ file, path: "", message: `invalid YAML: ${toErrorMessage(error)}` }] };
+	}
+}
+
+async function readText(file: string): Promise<string | null> {
+	try {
+		if (!(await stat(file)).isFile()) return null;
+		return await readFile(file, "utf8");
+	} catch (error) {
+		if (isErrno(error, "ENOENT") || isErrno(error, "ENOTDIR")) return null;
+		throw error;
+	}
+}
+
+function describeFetchError(error: unknown): string {
+	const cause = error instanceof Error && error.cause instanceof Error ? ` (${error.cause.message})` : "";
+	return `${toErrorMessage(error)}${cause}`;
+}
+
+function envVars(): Record<string, string> {
+	const vars: Record<string, string> = {};
+	for (const [k, v] of Object.entries(process.env)) if (v !== undefined) vars[k] = v;
+	return vars;
+}
+
+function isErrno(error: unknown, code: string): boolean {
+	return error instanceof Error && "code" in error && error.code === code;
+}

@@ -1,0 +1,223 @@
+import { z } from "zod";
+import { isRecord, pointerJoin } from "./json-pointer.ts";
+import { AUTH_SCHEMES, type CompileProblem, type UpstreamAuth } from "./types.ts";
+
+/** Values for `${NAME}` placeholders that every environment has unless it overrides them. */
+export const DEFAULT_MANIFEST_VARS: Readonly<Record<string, string>> = {
+	SANDBOX_ORIGIN: "http://127.0.0.1:8791",
+};
+
+const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]"]);
+const HEADER_TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+const slug = z
+	.string()
+	.regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, "must be a lowercase slug such as `food-delivery`");
+const text = z.string().trim().min(1, "must not be empty");
+
+const authSchema = z
+	.strictObject({
+		scheme: z.enum(AUTH_SCHEMES, {
+			error: (issue) =>
+				issue.input === undefined
+					? `auth.scheme is required; use one of: ${AUTH_SCHEMES.join(", ")}`
+					: `unknown auth scheme ${JSON.stringify(issue.input)}; use one of: ${AUTH_SCHEMES.join(", ")}`,
+		}),
+		in: z.enum(["header", "query"]).optional(),
+		name: z.string().min(1).optional(),
+		prefix: z.string().optional(),
+	})
+	.superRefine((auth, ctx) => {
+		if (auth.scheme === "apiKey") {
+			if (!auth.in)
+				ctx.addIssue({
+					code: "custom",
+					path: ["in"],
+					message: "apiKey auth needs `in: header` or `in: query`",
+				});
+			if (!auth.name)
+				ctx.addIssue({
+					code: "custom",
+					path: ["name"],
+					message: "apiKey auth needs the header or query parameter `name`",
+				});
+		}
+		if (auth.name && (auth.in ?? "header") === "header" && !HEADER_TOKEN.test(auth.name)) {
+			ctx.addIssue({
+				code: "custom",
+				path: ["name"],
+				message: `${JSON.stringify(auth.name)} is not a valid header name`,
+			});
+		}
+	})
+	.transform((auth): UpstreamAuth => {
+		switch (auth.scheme) {
+			case "none":
+				return { scheme: "none" };
+			case "oauth2":
+			case "jwt":
+				return {
+					scheme: auth.scheme,
+					in: auth.in ?? "header",
+					name: auth.name ?? "Authorization",
+					prefix: auth.prefix ?? ((auth.in ?? "header") === "header" ? "Bearer " : ""),
+				};
+			default:
+				return {
+					scheme: auth.scheme,
+					...(auth.in ? { in: auth.in } : {}),
+					...(auth.name ? { name: auth.name } : {}),
+					...(auth.prefix !== undefined ? { prefix: auth.prefix } : {}),
+				};
+		}
+	});
+
+const endpointsSchema = text.superRefine((value, ctx) => {
+	if (/^[a-z][a-z0-9+.-]*:/i.test(value)) {
+		const url = URL.parse(value);
+		const ok =
+			url && (url.protocol === "https:" || (url.protocol === "http:" && LOOPBACK_HOSTS.has(url.hostname)));
+		if (!ok) {
+			ctx.addIssue({
+				code: "custom",
+				message: "a remote spec must be an https URL (plain http only on 127.0.0.1/localhost)",
+			});
+		}
+		return;
+	}
+	if (value.startsWith("/") || value.split(/[\\/]/).includes("..")) {
+		ctx.addIssue({
+			code: "custom",
+			message: "must name a file inside the provider's folder, e.g. `openapi.yaml`",
+		});
+	} else if (!/\.(ya?ml|json)$/i.test(value)) {
+		ctx.addIssue({ code: "custom", message: "must be a .yaml, .yml or .json file (or an https URL)" });
+	}
+});
+
+const upstreamSchema = text.transform((value, ctx) => {
+	const url = URL.parse(value);
+	if (!url || (url.protocol !== "https:" && url.protocol !== "http:")) {
+		ctx.addIssue({
+			code: "custom",
+			message: "must be an absolute http(s) URL, e.g. https://api.example.com/v1",
+		});
+		return z.NEVER;
+	}
+	if (url.search || url.hash) {
+		ctx.addIssue({ code: "custom", message: "must not have a query string or fragment" });
+		return z.NEVER;
+	}
+	// Tool paths start with `/`, so a trailing slash here would double it.
+	return url.href.replace(/\/+$/, "");
+});
+
+const positiveInt = z.int().positive();
+
+/** Schema of `providers/<id>/provider.yaml` (after `${NAME}` substitution). */
+export const manifestSchema = z.strictObject({
+	id: z
+		.string()
+		.regex(
+			/^[a-z][a-z0-9-]{1,62}$/,
+			"must be 2-63 characters of lowercase letters, digits and `-`, starting with a letter",
+		),
+	name: text,
+	description: text,
+	category: slug,
+	tags: z.array(text).default([]),
+	auth: authSchema.default({ scheme: "none" }),
+	endpoints: endpointsSchema,
+	upstream: upstreamSchema,
+	rate_limits: z
+		.strictObject({ default_per_minute: positiveInt.default(120), burst: positiveInt.default(30) })
+		.default({ default_per_minute: 120, burst: 30 }),
+	pricing: z.strictObject({ usage_fee_cents: z.int().min(0).default(0) }).default({ usage_fee_cents: 0 }),
+	service: z
+		.strictObject({
+			flow: text.optional(),
+			pricing_model: text.optional(),
+			typical_response_time: text.optional(),
+		})
+		.optional(),
+	timeout_ms: z.int().min(100).max(60_000).default(10_000),
+	max_response_bytes: z
+		.int()
+		.min(1024)
+		.max(10 * 1024 * 1024)
+		.default(1024 * 1024),
+});
+
+export type Manifest = z.output<typeof manifestSchema>;
+
+export type ManifestResult = { ok: true; manifest: Manifest } | { ok: false; problems: CompileProblem[] };
+
+/** True when `endpoints` names a remote spec rather than a file beside the manifest. */
+export function isRemoteSpec(endpoints: string): boolean {
+	return /^https?:\/\//i.test(endpoints);
+}
+
+/**
+ * Substitutes `${NAME}` placeholders in every string of a parsed manifest, then validates it.
+ * `vars` is layered over {@link DEFAULT_MANIFEST_VARS}.
+ */
+export function parseManifest(raw: unknown, file: string, vars: Record<string, string> = {}): ManifestResult {
+	const problems: CompileProblem[] = [];
+	const allVars = { ...DEFAULT_MANIFEST_VARS, ...vars };
+	if (!isRecord(raw)) {
+		return { ok: false, problems: [{ file, path: "", message: "the manifest must be a YAML mapping" }] };
+	}
+	const substituted = substituteVars(raw, allVars, "", (path, message) =>
+		problems.push({ file, path, message }),
+	);
+	const result = manifestSchema.safeParse(substituted, { reportInput: true });
+	if (!result.success) {
+		// A field whose placeholder failed is already reported; its knock-on format error is noise.
+		const varPaths = new Set(problems.map((p) => p.path));
+		problems.push(...zodProblems(result.error, file).filter((p) => !varPaths.has(p.path)));
+	}
+	if (problems.length > 0 || !result.success) return { ok: false, problems };
+	return { ok: true, manifest: result.data };
+}
+
+function substituteVars(
+	value: unknown,
+	vars: Record<string, string>,
+	pointer: string,
+	report: (path: string, message: string) => void,
+): unknown {
+	if (typeof value === "string") {
+		return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (whole, name: string) => {
+			const found = vars[name];
+			if (found !== undefined) return found;
+			report(pointer, `unknown variable \${${name}}; set ${name} in the environment`);
+			return whole;
+		});
+	}
+	if (Array.isArray(value))
+		return value.map((v, i) => substituteVars(v, vars, pointerJoin(pointer, i), report));
+	if (isRecord(value)) {
+		const out: Record<string, unknown> = {};
+		for (const [k, v] of Object.entries(value))
+			out[k] = substituteVars(v, vars, pointerJoin(pointer, k), report);
+		return out;
+	}
+	return value;
+}
+
+/** Turns zod issues into problems, one per offending field, pointing at the field itself. */
+export function zodProblems(error: z.ZodError, file: string, base = ""): CompileProblem[] {
+	const problems: CompileProblem[] = [];
+	for (const issue of error.issues) {
+		const at = pointerJoin(base, ...issue.path.map((p) => String(p)));
+		if (issue.code === "unrecognized_keys") {
+			for (const key of issue.keys)
+				problems.push({ file, path: pointerJoin(at, key), message: `unknown field "${key}"` });
+		} else if (issue.code === "invalid_type" && issue.input === undefined) {
+			problems.push({ file, path: at, message: "is required" });
+		} else {
+			problems.push({ file, path: at, message: issue.message });
+		}
+	}
+	return problems;
+}

@@ -1,0 +1,115 @@
+import type { AuthLevel } from "../auth-levels.ts";
+
+/** A JSON Schema object (draft 2020-12 subset, as emitted by the compiler). */
+export type JsonSchema = { [key: string]: unknown };
+
+export type HttpMethod = "get" | "post" | "put" | "patch" | "delete" | "head" | "options";
+
+export interface CompiledParam {
+	name: string;
+	in: "path" | "query" | "header";
+	required: boolean;
+	schema: JsonSchema;
+}
+
+export interface CompiledBody {
+	required: boolean;
+	contentType: string;
+	/**
+	 * `flatten`: the body object's properties sit beside the parameters in the tool input.
+	 * `property`: the whole body is the tool input's `body` property.
+	 */
+	mode: "flatten" | "property";
+	/** Property names taken from the body when `mode` is `flatten`. */
+	properties: string[];
+	schema: JsonSchema;
+}
+
+export type PurchaseMeta =
+	| { kind: "precheck"; amount_path: string }
+	| {
+			kind: "purchase";
+			/** Tool name (operationId) of the precheck operation. */
+			precheck: string;
+			amount_path: string;
+			transaction_id_path: string;
+	  };
+
+/** One operation of a provider, as a tool a model can call. */
+export interface CompiledTool {
+	name: string;
+	summary: string;
+	description: string;
+	method: HttpMethod;
+	/** OpenAPI path template relative to the upstream base, e.g. `/orders/{order_id}`. */
+	path: string;
+	params: CompiledParam[];
+	body?: CompiledBody;
+	/** Compact JSON Schema of the tool's input (parameters + body). */
+	input_schema: JsonSchema;
+	fee_cents: number;
+	auth_level: AuthLevel;
+	purchase?: PurchaseMeta;
+}
+
+export const AUTH_SCHEMES = ["none", "apiKey", "oauth2", "jwt", "custom"] as const;
+export type AuthScheme = (typeof AUTH_SCHEMES)[number];
+
+/** How the gateway presents the provider's own upstream credential (never the caller's). */
+export interface UpstreamAuth {
+	scheme: AuthScheme;
+	in?: "header" | "query";
+	name?: string;
+	/** Prefix for the header value, e.g. `Bearer `. */
+	prefix?: string;
+}
+
+/** What discovery needs about a service; the registry index holds one of these per service. */
+export interface ServiceCard {
+	id: string;
+	name: string;
+	description: string;
+	category: string;
+	tags: string[];
+	flow?: string;
+	pricing_model?: string;
+	typical_response_time?: string;
+	requires_auth: boolean;
+	has_purchases: boolean;
+	tool_count: number;
+	fees: { min_cents: number; max_cents: number };
+	/** True when the last refresh of a remote spec failed and an older version is served. */
+	stale: boolean;
+	updated_at: string;
+}
+
+export interface CompiledService {
+	card: ServiceCard;
+	upstream: string;
+	auth: UpstreamAuth;
+	rate_limits: { default_per_minute: number; burst: number };
+	timeout_ms: number;
+	max_response_bytes: number;
+	tools: CompiledTool[];
+	spec: { kind: "file"; path: string } | { kind: "url"; url: string; etag?: string };
+	built_at: string;
+}
+
+/** The one KV value discovery reads. */
+export interface RegistryIndex {
+	version: 1;
+	built_at: string;
+	services: ServiceCard[];
+}
+
+export const REGISTRY_INDEX_KEY = "registry:index";
+export const serviceKey = (id: string): string => `registry:service:${id}`;
+
+/** One thing wrong (or worth a warning) in a provider's files, located by JSON pointer. */
+export interface CompileProblem {
+	/** The file as the caller named it, e.g. `providers/skycast/openapi.yaml`. */
+	file: string;
+	/** RFC 6901 JSON pointer into that file, e.g. `/paths/~1checkout/post/operationId`; `""` for the whole file. */
+	path: string;
+	message: string;
+}
