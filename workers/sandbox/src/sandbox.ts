@@ -1,0 +1,82 @@
+import { Hono } from "hono";
+import { echo } from "./echo.ts";
+import { requireApiKey } from "./lib/auth.ts";
+import { errorBody, renderError } from "./lib/errors.ts";
+import { FAULT_HEADER, faultInjection } from "./lib/faults.ts";
+import { type OpenApiDocument, parseSpec, servedSpec } from "./lib/spec.ts";
+import type { Merchant, SandboxApp } from "./merchant.ts";
+
+function mount(merchant: Merchant): Hono<SandboxApp> {
+	const router = new Hono<SandboxApp>();
+	let spec: OpenApiDocument | undefined;
+	// Registered before the key check: a spec is public, as real providers publish theirs.
+	router.get("/openapi.json", (c) => {
+		spec ??= parseSpec(merchant.specYaml, merchant.id);
+		return c.json(servedSpec(spec, `${new URL(c.req.url).origin}/${merchant.id}`));
+	});
+	if (merchant.apiKeyHeader) router.use("*", requireApiKey(merchant.apiKeyHeader));
+	router.route("/", merchant.routes);
+	return router;
+}
+
+const FAULT_PREFIX = /^\/_fault\/([^/]+)(\/.*)?$/;
+
+/**
+ * The sandbox Worker's app: every merchant under `/<id>`, fault injection on every route (header
+ * `X-Sandbox-Fault`, or the path prefix `/_fault/<faults>/...` for clients that cannot add headers),
+ * `/_echo/*`, `/health` and an index at `/`.
+ */
+export function createSandbox(merchants: readonly Merchant[]): Hono<SandboxApp> {
+	const app = new Hono<SandboxApp>();
+
+	// Before the fault middleware: the rewritten request goes through the whole app again, faults included.
+	app.all("/_fault/:faults/*", (c) => {
+		const url = new URL(c.req.url);
+		const match = FAULT_PREFIX.exec(url.pathname);
+		const pathFaults = decodeURIComponent(match?.[1] ?? "");
+		url.pathname = match?.[2] ?? "/";
+		const headers = new Headers(c.req.raw.headers);
+		headers.set(FAULT_HEADER, [headers.get(FAULT_HEADER), pathFaults].filter(Boolean).join(","));
+		const request = new Request(url, { method: c.req.method, headers, body: c.req.raw.body });
+		return app.fetch(request, c.env, c.executionCtx);
+	});
+
+	app.use("*", faultInjection());
+
+	app.get("/", (c) =>
+		c.json({
+			name: "Penumbra sandbox merchants",
+			merchants: merchants.map((m) => ({
+				id: m.id,
+				name: m.name,
+				base: `/${m.id}`,
+				spec: `/${m.id}/openapi.json`,
+				api_key_header: m.apiKeyHeader ?? null,
+			})),
+			faults: {
+				header: "X-Sandbox-Fault",
+				path_prefix: "/_fault/<faults>/<merchant>/...",
+				supported: [
+					"latency=<ms>",
+					"status=<code>",
+					"hang[=<ms>]",
+					"malformed",
+					"amount-delta=<±cents>",
+					"large=<bytes>",
+					"clock=<±seconds>",
+				],
+			},
+		}),
+	);
+	app.get("/health", (c) => c.json({ status: "ok", merchants: merchants.map((m) => m.id) }));
+	app.all("/_echo", echo);
+	app.all("/_echo/*", echo);
+
+	for (const merchant of merchants) app.route(`/${merchant.id}`, mount(merchant));
+
+	app.notFound((c) =>
+		c.json(errorBody("not_found", `No route for ${c.req.method} ${new URL(c.req.url).pathname}.`), 404),
+	);
+	app.onError((error, c) => renderError(c, error));
+	return app;
+}
