@@ -1,0 +1,39 @@
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+	test: {
+		projects: [
+			{
+				plugins: [
+					cloudflareTest(async ({ inject }) => ({
+						wrangler: { configPath: "./wrangler.toml" },
+						miniflare: {
+							bindings: {
+								ADMIN_TOKEN: "test-admin-token",
+								// Tests reseed the registry between cases; an isolate cache would hide that.
+								REGISTRY_CACHE_SECONDS: "0",
+								LOG_LEVEL: "warn",
+								PROVIDER_FOODDASH_API_KEY: "test-fooddash-key",
+								PROVIDER_ECHO_API_KEY: "test-echo-key",
+								UPSTREAM_ALLOWLIST: inject<string>("sandboxOrigin"),
+								TEST_MIGRATIONS: await readD1Migrations("migrations"),
+								TEST_REGISTRY: inject<string>("registry"),
+							},
+						},
+					})),
+				],
+				test: {
+					name: "gateway",
+					include: ["workers/gateway/test/**/*.spec.ts"],
+					setupFiles: ["workers/gateway/test/setup.ts"],
+					globalSetup: ["test/node/global-setup.ts"],
+				},
+			},
+			{
+				plugins: [cloudflareTest({ wrangler: { configPath: "./workers/sandbox/wrangler.toml" } })],
+				test: { name: "sandbox", include: ["workers/sandbox/test/**/*.spec.ts"] },
+			},
+		],
+	},
+});

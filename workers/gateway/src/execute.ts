@@ -1,0 +1,67 @@
+import { PenumbraError } from "../../../packages/core/src/errors.ts";
+import type { CompiledService, CompiledTool } from "../../../packages/core/src/registry/types.ts";
+import { parseAllowlist } from "../../../packages/core/src/ssrf.ts";
+import { assertLevel } from "./middleware/auth.ts";
+import { validateParameters } from "./params.ts";
+import type { Caller } from "./types.ts";
+import { buildUpstreamRequest, callUpstream, type UpstreamRequest, type UpstreamResult } from "./upstream.ts";
+
+export interface ExecutionResult {
+	service: string;
+	tool: string;
+	result: unknown;
+	upstream: { status: number; duration_ms: number; attempts: number };
+}
+
+/** Reads a Worker secret by name without widening `Env` (secrets are per provider and not in wrangler.toml). */
+export function secretReader(env: GatewayEnv): (name: string) => string | undefined {
+	return (name) => {
+		const value: unknown = Reflect.get(env, name);
+		return typeof value === "string" && value !== "" ? value : undefined;
+	};
+}
+
+/** Checks everything that can be checked before a tool reaches the upstream. */
+export function authorizeTool(caller: Caller, service: CompiledService, tool: CompiledTool): void {
+	assertLevel(caller, tool.auth_level, `${service.card.id}.${tool.name}`);
+	if (tool.purchase?.kind === "purchase") {
+		throw new PenumbraError("CONFIRMATION_REQUIRED", {
+			detail: `${service.card.id}.${tool.name} spends money and must be bought through a quote (precheck "${tool.purchase.precheck}" first). Purchases are not enabled on this gateway yet.`,
+			extras: { precheck: tool.purchase.precheck },
+		});
+	}
+}
+
+export async function sendUpstream(
+	env: GatewayEnv,
+	service: CompiledService,
+	request: UpstreamRequest,
+): Promise<UpstreamResult> {
+	return callUpstream(request, {
+		timeoutMs: service.timeout_ms,
+		maxBytes: service.max_response_bytes,
+		allowlist: parseAllowlist(env.UPSTREAM_ALLOWLIST),
+	});
+}
+
+/** Runs a (non-purchase) tool for a caller: level check, parameter validation, upstream call. */
+export async function executeTool(
+	env: GatewayEnv,
+	caller: Caller,
+	service: CompiledService,
+	tool: CompiledTool,
+	parameters: Record<string, unknown>,
+	requestId: string,
+): Promise<ExecutionResult> {
+	authorizeTool(caller, service, tool);
+	validateParameters(tool, parameters);
+	const request = buildUpstreamRequest(service, tool, parameters, secretReader(env));
+	request.headers.set("x-request-id", requestId);
+	const upstream = await sendUpstream(env, service, request);
+	return {
+		service: service.card.id,
+		tool: tool.name,
+		result: upstream.body,
+		upstream: { status: upstream.status, duration_ms: upstream.durationMs, attempts: upstream.attempts },
+	};
+}

@@ -1,0 +1,35 @@
+import { swaggerUI } from "@hono/swagger-ui";
+import { except } from "hono/combine";
+import { createRouter } from "./app-factory.ts";
+import { onError, onNotFound } from "./errors.ts";
+import { identifyCaller } from "./middleware/auth.ts";
+import { requestId } from "./middleware/request-id.ts";
+import { platformDocument } from "./openapi.ts";
+import { Registry } from "./registry.ts";
+import { adminRoutes } from "./routes/admin.ts";
+import { healthRoutes } from "./routes/health.ts";
+import { passthroughRoutes } from "./routes/passthrough.ts";
+import { serviceRoutes } from "./routes/services.ts";
+
+const app = createRouter();
+
+app.use("*", requestId());
+app.use("*", except(["/v1/admin/*", "/openapi.json", "/docs"], identifyCaller()));
+
+app.route("/", healthRoutes);
+app.route("/", serviceRoutes);
+app.route("/", adminRoutes);
+
+app.get("/openapi.json", async (c) => {
+	const only = c.req.query("service");
+	const registry = new Registry(c.env.REGISTRY, c.env.REGISTRY_CACHE_SECONDS);
+	return c.json(await platformDocument(app, registry, new URL(c.req.url).origin, only));
+});
+app.get("/docs", swaggerUI({ url: "/openapi.json", title: "Penumbra API" }));
+
+app.route("/", passthroughRoutes);
+
+app.onError(onError);
+app.notFound(onNotFound);
+
+export default app;

@@ -1,0 +1,26 @@
+import type { MiddlewareHandler } from "hono";
+import { PenumbraError } from "../../../../packages/core/src/errors.ts";
+import { timingSafeEqual } from "../../../../packages/core/src/keys.ts";
+import type { AppEnv } from "../types.ts";
+
+/** Guards operator routes with the ADMIN_TOKEN secret (compared in constant time). */
+export function requireAdmin(): MiddlewareHandler<AppEnv> {
+	return async function requireAdminMiddleware(c, next) {
+		const expected = c.env.ADMIN_TOKEN;
+		if (!expected) {
+			throw new PenumbraError("FORBIDDEN", {
+				detail: "The admin API is disabled: set the ADMIN_TOKEN secret.",
+			});
+		}
+		const presented = /^Bearer\s+(\S+)$/i.exec(c.req.header("authorization") ?? "")?.[1];
+		if (!presented) {
+			throw new PenumbraError("AUTH_REQUIRED", {
+				detail: "The admin API needs `Authorization: Bearer <ADMIN_TOKEN>`.",
+			});
+		}
+		if (!timingSafeEqual(presented, expected)) {
+			throw new PenumbraError("FORBIDDEN", { detail: "That admin token is not valid." });
+		}
+		await next();
+	};
+}

@@ -1,0 +1,59 @@
+import type { MiddlewareHandler } from "hono";
+import { type AuthLevel, meetsLevel } from "../../../../packages/core/src/auth-levels.ts";
+import { PenumbraError } from "../../../../packages/core/src/errors.ts";
+import { CredentialStore } from "../credentials.ts";
+import type { AppEnv, Caller } from "../types.ts";
+
+function presentedKey(
+	authorization: string | undefined,
+	apiKeyHeader: string | undefined,
+): string | undefined {
+	if (apiKeyHeader) return apiKeyHeader.trim();
+	if (!authorization) return undefined;
+	const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+	if (!match?.[1]) {
+		throw new PenumbraError("AUTH_REQUIRED", {
+			detail: "Use `Authorization: Bearer <key>` or `X-API-Key: <key>`.",
+		});
+	}
+	return match[1];
+}
+
+/** Resolves the caller from the request's key; no key means anonymous, a bad key is refused. */
+export function identifyCaller(): MiddlewareHandler<AppEnv> {
+	return async function identifyCallerMiddleware(c, next) {
+		const key = presentedKey(c.req.header("authorization"), c.req.header("x-api-key"));
+		let caller: Caller = { level: "anonymous" };
+		if (key !== undefined) {
+			const credential = await new CredentialStore(c.env.DB).authenticate(key);
+			caller = {
+				level: credential.level,
+				credential: { id: credential.id, level: credential.level, email: credential.email },
+			};
+		}
+		c.set("caller", caller);
+		await next();
+	};
+}
+
+/** 401 when the caller has no key but needs one, 403 when the key's level is too low. */
+export function assertLevel(caller: Caller, need: AuthLevel, what: string): void {
+	if (meetsLevel(caller.level, need)) return;
+	if (caller.level === "anonymous") {
+		throw new PenumbraError("AUTH_REQUIRED", {
+			detail: `${what} needs an API key (${need} level). Send \`Authorization: Bearer <key>\`.`,
+			extras: { required_level: need },
+		});
+	}
+	throw new PenumbraError("FORBIDDEN", {
+		detail: `${what} needs the ${need} level; this key is ${caller.level}.`,
+		extras: { required_level: need, current_level: caller.level },
+	});
+}
+
+export function requireLevel(need: AuthLevel): MiddlewareHandler<AppEnv> {
+	return async function requireLevelMiddleware(c, next) {
+		assertLevel(c.get("caller"), need, "This endpoint");
+		await next();
+	};
+}

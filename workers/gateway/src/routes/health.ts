@@ -1,0 +1,48 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { createRouter } from "../app-factory.ts";
+import { Registry } from "../registry.ts";
+
+const route = createRoute({
+	operationId: "getHealth",
+	method: "get",
+	path: "/v1/health",
+	tags: ["system"],
+	summary: "Gateway status, service count and registry freshness",
+	responses: {
+		200: {
+			description: "Status",
+			content: {
+				"application/json": {
+					schema: z.object({
+						status: z.enum(["ok", "degraded"]),
+						services: z.number().int(),
+						registry: z.object({
+							built_at: z.string(),
+							age_seconds: z.number().int(),
+							stale_services: z.array(z.string()),
+						}),
+						time: z.string(),
+					}),
+				},
+			},
+		},
+	},
+});
+
+export const healthRoutes = createRouter().openapi(route, async (c) => {
+	const index = await new Registry(c.env.REGISTRY, c.env.REGISTRY_CACHE_SECONDS).index();
+	const stale = index.services.filter((s) => s.stale).map((s) => s.id);
+	return c.json(
+		{
+			status: index.services.length > 0 && stale.length === 0 ? ("ok" as const) : ("degraded" as const),
+			services: index.services.length,
+			registry: {
+				built_at: index.built_at,
+				age_seconds: Math.max(0, Math.round((Date.now() - Date.parse(index.built_at)) / 1000)),
+				stale_services: stale,
+			},
+			time: new Date().toISOString(),
+		},
+		200,
+	);
+});

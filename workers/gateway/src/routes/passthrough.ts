@@ -1,0 +1,77 @@
+import { Hono } from "hono";
+import { PenumbraError } from "../../../../packages/core/src/errors.ts";
+import type { CompiledService, CompiledTool } from "../../../../packages/core/src/registry/types.ts";
+import { authorizeTool, secretReader, sendUpstream } from "../execute.ts";
+import { Registry } from "../registry.ts";
+import type { AppEnv } from "../types.ts";
+import { injectCredential } from "../upstream.ts";
+
+const MAX_BODY_BYTES = 256 * 1024;
+const FORWARDED_HEADERS = ["accept", "content-type", "idempotency-key", "accept-language"];
+
+function templateRegex(path: string): RegExp {
+	const pattern = path
+		.split(/(\{[^}]+\})/)
+		.map((part) => (part.startsWith("{") ? "[^/]+" : part.replace(/[.*+?^$()|[\]\\]/g, "\\$&")))
+		.join("");
+	return new RegExp(`^${pattern}/?$`);
+}
+
+/** Finds the declared operation for a method + path; literal segments win over templated ones. */
+export function matchTool(service: CompiledService, method: string, path: string): CompiledTool | undefined {
+	const candidates = service.tools.filter(
+		(t) => t.method.toUpperCase() === method && templateRegex(t.path).test(path),
+	);
+	return candidates.sort(
+		(a, b) => (a.path.match(/\{/g)?.length ?? 0) - (b.path.match(/\{/g)?.length ?? 0),
+	)[0];
+}
+
+/**
+ * Transparent path proxy (seed spec §2.1): `/{service}/<upstream path>` reaches the upstream as-is, but only for
+ * operations the provider declares, with the same auth levels and credential injection as tool execution.
+ */
+export const passthroughRoutes = new Hono<AppEnv>().all("/:service{[a-z][a-z0-9-]{1,62}}/*", async (c) => {
+	const serviceId = c.req.param("service");
+	const service = await new Registry(c.env.REGISTRY, c.env.REGISTRY_CACHE_SECONDS).service(serviceId);
+	const url = new URL(c.req.url);
+	const path = url.pathname.slice(serviceId.length + 1) || "/";
+	const tool = matchTool(service, c.req.method, path);
+	if (!tool) {
+		throw new PenumbraError("NOT_FOUND", {
+			detail: `Service "${serviceId}" declares no ${c.req.method} ${path}. List its operations at /v1/services/${serviceId}/tools.`,
+		});
+	}
+	authorizeTool(c.get("caller"), service, tool);
+	const target = new URL(service.upstream.replace(/\/+$/, "") + path);
+	target.search = url.search;
+	const headers = new Headers({ "user-agent": "Penumbra-Gateway/0.1", "x-request-id": c.get("requestId") });
+	for (const name of FORWARDED_HEADERS) {
+		const value = c.req.header(name);
+		if (value) headers.set(name, value);
+	}
+	let body: string | undefined;
+	if (!["GET", "HEAD"].includes(c.req.method)) {
+		const raw = await c.req.arrayBuffer();
+		if (raw.byteLength > MAX_BODY_BYTES) {
+			throw new PenumbraError("PAYLOAD_TOO_LARGE", {
+				detail: `Request bodies are limited to ${MAX_BODY_BYTES} bytes.`,
+				extras: { limit_bytes: MAX_BODY_BYTES },
+			});
+		}
+		if (raw.byteLength > 0) body = new TextDecoder().decode(raw);
+	}
+	const secret = injectCredential(service, target, headers, secretReader(c.env));
+	const upstream = await sendUpstream(c.env, service, {
+		url: target,
+		method: c.req.method,
+		headers,
+		secrets: secret ? [secret] : [],
+		...(body !== undefined ? { body } : {}),
+	});
+	const isText = typeof upstream.body === "string";
+	return new Response(isText ? String(upstream.body) : JSON.stringify(upstream.body), {
+		status: upstream.status,
+		headers: { "content-type": isText ? upstream.contentType || "text/plain" : "application/json" },
+	});
+});

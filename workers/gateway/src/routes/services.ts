@@ -1,0 +1,175 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import type { CompiledTool } from "../../../../packages/core/src/registry/types.ts";
+import { createRouter } from "../app-factory.ts";
+import { executeTool } from "../execute.ts";
+import { Registry } from "../registry.ts";
+import { problems, ServiceCardSchema, ServiceIdParam, ToolSchema } from "../schemas.ts";
+
+function toolView(tool: CompiledTool) {
+	return {
+		name: tool.name,
+		summary: tool.summary,
+		description: tool.description,
+		method: tool.method.toUpperCase(),
+		path: tool.path,
+		input_schema: tool.input_schema,
+		fee_cents: tool.fee_cents,
+		auth_level: tool.auth_level,
+		purchase: tool.purchase ?? null,
+	};
+}
+
+const listServices = createRoute({
+	operationId: "listServices",
+	method: "get",
+	path: "/v1/services",
+	tags: ["services"],
+	summary: "List services, optionally in one category",
+	request: { query: z.object({ category: z.string().max(64).optional() }) },
+	responses: {
+		200: {
+			description: "Services",
+			content: {
+				"application/json": {
+					schema: z.object({
+						services: z.array(ServiceCardSchema),
+						count: z.number().int(),
+						categories: z.array(z.string()),
+					}),
+				},
+			},
+		},
+	},
+});
+
+const getService = createRoute({
+	operationId: "getService",
+	method: "get",
+	path: "/v1/services/{id}",
+	tags: ["services"],
+	summary: "One service's card and tool names",
+	request: { params: z.object({ id: ServiceIdParam }) },
+	responses: {
+		200: {
+			description: "Service",
+			content: {
+				"application/json": {
+					schema: z.object({
+						service: ServiceCardSchema,
+						tools: z.array(z.object({ name: z.string(), summary: z.string(), purchase: z.boolean() })),
+					}),
+				},
+			},
+		},
+		...problems(400, 404),
+	},
+});
+
+const listTools = createRoute({
+	operationId: "listTools",
+	method: "get",
+	path: "/v1/services/{id}/tools",
+	tags: ["services"],
+	summary: "A service's tools with compact input schemas, fees and purchase flags",
+	request: { params: z.object({ id: ServiceIdParam }) },
+	responses: {
+		200: {
+			description: "Tools",
+			content: {
+				"application/json": { schema: z.object({ service: z.string(), tools: z.array(ToolSchema) }) },
+			},
+		},
+		...problems(400, 404),
+	},
+});
+
+const executeRoute = createRoute({
+	operationId: "executeTool",
+	method: "post",
+	path: "/v1/services/{id}/tools/{tool}",
+	tags: ["services"],
+	summary: "Execute a tool",
+	description:
+		"Validates `parameters` against the tool's input schema, calls the upstream with the provider's own credential, and returns its answer (sensitive fields redacted).",
+	security: [{ bearer: [] }],
+	request: {
+		params: z.object({
+			id: ServiceIdParam,
+			tool: z
+				.string()
+				.regex(/^[A-Za-z0-9_.-]{1,64}$/)
+				.openapi({ param: { name: "tool", in: "path" }, example: "get_current_conditions" }),
+		}),
+		body: {
+			required: true,
+			content: {
+				"application/json": {
+					schema: z.object({
+						parameters: z.record(z.string(), z.unknown()).default({}),
+					}),
+				},
+			},
+		},
+	},
+	responses: {
+		200: {
+			description: "The upstream's answer",
+			content: {
+				"application/json": {
+					schema: z.object({
+						service: z.string(),
+						tool: z.string(),
+						result: z.unknown(),
+						upstream: z.object({
+							status: z.number().int(),
+							duration_ms: z.number(),
+							attempts: z.number().int(),
+						}),
+					}),
+				},
+			},
+		},
+		...problems(400, 401, 403, 404, 409, 413, 429, 502, 503, 504),
+	},
+});
+
+export const serviceRoutes = createRouter()
+	.openapi(listServices, async (c) => {
+		const { category } = c.req.valid("query");
+		const index = await new Registry(c.env.REGISTRY, c.env.REGISTRY_CACHE_SECONDS).index();
+		const services = category ? index.services.filter((s) => s.category === category) : index.services;
+		const categories = [...new Set(index.services.map((s) => s.category))].sort();
+		return c.json({ services, count: services.length, categories }, 200);
+	})
+	.openapi(getService, async (c) => {
+		const service = await new Registry(c.env.REGISTRY, c.env.REGISTRY_CACHE_SECONDS).service(
+			c.req.valid("param").id,
+		);
+		return c.json(
+			{
+				service: service.card,
+				tools: service.tools.map((t) => ({
+					name: t.name,
+					summary: t.summary,
+					purchase: t.purchase !== undefined,
+				})),
+			},
+			200,
+		);
+	})
+	.openapi(listTools, async (c) => {
+		const service = await new Registry(c.env.REGISTRY, c.env.REGISTRY_CACHE_SECONDS).service(
+			c.req.valid("param").id,
+		);
+		return c.json({ service: service.card.id, tools: service.tools.map(toolView) }, 200);
+	})
+	.openapi(executeRoute, async (c) => {
+		const { id, tool: toolName } = c.req.valid("param");
+		const { parameters } = c.req.valid("json");
+		const { service, tool } = await new Registry(c.env.REGISTRY, c.env.REGISTRY_CACHE_SECONDS).tool(
+			id,
+			toolName,
+		);
+		const result = await executeTool(c.env, c.get("caller"), service, tool, parameters, c.get("requestId"));
+		return c.json(result, 200);
+	});

@@ -1,0 +1,12 @@
+import type { AuthLevel } from "../../../packages/core/src/auth-levels.ts";
+
+/** Who is calling: resolved once per request by the auth middleware. */
+export interface Caller {
+	level: AuthLevel;
+	credential?: { id: string; level: Exclude<AuthLevel, "anonymous">; email: string | null };
+}
+
+export interface AppEnv {
+	Bindings: GatewayEnv;
+	Variables: { requestId: string; caller: Caller };
+}

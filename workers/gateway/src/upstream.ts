@@ -1,0 +1,335 @@
+import { type ErrorCode, PenumbraError, toErrorMessage } from "../../../packages/core/src/errors.ts";
+import { REDACTED, redact } from "../../../packages/core/src/redact.ts";
+import type { CompiledService, CompiledTool } from "../../../packages/core/src/registry/types.ts";
+import { assertUpstreamUrl } from "../../../packages/core/src/ssrf.ts";
+
+export interface UpstreamRequest {
+	url: URL;
+	method: string;
+	headers: Headers;
+	body?: string;
+	/** Values that must never come back to the caller (the injected upstream credential). */
+	secrets: string[];
+}
+
+export interface UpstreamResult {
+	status: number;
+	contentType: string;
+	body: unknown;
+	durationMs: number;
+	attempts: number;
+}
+
+export interface UpstreamOptions {
+	timeoutMs: number;
+	maxBytes: number;
+	/** Extra attempts for idempotent methods on network errors and 502/503/504. */
+	retries?: number;
+	allowlist: readonly string[];
+	/** For tests: injectable sleep. */
+	sleep?: (ms: number) => Promise<void>;
+}
+
+const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE"]);
+const RETRYABLE_STATUS = new Set([502, 503, 504]);
+const USER_AGENT = "Penumbra-Gateway/0.1";
+
+/** Name of the Worker secret holding a provider's upstream key, e.g. PROVIDER_FOODDASH_API_KEY. */
+export function providerSecretName(serviceId: string): string {
+	return `PROVIDER_${serviceId.toUpperCase().replaceAll("-", "_")}_API_KEY`;
+}
+
+function paramString(value: unknown): string {
+	return typeof value === "object" && value !== null ? JSON.stringify(value) : String(value);
+}
+
+/** Joins an upstream base URL and a path template, substituting path parameters (percent-encoded). */
+function resolveUrl(base: string, path: string, params: Record<string, unknown>): URL {
+	const filled = path.replace(/\{([^}]+)\}/g, (_, name: string) => {
+		const value = params[name];
+		if (value === undefined || value === null || value === "") {
+			throw new PenumbraError("VALIDATION_FAILED", {
+				detail: `Missing path parameter "${name}".`,
+				extras: { errors: [{ pointer: `/parameters/${name}`, message: "is required" }] },
+			});
+		}
+		return encodeURIComponent(paramString(value));
+	});
+	return new URL(base.replace(/\/+$/, "") + filled);
+}
+
+/**
+ * Builds the upstream HTTP request for a tool call from validated parameters. The provider's own credential
+ * (a Worker secret) is injected per its manifest; nothing from the caller's request headers is forwarded.
+ */
+export function buildUpstreamRequest(
+	service: CompiledService,
+	tool: CompiledTool,
+	params: Record<string, unknown>,
+	secrets: (name: string) => string | undefined,
+): UpstreamRequest {
+	const url = resolveUrl(service.upstream, tool.path, params);
+	const headers = new Headers({ accept: "application/json", "user-agent": USER_AGENT });
+	for (const param of tool.params) {
+		const value = params[param.name];
+		if (value === undefined || value === null || param.in === "path") continue;
+		if (param.in === "query") {
+			for (const item of Array.isArray(value) ? value : [value])
+				url.searchParams.append(param.name, paramString(item));
+		} else {
+			headers.set(param.name, paramString(value));
+		}
+	}
+	let body: string | undefined;
+	if (tool.body) {
+		let payload: unknown;
+		if (tool.body.mode === "property") {
+			payload = params.body;
+		} else {
+			const picked: Record<string, unknown> = {};
+			for (const name of tool.body.properties) if (params[name] !== undefined) picked[name] = params[name];
+			payload = Object.keys(picked).length > 0 || tool.body.required ? picked : undefined;
+		}
+		if (payload !== undefined) {
+			body = JSON.stringify(payload);
+			headers.set(
+				"content-type",
+				tool.body.contentType.includes("json") ? tool.body.contentType : "application/json",
+			);
+		}
+	}
+	const secret = injectCredential(service, url, headers, secrets);
+	return {
+		url,
+		method: tool.method.toUpperCase(),
+		headers,
+		secrets: secret ? [secret] : [],
+		...(body !== undefined ? { body } : {}),
+	};
+}
+
+export function injectCredential(
+	service: CompiledService,
+	url: URL,
+	headers: Headers,
+	secrets: (name: string) => string | undefined,
+): string | undefined {
+	const auth = service.auth;
+	if (auth.scheme === "none") return undefined;
+	const secretName = providerSecretName(service.card.id);
+	const secret = secrets(secretName);
+	if (!secret) {
+		throw new PenumbraError("UPSTREAM_ERROR", {
+			detail: `Service "${service.card.id}" is not configured on this gateway yet.`,
+			internal: `missing Worker secret ${secretName}`,
+			status: 503,
+		});
+	}
+	const value = `${auth.prefix ?? ""}${secret}`;
+	if (auth.in === "query") url.searchParams.set(auth.name ?? "api_key", value);
+	else headers.set(auth.name ?? "Authorization", value);
+	return secret;
+}
+
+/** Replaces any occurrence of a secret in a parsed JSON value (an upstream that echoes our key must not leak it). */
+function scrubSecrets(value: unknown, secrets: readonly string[]): unknown {
+	if (secrets.length === 0) return value;
+	if (typeof value === "string") {
+		return secrets.reduce((text, secret) => text.replaceAll(secret, REDACTED), value);
+	}
+	if (Array.isArray(value)) return value.map((item) => scrubSecrets(item, secrets));
+	if (typeof value === "object" && value !== null) {
+		return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, scrubSecrets(v, secrets)]));
+	}
+	return value;
+}
+
+function upstreamMessage(body: unknown): string | undefined {
+	if (typeof body === "string") return body.trim().slice(0, 300) || undefined;
+	if (typeof body !== "object" || body === null) return undefined;
+	for (const key of ["message", "detail", "error_description", "error", "title"]) {
+		const value = Reflect.get(body, key);
+		if (typeof value === "string" && value) return value.slice(0, 300);
+	}
+	return undefined;
+}
+
+/** Maps an upstream error status to our stable codes: the caller's mistakes keep their meaning, ours become 502. */
+function errorFor(status: number, body: unknown, retryAfter: string | null): PenumbraError {
+	const message = upstreamMessage(body);
+	const extras: Record<string, unknown> = { upstream_status: status };
+	if (message) extras.upstream_message = message;
+	const passThrough: Partial<Record<number, ErrorCode>> = {
+		400: "VALIDATION_FAILED",
+		404: "NOT_FOUND",
+		409: "CONFLICT",
+		410: "NOT_FOUND",
+		422: "VALIDATION_FAILED",
+		429: "RATE_LIMITED",
+	};
+	const code = status < 500 ? passThrough[status] : undefined;
+	if (code) {
+		if (code === "RATE_LIMITED")
+			extras.retry_after_seconds = Number(retryAfter) > 0 ? Number(retryAfter) : 60;
+		return new PenumbraError(code, {
+			detail: `The service answered ${status}${message ? `: ${message}` : "."}`,
+			status,
+			extras,
+		});
+	}
+	return new PenumbraError("UPSTREAM_ERROR", {
+		detail: `The service failed (HTTP ${status})${message ? `: ${message}` : "."}`,
+		extras,
+	});
+}
+
+async function readCapped(response: Response, maxBytes: number): Promise<Uint8Array> {
+	const tooLarge = () =>
+		new PenumbraError("PAYLOAD_TOO_LARGE", {
+			detail: `The service's answer is larger than this gateway's limit of ${maxBytes} bytes. Narrow the request (filters, fewer fields, a smaller page).`,
+			extras: { limit_bytes: maxBytes },
+		});
+	const declared = Number(response.headers.get("content-length"));
+	if (declared > maxBytes) {
+		await response.body?.cancel();
+		throw tooLarge();
+	}
+	if (!response.body) return new Uint8Array();
+	const reader = response.body.getReader();
+	const chunks: Uint8Array[] = [];
+	let size = 0;
+	for (;;) {
+		const { done, value } = await reader.read();
+		if (done) break;
+		size += value.byteLength;
+		if (size > maxBytes) {
+			await reader.cancel();
+			throw tooLarge();
+		}
+		chunks.push(value);
+	}
+	const out = new Uint8Array(size);
+	let offset = 0;
+	for (const chunk of chunks) {
+		out.set(chunk, offset);
+		offset += chunk.byteLength;
+	}
+	return out;
+}
+
+function decode(bytes: Uint8Array, contentType: string): unknown {
+	const text = new TextDecoder().decode(bytes);
+	if (!/[/+]json\b/i.test(contentType)) return text;
+	if (text.trim() === "") return null;
+	try {
+		return JSON.parse(text);
+	} catch (cause) {
+		throw new PenumbraError("UPSTREAM_ERROR", {
+			detail: "The service answered with malformed JSON.",
+			internal: `upstream JSON parse failed: ${toErrorMessage(cause)}`,
+			cause,
+		});
+	}
+}
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Calls the upstream with an overall deadline, bounded retries with exponential backoff and jitter (idempotent
+ * methods only), a response size cap, and maps failures to stable codes. Returned bodies are redacted.
+ */
+export async function callUpstream(
+	request: UpstreamRequest,
+	options: UpstreamOptions,
+): Promise<UpstreamResult> {
+	assertUpstreamUrl(request.url.href, options.allowlist);
+	const started = Date.now();
+	const deadline = started + options.timeoutMs;
+	const maxAttempts = IDEMPOTENT.has(request.method) ? 1 + (options.retries ?? 2) : 1;
+	const sleep = options.sleep ?? defaultSleep;
+	let lastError: PenumbraError | undefined;
+	for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+		const remaining = deadline - Date.now();
+		if (remaining <= 0) break;
+		let response: Response;
+		try {
+			response = await fetch(request.url, {
+				method: request.method,
+				headers: request.headers,
+				body: request.body ?? null,
+				redirect: "manual",
+				signal: AbortSignal.timeout(remaining),
+			});
+		} catch (cause) {
+			if (cause instanceof DOMException && (cause.name === "TimeoutError" || cause.name === "AbortError")) {
+				throw new PenumbraError("UPSTREAM_TIMEOUT", {
+					detail: `The service did not answer within ${Math.round(options.timeoutMs / 1000)} s.`,
+					extras: { timeout_ms: options.timeoutMs },
+					cause,
+				});
+			}
+			lastError = new PenumbraError("UPSTREAM_ERROR", {
+				detail: "The service could not be reached.",
+				internal: `upstream fetch failed: ${toErrorMessage(cause)}`,
+				cause,
+			});
+			if (attempt < maxAttempts) await backoff(attempt, deadline, sleep);
+			continue;
+		}
+		const contentType = response.headers.get("content-type") ?? "";
+		if (response.status >= 300 && response.status < 400) {
+			await response.body?.cancel();
+			throw new PenumbraError("UPSTREAM_ERROR", {
+				detail: `The service answered with a redirect (HTTP ${response.status}), which the gateway does not follow.`,
+				extras: { upstream_status: response.status },
+			});
+		}
+		if (response.status >= 400) {
+			const body = await readCapped(response, options.maxBytes).then(
+				(bytes) => {
+					try {
+						return decode(bytes, contentType);
+					} catch {
+						return undefined;
+					}
+				},
+				() => undefined,
+			);
+			lastError = errorFor(
+				response.status,
+				scrubSecrets(redact(body), request.secrets),
+				response.headers.get("retry-after"),
+			);
+			if (RETRYABLE_STATUS.has(response.status) && attempt < maxAttempts) {
+				await backoff(attempt, deadline, sleep);
+				continue;
+			}
+			throw lastError;
+		}
+		const body = decode(await readCapped(response, options.maxBytes), contentType);
+		return {
+			status: response.status,
+			contentType,
+			body: scrubSecrets(redact(body), request.secrets),
+			durationMs: Date.now() - started,
+			attempts: attempt,
+		};
+	}
+	throw (
+		lastError ??
+		new PenumbraError("UPSTREAM_TIMEOUT", {
+			detail: `The service did not answer within ${Math.round(options.timeoutMs / 1000)} s.`,
+			extras: { timeout_ms: options.timeoutMs },
+		})
+	);
+}
+
+async function backoff(
+	attempt: number,
+	deadline: number,
+	sleep: (ms: number) => Promise<void>,
+): Promise<void> {
+	const base = 100 * 2 ** (attempt - 1);
+	const delay = Math.min(base * (0.5 + Math.random()), Math.max(0, deadline - Date.now() - 1));
+	if (delay > 0) await sleep(delay);
+}

@@ -1,0 +1,91 @@
+import { env, exports } from "cloudflare:workers";
+import { expect } from "vitest";
+import { buildRegistry } from "../../../packages/core/src/registry/build.ts";
+import type { CompiledService } from "../../../packages/core/src/registry/types.ts";
+
+export const ORIGIN = "http://gateway.test";
+
+/** Writes services into the REGISTRY namespace exactly as `penumbra providers seed` does. */
+export async function seedRegistry(services: CompiledService[]): Promise<void> {
+	const { entries } = buildRegistry(services, new Date().toISOString());
+	await Promise.all(entries.map((e) => env.REGISTRY.put(e.key, e.value)));
+}
+
+/** The services built from providers/ by the global setup. */
+export function providerServices(): CompiledService[] {
+	return JSON.parse(env.TEST_REGISTRY);
+}
+
+export function providerService(id: string): CompiledService {
+	const service = providerServices().find((s) => s.card.id === id);
+	if (!service) throw new Error(`no provider ${id} in providers/`);
+	return service;
+}
+
+/** Adds services to the seeded registry (the real ones stay). */
+export async function addServices(...extra: CompiledService[]): Promise<void> {
+	const ids = new Set(extra.map((s) => s.card.id));
+	await seedRegistry([...providerServices().filter((s) => !ids.has(s.card.id)), ...extra]);
+}
+
+export function sandboxOrigin(): string {
+	return env.UPSTREAM_ALLOWLIST.split(/[\s,]+/)[0] ?? "";
+}
+
+export interface CallOptions {
+	method?: string;
+	key?: string;
+	body?: unknown;
+	headers?: Record<string, string>;
+}
+
+/** Calls the gateway through its real entry point. */
+export async function call(path: string, options: CallOptions = {}): Promise<Response> {
+	const headers = new Headers(options.headers);
+	if (options.key) headers.set("authorization", `Bearer ${options.key}`);
+	if (options.body !== undefined) headers.set("content-type", "application/json");
+	return exports.default.fetch(
+		new Request(`${ORIGIN}${path}`, {
+			method: options.method ?? (options.body === undefined ? "GET" : "POST"),
+			headers,
+			...(options.body !== undefined
+				? { body: typeof options.body === "string" ? options.body : JSON.stringify(options.body) }
+				: {}),
+		}),
+	);
+}
+
+export async function json<T = Record<string, unknown>>(response: Response): Promise<T> {
+	return (await response.json()) as T;
+}
+
+export async function createKey(
+	level: "identified" | "authenticated" = "authenticated",
+	email = "user@example.com",
+): Promise<{ id: string; key: string }> {
+	const response = await call("/v1/admin/credentials", {
+		headers: { authorization: `Bearer ${env.ADMIN_TOKEN}` },
+		body: { email, level },
+	});
+	expect(response.status).toBe(201);
+	return json<{ id: string; key: string }>(response);
+}
+
+/** Asserts an RFC 9457 problem with our stable code, and returns it. */
+export async function expectProblem(
+	response: Response,
+	status: number,
+	code: string,
+): Promise<Record<string, unknown> & { detail: string }> {
+	expect(response.headers.get("content-type")).toContain("application/problem+json");
+	const problem = await json<Record<string, unknown> & { detail: string }>(response);
+	expect({ status: response.status, code: problem.code }).toEqual({ status, code });
+	expect(problem).toMatchObject({
+		type: expect.stringMatching(/^https:\/\/penumbra\.dev\/problems\//),
+		title: expect.any(String),
+		status,
+		detail: expect.any(String),
+	});
+	expect(JSON.stringify(problem)).not.toMatch(/at .+\.ts:\d+|stack/i);
+	return problem;
+}

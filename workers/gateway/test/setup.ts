@@ -1,0 +1,11 @@
+import { applyD1Migrations } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { beforeAll } from "vitest";
+import type { CompiledService } from "../../../packages/core/src/registry/types.ts";
+import { seedRegistry } from "./helpers.ts";
+
+beforeAll(async () => {
+	await applyD1Migrations(env.DB, env.TEST_MIGRATIONS);
+	const services: CompiledService[] = JSON.parse(env.TEST_REGISTRY);
+	await seedRegistry(services);
+});
