@@ -1,0 +1,203 @@
+/**
+ * `npm start`: the whole system on this machine, on workerd via `wrangler dev`.
+ *
+ * Steps: ensure `.dev.vars` (random ADMIN_TOKEN, sandbox provider keys) → apply D1 migrations →
+ * seed the provider registry into local KV → one `wrangler dev` per Worker (table in
+ * scripts/lib/stack.ts) → wait for each health route → reuse or create the dev credential
+ * (`.wrangler/dev-credential.json`) → print URLs, key and examples. Ctrl-C stops everything.
+ *
+ * Flags:
+ *   --smoke              exit 0 once everything is up and the printed examples answer 2xx (CI)
+ *   --show-admin-token   also print the ADMIN_TOKEN from .dev.vars
+ *
+ * Environment:
+ *   PENUMBRA_GATEWAY_PORT   gateway API          (default 8787)
+ *   PENUMBRA_MCP_PORT       MCP server           (default 8788)
+ *   PENUMBRA_CHAT_PORT      chat API             (default 8789)
+ *   PENUMBRA_WEB_PORT       chat site            (default 8790)
+ *   PENUMBRA_SANDBOX_PORT   sandbox merchants    (default 8791)
+ *   PENUMBRA_DEV_EXIT_AFTER_READY=1   same as --smoke
+ *   PENUMBRA_DEV_READY_TIMEOUT        seconds to wait for each health route (default 60)
+ *   X_LOCAL_OBSERVABILITY=true        turn wrangler's local trace collector back on (off: see stack.ts)
+ * Each Worker's devtools inspector listens on its port + 10000.
+ * State lives in .wrangler/state, the dev registry in .wrangler/registry (both gitignored).
+ */
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { AdminClient, ensureDevCredential, fundDevCredential } from "./lib/admin.ts";
+import { makePrefixer, Supervisor } from "./lib/proc.ts";
+import {
+	applyMigrations,
+	assertPortsFree,
+	describeFetchError,
+	ensureDevVars,
+	firstExit,
+	type PlannedWorker,
+	planWorkers,
+	portFromEnv,
+	type StackOptions,
+	seedRegistry,
+	startWorkers,
+	waitHealthy,
+} from "./lib/stack.ts";
+
+/** The free tool used in the printed example and checked by --smoke. */
+const EXAMPLE = {
+	service: "skycast",
+	tool: "get_current_conditions",
+	body: { parameters: { city: "lisbon" } },
+};
+
+const root = resolve(import.meta.dirname, "..");
+const say = makePrefixer("penumbra");
+
+function parseFlags() {
+	try {
+		return parseArgs({
+			options: {
+				smoke: { type: "boolean", default: false },
+				"show-admin-token": { type: "boolean", default: false },
+			},
+		}).values;
+	} catch (error) {
+		say(`${error instanceof Error ? error.message : String(error)}; flags: --smoke, --show-admin-token`);
+		process.exit(2);
+	}
+}
+
+const flags = parseFlags();
+const smoke = flags.smoke || process.env.PENUMBRA_DEV_EXIT_AFTER_READY === "1";
+const readyTimeoutSeconds = Number(process.env.PENUMBRA_DEV_READY_TIMEOUT || "60");
+const readyTimeoutMs = (readyTimeoutSeconds > 0 ? readyTimeoutSeconds : 60) * 1000;
+
+const supervisor = new Supervisor();
+
+async function shutdown(code: number, reason?: string): Promise<never> {
+	if (reason) say(reason);
+	await supervisor.stopAll();
+	process.exit(code);
+}
+
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+	process.on(signal, () => {
+		// npm forwards the terminal's Ctrl-C, so the same stop can arrive twice.
+		if (supervisor.isStopping) return;
+		void shutdown(0, `${signal}: stopping…`);
+	});
+}
+
+async function main(): Promise<void> {
+	const workers = planWorkers(root, (entry) => portFromEnv(process.env, entry.portEnv, entry.defaultPort));
+	const gateway = workers.find((w) => w.name === "gateway");
+	if (!gateway) throw new Error("wrangler.toml (the gateway) is missing");
+	await assertPortsFree(workers);
+
+	const options: StackOptions = {
+		root,
+		persistTo: join(root, ".wrangler", "state"),
+		registryPath: join(root, ".wrangler", "registry"),
+		workers,
+		echo: true,
+	};
+	const { adminToken, added } = ensureDevVars(root);
+	if (added.length > 0) say(`added ${added.join(", ")} to .dev.vars (random values)`);
+
+	say("applying D1 migrations…");
+	await applyMigrations(supervisor, options);
+	say("seeding the provider registry…");
+	await seedRegistry(supervisor, options);
+
+	say(`starting ${workers.map((w) => `${w.name} (:${w.port})`).join(", ")}…`);
+	const running = startWorkers(supervisor, options);
+	let ready = false;
+	void firstExit(running).then(({ worker, proc }) => {
+		// Before ready, waitHealthy reports the death with the Worker's last output.
+		if (!ready || supervisor.isStopping) return;
+		void shutdown(1, `${worker.name} ${proc.exitDescription}; stopping the others.`);
+	});
+	await waitHealthy(running, readyTimeoutMs);
+	ready = true;
+
+	const admin = new AdminClient(gateway.origin, adminToken);
+	const credential = await ensureDevCredential(admin, join(root, ".wrangler", "dev-credential.json"));
+	await fundDevCredential(admin, credential);
+
+	if (smoke) {
+		await checkExamples(gateway, credential.key);
+		await shutdown(0, "smoke run: everything answered; stopping.");
+	}
+	printBox(workers, credential.key, credential.created, flags["show-admin-token"] ? adminToken : undefined);
+}
+
+function exampleCurls(gateway: PlannedWorker): string[] {
+	const auth = `-H "Authorization: Bearer $KEY"`;
+	return [
+		`curl ${auth} ${gateway.origin}/v1/services`,
+		`curl ${auth} -H "Content-Type: application/json" -d '${JSON.stringify(EXAMPLE.body)}' ${gateway.origin}/v1/services/${EXAMPLE.service}/tools/${EXAMPLE.tool}`,
+	];
+}
+
+/** Makes the two printed example calls, so a smoke run proves what the box promises. */
+async function checkExamples(gateway: PlannedWorker, key: string): Promise<void> {
+	const calls: [string, RequestInit][] = [
+		[`${gateway.origin}/v1/services`, { headers: { authorization: `Bearer ${key}` } }],
+		[
+			`${gateway.origin}/v1/services/${EXAMPLE.service}/tools/${EXAMPLE.tool}`,
+			{
+				method: "POST",
+				headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+				body: JSON.stringify(EXAMPLE.body),
+			},
+		],
+	];
+	for (const [url, init] of calls) {
+		const label = `${init.method ?? "GET"} ${url}`;
+		let response: Response;
+		try {
+			response = await fetch(url, { ...init, signal: AbortSignal.timeout(15_000) });
+		} catch (error) {
+			throw new Error(`${label} failed: ${describeFetchError(error)}`);
+		}
+		const text = await response.text();
+		if (!response.ok) throw new Error(`${label} answered ${response.status}: ${text.slice(0, 500)}`);
+		say(`${label} → ${response.status} (${text.length} bytes)`);
+	}
+}
+
+function printBox(
+	workers: PlannedWorker[],
+	key: string,
+	created: boolean,
+	adminToken: string | undefined,
+): void {
+	const gateway = workers.find((w) => w.name === "gateway");
+	if (!gateway) return;
+	const lines: string[] = ["Penumbra is running locally.", ""];
+	const row = (label: string, value: string) => lines.push(`${label.padEnd(18)} ${value}`);
+	row("Gateway API", `${gateway.origin}/v1`);
+	row("API docs", `${gateway.origin}/docs`);
+	row("OpenAPI", `${gateway.origin}/openapi.json`);
+	for (const w of workers) if (w.name !== "gateway") row(w.title, w.origin);
+	lines.push("");
+	row("Dev key", key);
+	lines.push(`${"".padEnd(18)} ${created ? "new; " : ""}stored in .wrangler/dev-credential.json`);
+	if (adminToken) row("Admin token", adminToken);
+	else row("Admin token", "in .dev.vars (print with `npm start -- --show-admin-token`)");
+	lines.push("", "Ctrl-C stops everything. State: .wrangler/state");
+	const width = Math.max(...lines.map((l) => l.length));
+	const out = [
+		`┌${"─".repeat(width + 2)}┐`,
+		...lines.map((l) => `│ ${l.padEnd(width)} │`),
+		`└${"─".repeat(width + 2)}┘`,
+	];
+	// The examples stay outside the box so they can be pasted as they are.
+	const tryThis = [`export KEY=${key}`, ...exampleCurls(gateway)];
+	process.stdout.write(`\n${out.join("\n")}\n\nTry:\n\n${tryThis.join("\n\n")}\n\n`);
+}
+
+main().catch((error: unknown) => {
+	// A step interrupted by Ctrl-C fails too; the signal handler is already reporting and stopping.
+	if (supervisor.isStopping) return;
+	const message = error instanceof Error ? error.message : String(error);
+	void shutdown(1, `failed: ${message}`);
+});

@@ -1,0 +1,350 @@
+import { randomBytes } from "node:crypto";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { delimiter, join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { parseEnv } from "node:util";
+import { parse as parseYaml } from "yaml";
+import { z } from "zod";
+import { providerSecretName } from "../../workers/gateway/src/upstream.ts";
+import { indent, isPortFree, type ManagedProcess, type Supervisor } from "./proc.ts";
+
+/** Every local process listens on loopback only. */
+export const HOST = "127.0.0.1";
+
+/** Inspector (devtools) port of a Worker = its HTTP port + this; parallel wrangler starts race for 9229 otherwise. */
+export const INSPECTOR_PORT_OFFSET = 10000;
+
+/**
+ * One Worker of the local stack. To add a Worker to `npm start` and the bench, add one entry here;
+ * entries whose config file does not exist yet are skipped.
+ */
+export interface WorkerEntry {
+	/** Log prefix and key in `ports`. */
+	name: string;
+	/** Shown in the ready box. */
+	title: string;
+	/** Wrangler config, relative to the repository root. */
+	config: string;
+	defaultPort: number;
+	/** Environment variable that overrides the port for `npm start`. */
+	portEnv: string;
+	/** GET route that answers 2xx once the Worker is ready. */
+	healthPath: string;
+	/** `--var` values that depend on where the other Workers listen. */
+	vars?: (ports: Readonly<Record<string, number>>) => Record<string, string>;
+}
+
+export const WORKERS: readonly WorkerEntry[] = [
+	{
+		name: "sandbox",
+		title: "Sandbox merchants",
+		config: "workers/sandbox/wrangler.toml",
+		defaultPort: 8791,
+		portEnv: "PENUMBRA_SANDBOX_PORT",
+		healthPath: "/health",
+	},
+	{
+		name: "gateway",
+		title: "Gateway API",
+		config: "wrangler.toml",
+		defaultPort: 8787,
+		portEnv: "PENUMBRA_GATEWAY_PORT",
+		healthPath: "/v1/health",
+		// The registry points upstreams at the sandbox; the gateway refuses plain-http loopback
+		// upstreams unless they are allowlisted, so follow the sandbox wherever it listens.
+		vars: (ports): Record<string, string> =>
+			ports.sandbox ? { UPSTREAM_ALLOWLIST: `http://${HOST}:${ports.sandbox}` } : {},
+	},
+	{
+		name: "mcp",
+		title: "MCP server",
+		config: "workers/mcp/wrangler.toml",
+		defaultPort: 8788,
+		portEnv: "PENUMBRA_MCP_PORT",
+		healthPath: "/health",
+	},
+	{
+		name: "chat",
+		title: "Chat API",
+		config: "workers/chat/wrangler.toml",
+		defaultPort: 8789,
+		portEnv: "PENUMBRA_CHAT_PORT",
+		healthPath: "/health",
+	},
+	{
+		name: "web",
+		title: "Chat site",
+		config: "web/wrangler.toml",
+		defaultPort: 8790,
+		portEnv: "PENUMBRA_WEB_PORT",
+		healthPath: "/",
+	},
+];
+
+/** A Worker of this run, with its ports decided. */
+export interface PlannedWorker extends WorkerEntry {
+	port: number;
+	inspectorPort: number;
+	origin: string;
+}
+
+export interface StackOptions {
+	root: string;
+	/** Absolute; shared by every process so D1/KV/DO state lines up. */
+	persistTo: string;
+	/** Absolute; keeps this stack's Workers from meeting another project's (or another stack's) in the dev registry. */
+	registryPath: string;
+	workers: PlannedWorker[];
+	/** Echo child output with `[name]` prefixes; otherwise it is kept only for error messages. */
+	echo: boolean;
+	/** wrangler's `--log-level`; `warn` silences the per-request log lines (needed for benchmarks). */
+	logLevel?: "debug" | "info" | "log" | "warn" | "error" | "none";
+	/** Extra `--var` values per Worker name, over the table's. */
+	vars?: Record<string, Record<string, string>>;
+}
+
+/** Parses a port from the environment, or returns the fallback. */
+export function portFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+	const raw = env[name];
+	if (raw === undefined || raw === "") return fallback;
+	const port = Number(raw);
+	if (!Number.isInteger(port) || port < 1 || port + INSPECTOR_PORT_OFFSET > 65535) {
+		throw new Error(`${name}=${raw} is not a usable port (1-${65535 - INSPECTOR_PORT_OFFSET})`);
+	}
+	return port;
+}
+
+/** The Workers whose config exists, with ports from `portOf` (defaults to the table's). */
+export function planWorkers(root: string, portOf: (entry: WorkerEntry) => number): PlannedWorker[] {
+	return WORKERS.filter((entry) => existsSync(join(root, entry.config))).map((entry) => {
+		const port = portOf(entry);
+		return { ...entry, port, inspectorPort: port + INSPECTOR_PORT_OFFSET, origin: `http://${HOST}:${port}` };
+	});
+}
+
+export function portsOf(workers: readonly PlannedWorker[]): Record<string, number> {
+	return Object.fromEntries(workers.map((w) => [w.name, w.port]));
+}
+
+/** Fails early, with the variable to change, when a port is taken (typically by another `npm start`). */
+export async function assertPortsFree(workers: readonly PlannedWorker[]): Promise<void> {
+	const taken: string[] = [];
+	for (const w of workers) {
+		if (!(await isPortFree(w.port))) taken.push(`${w.name}: port ${w.port} is in use (set ${w.portEnv})`);
+		if (!(await isPortFree(w.inspectorPort))) {
+			taken.push(`${w.name}: inspector port ${w.inspectorPort} is in use (change ${w.portEnv})`);
+		}
+	}
+	if (taken.length > 0) {
+		throw new Error(`Cannot start: another process (another \`npm start\`?) holds\n${indent(taken)}`);
+	}
+}
+
+// biome-ignore lint/suspicious/noTemplateCurlyInString: the manifest's literal placeholder, not a template
+const SANDBOX_PLACEHOLDER = "${SANDBOX_ORIGIN}";
+
+/** Just what `.dev.vars` needs from a manifest; malformed ones are left for the seed step to report. */
+const SandboxManifestSchema = z.object({
+	id: z.string(),
+	upstream: z.string(),
+	auth: z.object({ scheme: z.string() }),
+});
+
+/** Secret names of providers served by the sandbox whose upstream wants a key (any non-empty one works there). */
+function sandboxProviderSecrets(root: string): string[] {
+	const dir = join(root, "providers");
+	if (!existsSync(dir)) return [];
+	const names: string[] = [];
+	for (const entry of readdirSync(dir, { withFileTypes: true })) {
+		const file = join(dir, entry.name, "provider.yaml");
+		if (!entry.isDirectory() || !existsSync(file)) continue;
+		let raw: unknown;
+		try {
+			raw = parseYaml(readFileSync(file, "utf8"));
+		} catch {
+			continue;
+		}
+		const manifest = SandboxManifestSchema.safeParse(raw);
+		if (!manifest.success || manifest.data.auth.scheme === "none") continue;
+		if (!manifest.data.upstream.includes(SANDBOX_PLACEHOLDER)) continue;
+		names.push(providerSecretName(manifest.data.id));
+	}
+	return names;
+}
+
+/**
+ * Makes sure `.dev.vars` (gitignored, read by `wrangler dev` for the root config) holds an
+ * ADMIN_TOKEN (random on first run) and a key for each sandbox provider that needs one.
+ * Existing values are never changed. Returns the admin token and the names it added.
+ */
+export function ensureDevVars(root: string): { adminToken: string; added: string[] } {
+	const file = join(root, ".dev.vars");
+	const existing = existsSync(file) ? readFileSync(file, "utf8") : "";
+	const current = parseEnv(existing);
+	const additions: Record<string, string> = {};
+	const adminToken = current.ADMIN_TOKEN || `adm_${randomBytes(24).toString("base64url")}`;
+	if (!current.ADMIN_TOKEN) additions.ADMIN_TOKEN = adminToken;
+	for (const name of sandboxProviderSecrets(root)) {
+		if (!current[name]) additions[name] = `sandbox_${randomBytes(12).toString("base64url")}`;
+	}
+	const added = Object.keys(additions);
+	if (added.length > 0) {
+		const separator = existing === "" || existing.endsWith("\n") ? "" : "\n";
+		const lines = Object.entries(additions).map(([name, value]) => `${name}="${value}"\n`);
+		writeFileSync(file, `${existing}${separator}${lines.join("")}`, { mode: 0o600 });
+	}
+	return { adminToken, added };
+}
+
+/** Environment for every child: offline wrangler, this stack's dev registry, our Node first on PATH. */
+export function childEnv(options: StackOptions, extra: Record<string, string> = {}): Record<string, string> {
+	return {
+		CLOUDFLARE_CF_FETCH_ENABLED: "false",
+		WRANGLER_SEND_METRICS: "false",
+		WRANGLER_REGISTRY_PATH: options.registryPath,
+		// wrangler's local trace collector keeps one SQLite store per persist dir; with several
+		// processes writing it at once, workerd logs SQLITE_BUSY errors (and every request pays
+		// for the trace). Opt back in with X_LOCAL_OBSERVABILITY=true.
+		X_LOCAL_OBSERVABILITY: process.env.X_LOCAL_OBSERVABILITY ?? "false",
+		// Tools with a `#!/usr/bin/env node` shebang must find Node 24, not the machine's Node 20.
+		PATH: [join(options.root, "node_modules", ".bin"), process.env.PATH ?? ""].join(delimiter),
+		...extra,
+	};
+}
+
+function wranglerCommand(root: string, args: string[]): { command: string; args: string[] } {
+	return {
+		command: process.execPath,
+		args: [join(root, "node_modules", "wrangler", "bin", "wrangler.js"), ...args],
+	};
+}
+
+/** `wrangler d1 migrations apply DB --local` into the stack's state. */
+export function applyMigrations(supervisor: Supervisor, options: StackOptions): Promise<void> {
+	const { command, args } = wranglerCommand(options.root, [
+		"d1",
+		"migrations",
+		"apply",
+		"DB",
+		"--local",
+		"--persist-to",
+		options.persistTo,
+	]);
+	return supervisor.run({
+		name: "migrate",
+		command,
+		args,
+		cwd: options.root,
+		env: childEnv(options, { CI: "true" }),
+		echo: options.echo,
+	});
+}
+
+/**
+ * Builds providers/ and writes the registry into the stack's local KV, with upstreams pointing
+ * at this stack's sandbox. Must run before the Workers start: two KV writers lose writes.
+ */
+export function seedRegistry(supervisor: Supervisor, options: StackOptions): Promise<void> {
+	const sandbox = options.workers.find((w) => w.name === "sandbox");
+	return supervisor.run({
+		name: "seed",
+		command: process.execPath,
+		args: [
+			join(options.root, "packages", "cli", "bin", "penumbra.js"),
+			"providers",
+			"seed",
+			"--local",
+			"--persist-to",
+			options.persistTo,
+		],
+		cwd: options.root,
+		env: childEnv(options, sandbox ? { SANDBOX_ORIGIN: sandbox.origin } : {}),
+		echo: options.echo,
+	});
+}
+
+export interface RunningWorker {
+	worker: PlannedWorker;
+	proc: ManagedProcess;
+}
+
+/** Starts one `wrangler dev` per planned Worker, all at once. */
+export function startWorkers(supervisor: Supervisor, options: StackOptions): RunningWorker[] {
+	const ports = portsOf(options.workers);
+	return options.workers.map((worker) => {
+		const vars = Object.entries({ ...worker.vars?.(ports), ...options.vars?.[worker.name] }).flatMap(
+			([key, value]) => ["--var", `${key}:${value}`],
+		);
+		const { command, args } = wranglerCommand(options.root, [
+			"dev",
+			"-c",
+			join(options.root, worker.config),
+			"--ip",
+			HOST,
+			"--port",
+			String(worker.port),
+			"--inspector-port",
+			String(worker.inspectorPort),
+			"--persist-to",
+			options.persistTo,
+			"--show-interactive-dev-session=false",
+			...(options.logLevel ? ["--log-level", options.logLevel] : []),
+			...vars,
+		]);
+		const proc = supervisor.spawn({
+			name: worker.name,
+			command,
+			args,
+			cwd: options.root,
+			env: childEnv(options),
+			echo: options.echo,
+		});
+		return { worker, proc };
+	});
+}
+
+/**
+ * Polls each Worker's own health route (wrangler accepts connections before the Worker is
+ * ready, so an open port proves nothing). Throws naming the Worker, with its last output lines.
+ */
+export async function waitHealthy(running: readonly RunningWorker[], timeoutMs: number): Promise<void> {
+	await Promise.all(
+		running.map(async ({ worker, proc }) => {
+			const url = `${worker.origin}${worker.healthPath}`;
+			const deadline = Date.now() + timeoutMs;
+			let last = "no answer yet";
+			while (Date.now() < deadline) {
+				if (!proc.running) {
+					throw new Error(
+						`${worker.name} (${worker.config}) ${proc.exitDescription} before answering GET ${url}. Its last output:\n${indent(proc.lastLines())}`,
+					);
+				}
+				try {
+					const response = await fetch(url, { signal: AbortSignal.timeout(2000) });
+					await response.body?.cancel();
+					if (response.ok) return;
+					last = `HTTP ${response.status}`;
+				} catch (error) {
+					last = describeFetchError(error);
+				}
+				await sleep(200);
+			}
+			throw new Error(
+				`${worker.name} (${worker.config}) did not answer GET ${url} with 2xx within ${Math.round(timeoutMs / 1000)} s (last: ${last}). Its last output:\n${indent(proc.lastLines())}`,
+			);
+		}),
+	);
+}
+
+/** Resolves with the first Worker that exits on its own. */
+export function firstExit(running: readonly RunningWorker[]): Promise<RunningWorker> {
+	return Promise.race(running.map((r) => r.proc.exited.then(() => r)));
+}
+
+export function describeFetchError(error: unknown): string {
+	if (error instanceof Error) {
+		const cause = error.cause instanceof Error ? `: ${error.cause.message}` : "";
+		return `${error.message}${cause}`;
+	}
+	return String(error);
+}
