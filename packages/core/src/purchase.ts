@@ -1,0 +1,39 @@
+import { JSONPath } from "jsonpath-plus";
+import { PenumbraError } from "./errors.ts";
+
+/** Reads one value by JSONPath (jsonpath-plus, scripts disabled); undefined when nothing or several match. */
+function readOne(body: unknown, path: string): unknown {
+	if (typeof body !== "object" || body === null) return undefined;
+	const matches: unknown = JSONPath({ path, json: body, wrap: true, eval: false });
+	return Array.isArray(matches) && matches.length === 1 ? matches[0] : undefined;
+}
+
+/**
+ * The amount a merchant states, in integer cents, read by the operation's `x-amount-path`.
+ * Anything but one non-negative safe integer is the merchant's error, never a guess.
+ */
+export function readAmountCents(body: unknown, path: string): number {
+	const value = readOne(body, path);
+	if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0) {
+		throw new PenumbraError("UPSTREAM_ERROR", {
+			detail: "The service's answer does not state a valid amount.",
+			internal: `x-amount-path ${path} gave ${JSON.stringify(value)}; expected one non-negative integer (cents)`,
+		});
+	}
+	return value;
+}
+
+/** The merchant's transaction id, read by `x-transaction-id-path`: one non-empty string or integer. */
+export function readTransactionId(body: unknown, path: string): string {
+	const value = readOne(body, path);
+	if (
+		(typeof value === "string" && value.trim() !== "") ||
+		(typeof value === "number" && Number.isSafeInteger(value))
+	) {
+		return String(value);
+	}
+	throw new PenumbraError("UPSTREAM_ERROR", {
+		detail: "The service's answer does not carry a transaction id.",
+		internal: `x-transaction-id-path ${path} gave ${JSON.stringify(value)}`,
+	});
+}
