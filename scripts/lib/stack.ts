@@ -114,12 +114,23 @@ export function portFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: numb
 	return port;
 }
 
-/** The Workers whose config exists, with ports from `portOf` (defaults to the table's). */
-export function planWorkers(root: string, portOf: (entry: WorkerEntry) => number): PlannedWorker[] {
-	return WORKERS.filter((entry) => existsSync(join(root, entry.config))).map((entry) => {
-		const port = portOf(entry);
-		return { ...entry, port, inspectorPort: port + INSPECTOR_PORT_OFFSET, origin: `http://${HOST}:${port}` };
-	});
+/** The Workers of `entries` (default: the `npm start` table) whose config exists, with ports from `portOf`. */
+export function planWorkers(
+	root: string,
+	portOf: (entry: WorkerEntry) => number,
+	entries: readonly WorkerEntry[] = WORKERS,
+): PlannedWorker[] {
+	return entries
+		.filter((entry) => existsSync(join(root, entry.config)))
+		.map((entry) => {
+			const port = portOf(entry);
+			return {
+				...entry,
+				port,
+				inspectorPort: port + INSPECTOR_PORT_OFFSET,
+				origin: `http://${HOST}:${port}`,
+			};
+		});
 }
 
 export function portsOf(workers: readonly PlannedWorker[]): Record<string, number> {
