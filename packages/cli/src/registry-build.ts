@@ -1,12 +1,13 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import path from "node:path";
-import { parseDocument } from "yaml";
-import { toErrorMessage } from "../../core/src/errors.ts";
 import { buildRegistry } from "../../core/src/registry/build.ts";
 import { compileProvider } from "../../core/src/registry/compile.ts";
 import { isRecord } from "../../core/src/registry/json-pointer.ts";
 import { isRemoteSpec, manifestSchema, parseManifest } from "../../core/src/registry/manifest.ts";
+import { parseStructured } from "../../core/src/registry/parse.ts";
+import { fetchSpec } from "../../core/src/registry/spec-fetch.ts";
 import type { CompiledService, CompileProblem, RegistryIndex } from "../../core/src/registry/types.ts";
+import { parseAllowlist } from "../../core/src/ssrf.ts";
 
 export interface RegistryFromDir {
 	/** Every provider folder found, compiled or not. */
@@ -119,6 +120,7 @@ async function compileFolder(
 		now,
 		vars,
 		...(spec.etag ? { etag: spec.etag } : {}),
+		...(spec.lastModified ? { lastModified: spec.lastModified } : {}),
 	});
 	const problems = [...idProblems, ...(result.ok ? [] : result.problems)];
 	if (!result.ok || problems.length > 0) return { problems, warnings: result.warnings };
@@ -126,7 +128,7 @@ async function compileFolder(
 }
 
 type Loaded =
-	| { ok: true; value: unknown; file: string; etag?: string }
+	| { ok: true; value: unknown; file: string; etag?: string; lastModified?: string }
 	| { ok: false; problems: CompileProblem[] };
 
 async function loadSpec(
@@ -137,40 +139,19 @@ async function loadSpec(
 	fetchTimeoutMs: number,
 ): Promise<Loaded> {
 	if (isRemoteSpec(endpoints)) {
-		try {
-			const response = await fetch(endpoints, {
-				headers: { accept: "application/json, application/yaml;q=0.9, */*;q=0.5" },
-				signal: AbortSignal.timeout(fetchTimeoutMs),
-			});
-			if (!response.ok) {
-				return {
-					ok: false,
-					problems: [
-						{
-							file: manifestFile,
-							path: "/endpoints",
-							message: `fetching the spec gave HTTP ${response.status}`,
-						},
-					],
-				};
-			}
-			const parsed = parseStructured(await response.text(), endpoints);
-			const etag = response.headers.get("etag");
-			return parsed.ok
-				? { ok: true, value: parsed.value, file: endpoints, ...(etag ? { etag } : {}) }
-				: parsed;
-		} catch (error) {
+		const fetched = await fetchSpec(endpoints, { allowlist: specAllowlist(), timeoutMs: fetchTimeoutMs });
+		if (fetched.status === "ok") {
 			return {
-				ok: false,
-				problems: [
-					{
-						file: manifestFile,
-						path: "/endpoints",
-						message: `cannot fetch the spec: ${describeFetchError(error)}`,
-					},
-				],
+				ok: true,
+				value: fetched.spec,
+				file: endpoints,
+				...(fetched.etag ? { etag: fetched.etag } : {}),
+				...(fetched.lastModified ? { lastModified: fetched.lastModified } : {}),
 			};
 		}
+		const reason =
+			fetched.status === "failed" ? fetched.reason : "the spec host answered 304 to a plain request";
+		return { ok: false, problems: [{ file: manifestFile, path: "/endpoints", message: reason }] };
 	}
 	const file = path.join(dir, folder, endpoints);
 	const text = await readText(file);
@@ -190,47 +171,6 @@ async function loadSpec(
 	return parsed.ok ? { ok: true, value: parsed.value, file } : parsed;
 }
 
-/** Parses YAML or JSON text; syntax errors become problems with line and column. */
-export function parseStructured(
-	text: string,
-	file: string,
-): { ok: true; value: unknown } | { ok: false; problems: CompileProblem[] } {
-	if (/\.json$/i.test(file) || /^\s*[{[]/.test(text)) {
-		try {
-			return { ok: true, value: JSON.parse(text) };
-		} catch (error) {
-			if (/\.json$/i.test(file)) {
-				return {
-					ok: false,
-					problems: [{ file, path: "", message: `invalid JSON: ${toErrorMessage(error)}` }],
-				};
-			}
-			// Flow-style YAML also starts with `{`; let the YAML parser have it.
-		}
-	}
-	const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
-	if (doc.errors.length > 0) {
-		const shown = doc.errors.slice(0, 3).map((e) => ({
-			file,
-			path: "",
-			message: `invalid YAML: ${e.message.split("\n")[0]?.replace(/:$/, "")}`,
-		}));
-		if (doc.errors.length > shown.length) {
-			shown.push({
-				file,
-				path: "",
-				message: `invalid YAML: ${doc.errors.length - shown.length} more errors after these`,
-			});
-		}
-		return { ok: false, problems: shown };
-	}
-	try {
-		return { ok: true, value: doc.toJS() };
-	} catch (error) {
-		return { ok: false, problems: [{ file, path: "", message: `invalid YAML: ${toErrorMessage(error)}` }] };
-	}
-}
-
 async function readText(file: string): Promise<string | null> {
 	try {
 		if (!(await stat(file)).isFile()) return null;
@@ -241,10 +181,14 @@ async function readText(file: string): Promise<string | null> {
 	}
 }
 
-function describeFetchError(error: unknown): string {
-	const cause = error instanceof Error && error.cause instanceof Error ? ` (${error.cause.message})` : "";
-	return `${toErrorMessage(error)}${cause}`;
+/** Remote specs follow the gateway's SSRF rules; the local sandbox is allowed as in development. */
+function specAllowlist(): string[] {
+	return parseAllowlist(
+		process.env.UPSTREAM_ALLOWLIST ?? process.env.SANDBOX_ORIGIN ?? "http://127.0.0.1:8791",
+	);
 }
+
+export { parseStructured };
 
 function envVars(): Record<string, string> {
 	const vars: Record<string, string> = {};

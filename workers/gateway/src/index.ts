@@ -5,6 +5,7 @@ import { onError, onNotFound } from "./errors.ts";
 import { identifyCaller } from "./middleware/auth.ts";
 import { requestId } from "./middleware/request-id.ts";
 import { platformDocument } from "./openapi.ts";
+import { HOURLY, markOverdue, refreshRemoteSpecs } from "./refresh.ts";
 import { Registry } from "./registry.ts";
 import { adminRoutes } from "./routes/admin.ts";
 import { healthRoutes } from "./routes/health.ts";
@@ -32,4 +33,10 @@ app.route("/", passthroughRoutes);
 app.onError(onError);
 app.notFound(onNotFound);
 
-export default app;
+/** Cron: every 5 minutes flag remote specs that stopped refreshing; hourly refetch them (see wrangler.toml). */
+async function scheduled(controller: ScheduledController, env: GatewayEnv): Promise<void> {
+	if (controller.cron === HOURLY) await refreshRemoteSpecs(env, { now: new Date(controller.scheduledTime) });
+	else await markOverdue(env, new Date(controller.scheduledTime));
+}
+
+export default { fetch: app.fetch, scheduled } satisfies ExportedHandler<GatewayEnv>;

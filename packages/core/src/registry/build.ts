@@ -1,5 +1,11 @@
 import { PenumbraError } from "../errors.ts";
-import { type CompiledService, REGISTRY_INDEX_KEY, type RegistryIndex, serviceKey } from "./types.ts";
+import {
+	type CompiledService,
+	REGISTRY_INDEX_KEY,
+	REGISTRY_REMOTE_KEY,
+	type RegistryIndex,
+	serviceKey,
+} from "./types.ts";
 
 export interface RegistryBuild {
 	index: RegistryIndex;
@@ -7,7 +13,10 @@ export interface RegistryBuild {
 	entries: { key: string; value: string }[];
 }
 
-/** Lays compiled services out as KV entries: one compact index (cards only) for discovery, one entry per service. */
+/**
+ * Lays compiled services out as KV entries: one compact index (cards only) for discovery, one entry per service,
+ * and the list of remote-spec services for the refresh cron.
+ */
 export function buildRegistry(services: CompiledService[], builtAt: string): RegistryBuild {
 	const sorted = [...services].sort((a, b) => a.card.id.localeCompare(b.card.id));
 	for (let i = 1; i < sorted.length; i++) {
@@ -20,6 +29,10 @@ export function buildRegistry(services: CompiledService[], builtAt: string): Reg
 		index,
 		entries: [
 			{ key: REGISTRY_INDEX_KEY, value: JSON.stringify(index) },
+			{
+				key: REGISTRY_REMOTE_KEY,
+				value: JSON.stringify({ ids: sorted.filter((s) => s.spec.kind === "url").map((s) => s.card.id) }),
+			},
 			...sorted.map((s) => ({ key: serviceKey(s.card.id), value: JSON.stringify(s) })),
 		],
 	};

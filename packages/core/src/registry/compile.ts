@@ -29,8 +29,9 @@ export interface CompileInput {
 	now?: string;
 	/** Values for `${NAME}` placeholders in the manifest, over the defaults (SANDBOX_ORIGIN). */
 	vars?: Record<string, string>;
-	/** ETag of a remote spec, kept so a refresh can send If-None-Match. */
+	/** Validators of a remote spec, kept so a refresh can ask conditionally. */
 	etag?: string;
+	lastModified?: string;
 }
 
 export type CompileResult =
@@ -153,7 +154,15 @@ function compile(input: CompileInput): CompileResult {
 		max_response_bytes: manifest.max_response_bytes,
 		tools,
 		spec: isRemoteSpec(manifest.endpoints)
-			? { kind: "url", url: manifest.endpoints, ...(input.etag ? { etag: input.etag } : {}) }
+			? {
+					kind: "url",
+					url: manifest.endpoints,
+					manifest,
+					manifest_file: input.manifestFile,
+					refreshed_at: now,
+					...(input.etag ? { etag: input.etag } : {}),
+					...(input.lastModified ? { last_modified: input.lastModified } : {}),
+				}
 			: { kind: "file", path: input.specFile },
 		built_at: now,
 	};

@@ -91,19 +91,39 @@ export interface CompiledService {
 	timeout_ms: number;
 	max_response_bytes: number;
 	tools: CompiledTool[];
-	spec: { kind: "file"; path: string } | { kind: "url"; url: string; etag?: string };
+	spec: { kind: "file"; path: string } | RemoteSpec;
 	built_at: string;
+}
+
+/** Where a remote-spec service came from, and how its last refreshes went; enough to recompile it in the gateway. */
+export interface RemoteSpec {
+	kind: "url";
+	url: string;
+	etag?: string;
+	last_modified?: string;
+	/** The validated manifest (placeholders already substituted). */
+	manifest: unknown;
+	manifest_file: string;
+	/** Last time the gateway asked the spec host, and last time it got a usable answer (200 or 304). */
+	checked_at?: string;
+	refreshed_at?: string;
+	/** Why the last refresh failed; absent after a success. */
+	last_error?: string;
 }
 
 /** The one KV value discovery reads. */
 export interface RegistryIndex {
 	version: 1;
 	built_at: string;
+	/** Last time the gateway's refresh changed any card (remote specs). */
+	refreshed_at?: string;
 	services: ServiceCard[];
 }
 
 export const REGISTRY_INDEX_KEY = "registry:index";
 export const serviceKey = (id: string): string => `registry:service:${id}`;
+/** Ids of the services whose spec is remote, for the refresh cron: `{ "ids": [...] }`. */
+export const REGISTRY_REMOTE_KEY = "registry:remote";
 
 /** One thing wrong (or worth a warning) in a provider's files, located by JSON pointer. */
 export interface CompileProblem {

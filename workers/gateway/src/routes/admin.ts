@@ -2,6 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { createRouter } from "../app-factory.ts";
 import { CredentialStore } from "../credentials.ts";
 import { requireAdmin } from "../middleware/admin.ts";
+import { refreshRemoteSpecs } from "../refresh.ts";
 import { CredentialSchema, problems } from "../schemas.ts";
 
 const security = [{ admin: [] }];
@@ -76,6 +77,50 @@ const revokeCredential = createRoute({
 	},
 });
 
+const refreshRegistry = createRoute({
+	method: "post",
+	operationId: "refreshRegistry",
+	path: "/v1/admin/registry/refresh",
+	tags: ["admin"],
+	summary: "Refetch remote provider specs now (what the hourly cron does)",
+	security,
+	request: {
+		body: {
+			required: false,
+			content: {
+				"application/json": {
+					schema: z.object({
+						services: z
+							.array(z.string().regex(/^[a-z][a-z0-9-]{1,62}$/))
+							.max(1000)
+							.optional(),
+					}),
+				},
+			},
+		},
+	},
+	responses: {
+		200: {
+			description: "One result per remote-spec service",
+			content: {
+				"application/json": {
+					schema: z.object({
+						checked_at: z.string(),
+						results: z.array(
+							z.object({
+								id: z.string(),
+								outcome: z.enum(["updated", "unchanged", "failed", "skipped"]),
+								detail: z.string().optional(),
+							}),
+						),
+					}),
+				},
+			},
+		},
+		...problems(400, 401, 403),
+	},
+});
+
 export const adminRoutes = createRouter();
 adminRoutes.use("/v1/admin/*", requireAdmin());
 adminRoutes
@@ -89,4 +134,8 @@ adminRoutes
 	})
 	.openapi(revokeCredential, async (c) => {
 		return c.json(await new CredentialStore(c.env.DB).revoke(c.req.valid("param").id), 200);
+	})
+	.openapi(refreshRegistry, async (c) => {
+		const body = c.req.header("content-type")?.includes("json") ? c.req.valid("json") : {};
+		return c.json(await refreshRemoteSpecs(c.env, body.services ? { only: body.services } : {}), 200);
 	});

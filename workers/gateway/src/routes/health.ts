@@ -18,6 +18,7 @@ const route = createRoute({
 						services: z.number().int(),
 						registry: z.object({
 							built_at: z.string(),
+							refreshed_at: z.string().nullable(),
 							age_seconds: z.number().int(),
 							stale_services: z.array(z.string()),
 						}),
@@ -38,6 +39,7 @@ export const healthRoutes = createRouter().openapi(route, async (c) => {
 			services: index.services.length,
 			registry: {
 				built_at: index.built_at,
+				refreshed_at: index.refreshed_at ?? null,
 				age_seconds: Math.max(0, Math.round((Date.now() - Date.parse(index.built_at)) / 1000)),
 				stale_services: stale,
 			},

@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import type { CompiledTool } from "../../../../packages/core/src/registry/types.ts";
+import type { CompiledService, CompiledTool } from "../../../../packages/core/src/registry/types.ts";
 import { createRouter } from "../app-factory.ts";
 import { executeTool } from "../execute.ts";
 import { Registry } from "../registry.ts";
@@ -16,6 +16,19 @@ function toolView(tool: CompiledTool) {
 		fee_cents: tool.fee_cents,
 		auth_level: tool.auth_level,
 		purchase: tool.purchase ?? null,
+	};
+}
+
+/** Where a service's spec comes from and how fresh it is; never the stored manifest. */
+function sourceView(service: CompiledService) {
+	if (service.spec.kind === "file") return { kind: "file" as const };
+	const { url, checked_at, refreshed_at, last_error } = service.spec;
+	return {
+		kind: "url" as const,
+		url,
+		...(checked_at ? { checked_at } : {}),
+		...(refreshed_at ? { refreshed_at } : {}),
+		...(last_error ? { last_error } : {}),
 	};
 }
 
@@ -56,6 +69,13 @@ const getService = createRoute({
 				"application/json": {
 					schema: z.object({
 						service: ServiceCardSchema,
+						source: z.object({
+							kind: z.enum(["file", "url"]),
+							url: z.string().optional(),
+							checked_at: z.string().optional(),
+							refreshed_at: z.string().optional(),
+							last_error: z.string().optional(),
+						}),
 						tools: z.array(z.object({ name: z.string(), summary: z.string(), purchase: z.boolean() })),
 					}),
 				},
@@ -148,6 +168,7 @@ export const serviceRoutes = createRouter()
 		return c.json(
 			{
 				service: service.card,
+				source: sourceView(service),
 				tools: service.tools.map((t) => ({
 					name: t.name,
 					summary: t.summary,
