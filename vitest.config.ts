@@ -1,6 +1,23 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
 
+/** Sandbox merchants; each gets an upstream key binding whether or not its manifest needs one. */
+const MERCHANTS = [
+	"fooddash",
+	"ridenow",
+	"tablebook",
+	"glowbeauty",
+	"sportsline",
+	"skycast",
+	"careerlink",
+	"flyaway",
+	"staywell",
+	"tixhub",
+	"freshcart",
+	"shipfast",
+	"newswire",
+];
+
 export default defineConfig({
 	test: {
 		projects: [
@@ -14,8 +31,12 @@ export default defineConfig({
 								// Tests reseed the registry between cases; an isolate cache would hide that.
 								REGISTRY_CACHE_SECONDS: "0",
 								LOG_LEVEL: "warn",
-								PROVIDER_FOODDASH_API_KEY: "test-fooddash-key",
-								PROVIDER_ECHO_API_KEY: "test-echo-key",
+								...Object.fromEntries(
+									[...MERCHANTS, "echo"].map((id) => [
+										`PROVIDER_${id.toUpperCase()}_API_KEY`,
+										`test-${id}-key`,
+									]),
+								),
 								UPSTREAM_ALLOWLIST: inject<string>("sandboxOrigin"),
 								TEST_MIGRATIONS: await readD1Migrations("migrations"),
 								TEST_REGISTRY: inject<string>("registry"),

@@ -6,13 +6,32 @@ import { FAULT_HEADER, faultInjection } from "./lib/faults.ts";
 import { type OpenApiDocument, parseSpec, servedSpec } from "./lib/spec.ts";
 import type { Merchant, SandboxApp } from "./merchant.ts";
 
+/** Switches live in one Durable Object so every isolate sees them. */
+const controlStore = (env: SandboxEnv) => env.MERCHANT.getByName("_control");
+const specWithdrawn = (id: string) => `spec-withdrawn:${id}`;
+
+async function etagOf(body: string): Promise<string> {
+	const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(body));
+	return `"${[...new Uint8Array(digest).slice(0, 12)].map((b) => b.toString(16).padStart(2, "0")).join("")}"`;
+}
+
 function mount(merchant: Merchant): Hono<SandboxApp> {
 	const router = new Hono<SandboxApp>();
 	let spec: OpenApiDocument | undefined;
-	// Registered before the key check: a spec is public, as real providers publish theirs.
-	router.get("/openapi.json", (c) => {
+	// Registered before the key check: a spec is public, as real providers publish theirs. Served with an
+	// ETag and answering If-None-Match, as the gateway's refresh expects of real spec hosts.
+	router.get("/openapi.json", async (c) => {
+		if (await controlStore(c.env).getFlag(specWithdrawn(merchant.id))) {
+			return c.json(
+				errorBody("spec_unavailable", `The ${merchant.id} spec is temporarily unavailable.`),
+				503,
+			);
+		}
 		spec ??= parseSpec(merchant.specYaml, merchant.id);
-		return c.json(servedSpec(spec, `${new URL(c.req.url).origin}/${merchant.id}`));
+		const body = JSON.stringify(servedSpec(spec, `${new URL(c.req.url).origin}/${merchant.id}`));
+		const etag = await etagOf(body);
+		if (c.req.header("if-none-match") === etag) return c.body(null, 304, { etag });
+		return c.body(body, 200, { "content-type": "application/json", etag });
 	});
 	if (merchant.apiKeyHeader) router.use("*", requireApiKey(merchant.apiKeyHeader));
 	router.route("/", merchant.routes);
@@ -69,6 +88,18 @@ export function createSandbox(merchants: readonly Merchant[]): Hono<SandboxApp> 
 		}),
 	);
 	app.get("/health", (c) => c.json({ status: "ok", merchants: merchants.map((m) => m.id) }));
+	// Test and demo switch: withdraw a merchant's spec (503) or bring it back.
+	app.put("/_control/specs/:id", async (c) => {
+		const id = c.req.param("id");
+		if (!merchants.some((m) => m.id === id)) return c.json(errorBody("not_found", `No merchant ${id}.`), 404);
+		const body: unknown = await c.req.json().catch(() => null);
+		const available = typeof body === "object" && body !== null ? Reflect.get(body, "available") : undefined;
+		if (typeof available !== "boolean") {
+			return c.json(errorBody("invalid_request", 'Send {"available": true|false}.'), 400);
+		}
+		await controlStore(c.env).setFlag(specWithdrawn(id), !available);
+		return c.json({ id, spec_available: available });
+	});
 	app.all("/_echo", echo);
 	app.all("/_echo/*", echo);
 

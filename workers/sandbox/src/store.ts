@@ -74,6 +74,16 @@ export class MerchantStore extends DurableObject<SandboxEnv> {
 		)`);
 	}
 
+	/** Sandbox switches (e.g. a merchant's spec withdrawn), kept in this object's key-value storage. */
+	getFlag(name: string): boolean {
+		return this.ctx.storage.kv.get<boolean>(`flag:${name}`) ?? false;
+	}
+
+	setFlag(name: string, value: boolean): void {
+		if (value) this.ctx.storage.kv.put(`flag:${name}`, true);
+		else this.ctx.storage.kv.delete(`flag:${name}`);
+	}
+
 	saveQuote(quote: Omit<StoredQuote, "order_uuid">): void {
 		const sql = this.ctx.storage.sql;
 		sql.exec(
