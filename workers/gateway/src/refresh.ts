@@ -1,4 +1,5 @@
 import { log } from "../../../packages/core/src/log.ts";
+import { toIndexCard } from "../../../packages/core/src/registry/build.ts";
 import { compileProvider } from "../../../packages/core/src/registry/compile.ts";
 import { fetchSpec } from "../../../packages/core/src/registry/spec-fetch.ts";
 import {
@@ -144,7 +145,10 @@ async function updateIndexCards(
 	const next: RegistryIndex = {
 		...index,
 		refreshed_at: now,
-		services: index.services.map((card) => cards.get(card.id) ?? card),
+		services: index.services.map((card) => {
+			const changed = cards.get(card.id);
+			return changed ? toIndexCard(changed) : card;
+		}),
 	};
 	await kv.put(REGISTRY_INDEX_KEY, JSON.stringify(next));
 }

@@ -201,3 +201,35 @@ describe("platform OpenAPI document", () => {
 		expect(Date.parse(body.registry.built_at)).not.toBeNaN();
 	});
 });
+
+describe("service list paging", () => {
+	it("pages through the list with next_cursor and a limit", async () => {
+		const all = await json<{ services: { id: string }[]; count: number }>(
+			await call("/v1/services?limit=500"),
+		);
+		const seen: string[] = [];
+		let cursor: string | null = null;
+		do {
+			const page: { services: { id: string }[]; count: number; next_cursor: string | null } = await json(
+				await call(`/v1/services?limit=1${cursor ? `&cursor=${cursor}` : ""}`),
+			);
+			expect(page.services.length).toBeLessThanOrEqual(1);
+			expect(page.count).toBe(all.count);
+			seen.push(...page.services.map((s) => s.id));
+			cursor = page.next_cursor;
+		} while (cursor);
+		expect(seen).toEqual(all.services.map((s) => s.id));
+	});
+
+	it("refuses a bad limit or cursor with pointers", async () => {
+		const problem = await expectProblem(
+			await call("/v1/services?limit=0&cursor=abc"),
+			400,
+			"VALIDATION_FAILED",
+		);
+		expect((problem.errors as { pointer: string }[]).map((e) => e.pointer).sort()).toEqual([
+			"/query/cursor",
+			"/query/limit",
+		]);
+	});
+});

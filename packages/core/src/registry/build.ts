@@ -4,6 +4,7 @@ import {
 	REGISTRY_INDEX_KEY,
 	REGISTRY_REMOTE_KEY,
 	type RegistryIndex,
+	type ServiceCard,
 	serviceKey,
 } from "./types.ts";
 
@@ -11,6 +12,21 @@ export interface RegistryBuild {
 	index: RegistryIndex;
 	/** KV entries: the index under {@link REGISTRY_INDEX_KEY} and one per service under {@link serviceKey}. */
 	entries: { key: string; value: string }[];
+}
+
+const INDEX_DESCRIPTION_LIMIT = 160;
+
+/**
+ * The card as the index carries it: what listing and search need, no more, so 10,000 services stay one small
+ * KV value (flow, pricing model and response time are in the service's own entry).
+ */
+export function toIndexCard(card: ServiceCard): ServiceCard {
+	const { flow: _flow, pricing_model: _pricing, typical_response_time: _time, ...rest } = card;
+	const description =
+		rest.description.length > INDEX_DESCRIPTION_LIMIT
+			? `${rest.description.slice(0, INDEX_DESCRIPTION_LIMIT - 1).trimEnd()}…`
+			: rest.description;
+	return { ...rest, description, tags: rest.tags.slice(0, 12) };
 }
 
 /**
@@ -24,7 +40,11 @@ export function buildRegistry(services: CompiledService[], builtAt: string): Reg
 			throw new PenumbraError("CONFLICT", { detail: `Two providers share the id "${sorted[i]?.card.id}".` });
 		}
 	}
-	const index: RegistryIndex = { version: 1, built_at: builtAt, services: sorted.map((s) => s.card) };
+	const index: RegistryIndex = {
+		version: 1,
+		built_at: builtAt,
+		services: sorted.map((s) => toIndexCard(s.card)),
+	};
 	return {
 		index,
 		entries: [

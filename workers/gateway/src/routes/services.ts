@@ -37,8 +37,17 @@ const listServices = createRoute({
 	method: "get",
 	path: "/v1/services",
 	tags: ["services"],
-	summary: "List services, optionally in one category",
-	request: { query: z.object({ category: z.string().max(64).optional() }) },
+	summary: "List services, optionally in one category, a page at a time",
+	request: {
+		query: z.object({
+			category: z.string().max(64).optional(),
+			limit: z.coerce.number().int().min(1).max(500).default(100),
+			cursor: z
+				.string()
+				.regex(/^\d{1,7}$/, "use the next_cursor of the previous page")
+				.optional(),
+		}),
+	},
 	responses: {
 		200: {
 			description: "Services",
@@ -46,8 +55,9 @@ const listServices = createRoute({
 				"application/json": {
 					schema: z.object({
 						services: z.array(ServiceCardSchema),
-						count: z.number().int(),
+						count: z.number().int().openapi({ description: "All services matching, across pages" }),
 						categories: z.array(z.string()),
+						next_cursor: z.string().nullable(),
 					}),
 				},
 			},
@@ -155,11 +165,21 @@ const executeRoute = createRoute({
 
 export const serviceRoutes = createRouter()
 	.openapi(listServices, async (c) => {
-		const { category } = c.req.valid("query");
+		const { category, limit, cursor } = c.req.valid("query");
 		const index = await new Registry(c.env.REGISTRY, c.env.REGISTRY_CACHE_SECONDS).index();
-		const services = category ? index.services.filter((s) => s.category === category) : index.services;
+		const matching = category ? index.services.filter((s) => s.category === category) : index.services;
 		const categories = [...new Set(index.services.map((s) => s.category))].sort();
-		return c.json({ services, count: services.length, categories }, 200);
+		const start = cursor ? Number(cursor) : 0;
+		const end = start + limit;
+		return c.json(
+			{
+				services: matching.slice(start, end),
+				count: matching.length,
+				categories,
+				next_cursor: end < matching.length ? String(end) : null,
+			},
+			200,
+		);
 	})
 	.openapi(getService, async (c) => {
 		const service = await new Registry(c.env.REGISTRY, c.env.REGISTRY_CACHE_SECONDS).service(
