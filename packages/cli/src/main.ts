@@ -4,8 +4,10 @@ import type { Command } from "./command.ts";
 import { keyCommands } from "./keys.ts";
 import { err, isUsageError, out, usageError } from "./output.ts";
 import { providerCommands } from "./providers.ts";
+import { scaffoldCommands } from "./scaffold-command.ts";
+import { synthCommands } from "./synth-command.ts";
 
-const commands: Command[] = [...providerCommands, ...keyCommands];
+const commands: Command[] = [...providerCommands, ...scaffoldCommands, ...synthCommands, ...keyCommands];
 
 function topHelp(): string {
 	const width = Math.max(...commands.map((c) => c.name.length));

@@ -1,0 +1,296 @@
+/** A purchase flow of a category: the pricing path, the purchase path, and what the purchase is called. */
+export interface SynthFlow {
+	precheck: string;
+	purchase: string;
+	noun: string;
+}
+
+export interface SynthCategory {
+	slug: string;
+	/** What the service does, for descriptions: "food delivery from local restaurants". */
+	does: string;
+	/** Resources the API exposes (plural, snake_case). */
+	resources: string[];
+	tags: string[];
+	brand: string[];
+	flow?: SynthFlow;
+	pricing?: string;
+}
+
+/** Realistic consumer-commerce categories (the mix an assistant marketplace sees). */
+export const SYNTH_CATEGORIES: SynthCategory[] = [
+	{
+		slug: "food-delivery",
+		does: "food delivery from local restaurants",
+		resources: ["restaurants", "menus", "dishes", "orders", "couriers", "reviews", "cuisines"],
+		tags: ["food", "delivery", "restaurant", "meals", "takeout", "dinner", "lunch"],
+		brand: ["Eats", "Dash", "Bites", "Plate", "Feast", "Chow"],
+		flow: { precheck: "/checkout/quote", purchase: "/checkout", noun: "order" },
+		pricing: "menu prices plus delivery and service fees",
+	},
+	{
+		slug: "groceries",
+		does: "grocery delivery with same-day slots",
+		resources: ["products", "aisles", "carts", "slots", "orders", "stores", "lists"],
+		tags: ["grocery", "groceries", "produce", "pantry", "supermarket"],
+		brand: ["Cart", "Basket", "Fresh", "Pantry", "Market"],
+		flow: { precheck: "/baskets/price", purchase: "/orders", noun: "order" },
+	},
+	{
+		slug: "rides",
+		does: "on-demand rides and airport transfers",
+		resources: ["products", "drivers", "rides", "places", "receipts", "promotions"],
+		tags: ["ride", "taxi", "car", "airport", "transport"],
+		brand: ["Ride", "Go", "Lift", "Cab", "Hop"],
+		flow: { precheck: "/estimates", purchase: "/requests", noun: "ride" },
+		pricing: "per ride, surge pricing at peak times",
+	},
+	{
+		slug: "restaurants",
+		does: "restaurant table reservations",
+		resources: ["restaurants", "tables", "slots", "reservations", "waitlists", "reviews"],
+		tags: ["restaurant", "booking", "reservation", "dining", "table"],
+		brand: ["Table", "Seat", "Dine", "Reserve"],
+		flow: { precheck: "/availability", purchase: "/reservations", noun: "reservation" },
+	},
+	{
+		slug: "hotels",
+		does: "hotel search and booking",
+		resources: ["hotels", "rooms", "rates", "bookings", "amenities", "reviews", "cities"],
+		tags: ["hotel", "travel", "lodging", "stay", "room"],
+		brand: ["Stay", "Inn", "Lodge", "Rest", "Suite"],
+		flow: { precheck: "/bookings/quote", purchase: "/bookings", noun: "booking" },
+	},
+	{
+		slug: "flights",
+		does: "flight search and ticketing",
+		resources: ["airports", "flights", "fares", "seats", "bookings", "airlines", "baggage"],
+		tags: ["flight", "airline", "travel", "airfare", "ticket"],
+		brand: ["Fly", "Wing", "Jet", "Air", "Sky"],
+		flow: { precheck: "/offers/price", purchase: "/orders", noun: "ticket" },
+	},
+	{
+		slug: "events",
+		does: "tickets for concerts, theatre and sports events",
+		resources: ["events", "venues", "performers", "seats", "tickets", "orders"],
+		tags: ["tickets", "concert", "theatre", "events", "live"],
+		brand: ["Tix", "Stage", "Gig", "Seat", "Show"],
+		flow: { precheck: "/tickets/quote", purchase: "/tickets/purchase", noun: "ticket order" },
+	},
+	{
+		slug: "beauty",
+		does: "beauty and skincare products",
+		resources: ["products", "brands", "shades", "reviews", "orders", "routines"],
+		tags: ["beauty", "skincare", "makeup", "cosmetics"],
+		brand: ["Glow", "Luxe", "Bloom", "Skin"],
+		flow: { precheck: "/cart/quote", purchase: "/cart/checkout", noun: "order" },
+	},
+	{
+		slug: "fashion",
+		does: "clothing, shoes and accessories",
+		resources: ["products", "sizes", "brands", "collections", "orders", "returns"],
+		tags: ["fashion", "clothing", "shoes", "apparel", "style"],
+		brand: ["Wear", "Thread", "Style", "Fit", "Closet"],
+		flow: { precheck: "/checkout/quote", purchase: "/checkout", noun: "order" },
+	},
+	{
+		slug: "electronics",
+		does: "consumer electronics and gadgets",
+		resources: ["products", "categories", "offers", "stores", "orders", "warranties"],
+		tags: ["electronics", "gadgets", "phones", "laptops", "tech"],
+		brand: ["Volt", "Byte", "Pixel", "Circuit", "Tech"],
+		flow: { precheck: "/checkout/quote", purchase: "/checkout", noun: "order" },
+	},
+	{
+		slug: "weather",
+		does: "weather forecasts, alerts and air quality",
+		resources: ["forecasts", "alerts", "stations", "observations", "cities", "radar"],
+		tags: ["weather", "forecast", "rain", "temperature", "climate"],
+		brand: ["Sky", "Cast", "Cloud", "Storm", "Sun"],
+	},
+	{
+		slug: "maps",
+		does: "maps, geocoding and route planning",
+		resources: ["places", "routes", "geocodes", "tiles", "isochrones", "matrices"],
+		tags: ["maps", "directions", "geocoding", "places", "routing"],
+		brand: ["Map", "Route", "Geo", "Compass", "Atlas"],
+	},
+	{
+		slug: "sports",
+		does: "live scores, fixtures and standings",
+		resources: ["leagues", "teams", "matches", "players", "standings", "odds"],
+		tags: ["sports", "scores", "football", "basketball", "results"],
+		brand: ["Score", "Line", "Play", "League", "Match"],
+	},
+	{
+		slug: "news",
+		does: "news headlines and articles",
+		resources: ["articles", "sources", "topics", "headlines", "authors"],
+		tags: ["news", "headlines", "articles", "media"],
+		brand: ["Wire", "Press", "Daily", "Herald", "Post"],
+	},
+	{
+		slug: "jobs",
+		does: "job search and applications",
+		resources: ["jobs", "companies", "applications", "salaries", "resumes"],
+		tags: ["jobs", "careers", "hiring", "employment"],
+		brand: ["Career", "Hire", "Work", "Job", "Talent"],
+	},
+	{
+		slug: "shipping",
+		does: "parcel shipping labels and tracking",
+		resources: ["shipments", "rates", "labels", "pickups", "trackers", "addresses"],
+		tags: ["shipping", "parcel", "courier", "tracking", "delivery"],
+		brand: ["Ship", "Parcel", "Post", "Freight"],
+		flow: { precheck: "/rates/quote", purchase: "/labels", noun: "label" },
+	},
+	{
+		slug: "pets",
+		does: "pet food, supplies and vet visits",
+		resources: ["products", "pets", "vets", "appointments", "orders", "subscriptions"],
+		tags: ["pets", "dogs", "cats", "pet food", "vet"],
+		brand: ["Paw", "Pet", "Tail", "Fur"],
+		flow: { precheck: "/checkout/quote", purchase: "/checkout", noun: "order" },
+	},
+	{
+		slug: "home-services",
+		does: "cleaners, plumbers and handymen on demand",
+		resources: ["services", "pros", "appointments", "quotes", "reviews", "areas"],
+		tags: ["home", "cleaning", "plumber", "handyman", "repair"],
+		brand: ["Fix", "Home", "Handy", "Pro", "Nest"],
+		flow: { precheck: "/jobs/estimate", purchase: "/jobs", noun: "appointment" },
+	},
+	{
+		slug: "fitness",
+		does: "gym classes and personal training",
+		resources: ["classes", "studios", "trainers", "bookings", "memberships"],
+		tags: ["fitness", "gym", "yoga", "workout", "training"],
+		brand: ["Fit", "Pulse", "Move", "Core", "Flex"],
+		flow: { precheck: "/bookings/price", purchase: "/bookings", noun: "class booking" },
+	},
+	{
+		slug: "health",
+		does: "doctor appointments and pharmacy orders",
+		resources: ["doctors", "clinics", "appointments", "prescriptions", "pharmacies"],
+		tags: ["health", "doctor", "pharmacy", "clinic", "medicine"],
+		brand: ["Care", "Med", "Health", "Well", "Clinic"],
+		flow: { precheck: "/appointments/quote", purchase: "/appointments", noun: "appointment" },
+	},
+	{
+		slug: "movies",
+		does: "cinema showtimes and seat booking",
+		resources: ["movies", "cinemas", "showtimes", "seats", "bookings"],
+		tags: ["movies", "cinema", "film", "showtimes"],
+		brand: ["Reel", "Screen", "Cine", "Flick"],
+		flow: { precheck: "/bookings/quote", purchase: "/bookings", noun: "booking" },
+	},
+	{
+		slug: "finance",
+		does: "currency rates, stock quotes and money transfers",
+		resources: ["rates", "quotes", "transfers", "accounts", "currencies", "symbols"],
+		tags: ["finance", "currency", "exchange", "stocks", "money"],
+		brand: ["Coin", "Ledger", "Rate", "Fund", "Mint"],
+		flow: { precheck: "/transfers/quote", purchase: "/transfers", noun: "transfer" },
+	},
+	{
+		slug: "real-estate",
+		does: "homes for sale and rent",
+		resources: ["listings", "agents", "viewings", "neighborhoods", "valuations"],
+		tags: ["real estate", "homes", "rent", "apartments", "property"],
+		brand: ["Nest", "Home", "Key", "Door", "Estate"],
+	},
+	{
+		slug: "car-rental",
+		does: "car rentals at airports and downtown",
+		resources: ["locations", "vehicles", "rates", "reservations", "extras"],
+		tags: ["car rental", "rental", "vehicle", "travel"],
+		brand: ["Drive", "Wheel", "Rent", "Auto", "Road"],
+		flow: { precheck: "/reservations/quote", purchase: "/reservations", noun: "rental" },
+	},
+	{
+		slug: "education",
+		does: "online courses and tutoring",
+		resources: ["courses", "lessons", "tutors", "enrollments", "quizzes"],
+		tags: ["education", "courses", "learning", "tutoring"],
+		brand: ["Learn", "Tutor", "Class", "Skill", "Mind"],
+		flow: { precheck: "/enrollments/quote", purchase: "/enrollments", noun: "enrollment" },
+	},
+	{
+		slug: "music",
+		does: "music streaming catalog and playlists",
+		resources: ["tracks", "albums", "artists", "playlists", "charts"],
+		tags: ["music", "songs", "playlists", "streaming"],
+		brand: ["Tune", "Beat", "Sound", "Note", "Wave"],
+	},
+	{
+		slug: "books",
+		does: "books, e-books and audiobooks",
+		resources: ["books", "authors", "editions", "reviews", "orders", "shelves"],
+		tags: ["books", "reading", "ebooks", "audiobooks"],
+		brand: ["Page", "Shelf", "Read", "Story", "Book"],
+		flow: { precheck: "/checkout/quote", purchase: "/checkout", noun: "order" },
+	},
+	{
+		slug: "parking",
+		does: "parking spot search and reservation",
+		resources: ["garages", "spots", "rates", "reservations", "zones"],
+		tags: ["parking", "garage", "car", "city"],
+		brand: ["Park", "Spot", "Lot", "Bay"],
+		flow: { precheck: "/reservations/quote", purchase: "/reservations", noun: "parking reservation" },
+	},
+	{
+		slug: "flowers",
+		does: "flower and gift delivery",
+		resources: ["bouquets", "occasions", "addons", "orders", "florists"],
+		tags: ["flowers", "gifts", "bouquet", "delivery"],
+		brand: ["Petal", "Bloom", "Rose", "Flora"],
+		flow: { precheck: "/checkout/quote", purchase: "/checkout", noun: "order" },
+	},
+	{
+		slug: "translation",
+		does: "text and document translation",
+		resources: ["languages", "translations", "glossaries", "documents"],
+		tags: ["translation", "language", "localization"],
+		brand: ["Lingo", "Word", "Babel", "Tongue"],
+	},
+];
+
+export const BRAND_PREFIXES = [
+	"Swift",
+	"Urban",
+	"Bright",
+	"Blue",
+	"Green",
+	"Metro",
+	"Nova",
+	"Prime",
+	"Happy",
+	"Quick",
+	"True",
+	"North",
+	"Sunny",
+	"Golden",
+	"Silver",
+	"Red",
+	"Star",
+	"Local",
+	"City",
+	"Smart",
+	"Easy",
+	"Pure",
+	"Wild",
+	"Bold",
+];
+
+export const CITIES = [
+	"San Francisco",
+	"New York",
+	"Chicago",
+	"Austin",
+	"Seattle",
+	"Boston",
+	"Denver",
+	"Miami",
+	"Portland",
+	"Atlanta",
+];
