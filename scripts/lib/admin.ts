@@ -39,6 +39,13 @@ export class AdminClient {
 		return { id, key };
 	}
 
+	async credit(credentialId: string, amountCents: number, reference: string): Promise<void> {
+		await this.call("POST", `/v1/admin/credentials/${credentialId}/credit`, {
+			amount_cents: amountCents,
+			reference,
+		});
+	}
+
 	private async call(method: string, path: string, body?: unknown): Promise<unknown> {
 		const response = await fetch(`${this.origin}${path}`, {
 			method,
@@ -93,8 +100,11 @@ function readStoredCredential(file: string): StoredCredential | undefined {
 	}
 }
 
-/**
- * Hook: give the dev credential a starting balance so paid tools and purchases work locally.
- * Funding arrives with the money issue (Account DO + admin credit route); until then a no-op.
- */
-export async function fundDevCredential(_admin: AdminClient, _credential: StoredCredential): Promise<void> {}
+/** Gives the dev credential a starting balance so paid tools and purchases work locally. */
+export async function fundDevCredential(admin: AdminClient, credential: StoredCredential): Promise<void> {
+	// The reference makes this idempotent: the dev credential is funded once, however often npm start runs.
+	await admin.credit(credential.id, DEV_CREDIT_CENTS, `dev-initial-credit:${credential.id}`);
+}
+
+/** $100 of test money for the local dev credential. */
+export const DEV_CREDIT_CENTS = 10_000;

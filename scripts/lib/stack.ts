@@ -185,7 +185,7 @@ function sandboxProviderSecrets(root: string): string[] {
 
 /**
  * Makes sure `.dev.vars` (gitignored, read by `wrangler dev` for the root config) holds an
- * ADMIN_TOKEN (random on first run) and a key for each sandbox provider that needs one.
+ * ADMIN_TOKEN and a QUOTE_SIGNING_KEY (random on first run) and a key for each sandbox provider that needs one.
  * Existing values are never changed. Returns the admin token and the names it added.
  */
 export function ensureDevVars(root: string): { adminToken: string; added: string[] } {
@@ -195,6 +195,7 @@ export function ensureDevVars(root: string): { adminToken: string; added: string
 	const additions: Record<string, string> = {};
 	const adminToken = current.ADMIN_TOKEN || `adm_${randomBytes(24).toString("base64url")}`;
 	if (!current.ADMIN_TOKEN) additions.ADMIN_TOKEN = adminToken;
+	if (!current.QUOTE_SIGNING_KEY) additions.QUOTE_SIGNING_KEY = randomBytes(32).toString("base64url");
 	for (const name of sandboxProviderSecrets(root)) {
 		if (!current[name]) additions[name] = `sandbox_${randomBytes(12).toString("base64url")}`;
 	}

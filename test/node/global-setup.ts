@@ -19,6 +19,7 @@ export default async function setup(project: TestProject) {
 	const origin = new URL(await sandbox.url).origin;
 	const registry = await buildRegistryFromDir("providers", { vars: { SANDBOX_ORIGIN: origin } });
 	if (registry.problems.length > 0) {
+		await sandbox.dispose();
 		throw new Error(
 			`providers/ does not compile:\n${registry.problems.map((p) => `${p.file}${p.path ? `#${p.path}` : ""}: ${p.message}`).join("\n")}`,
 		);

@@ -63,6 +63,12 @@ export class CredentialStore {
 		return rows.map(view);
 	}
 
+	async get(id: string): Promise<CredentialView> {
+		const [row] = await this.#db.select().from(credentials).where(eq(credentials.id, id));
+		if (!row) throw new PenumbraError("NOT_FOUND", { detail: `No credential ${id}.` });
+		return view(row);
+	}
+
 	async revoke(id: string): Promise<CredentialView> {
 		const [row] = await this.#db.select().from(credentials).where(eq(credentials.id, id));
 		if (!row) throw new PenumbraError("NOT_FOUND", { detail: `No credential ${id}.` });

@@ -1,6 +1,7 @@
 import { PenumbraError } from "../../../packages/core/src/errors.ts";
 import type { CompiledService, CompiledTool } from "../../../packages/core/src/registry/types.ts";
 import { parseAllowlist } from "../../../packages/core/src/ssrf.ts";
+import { accountOf, unwrap } from "./account/client.ts";
 import { assertLevel } from "./middleware/auth.ts";
 import { validateParameters } from "./params.ts";
 import type { Caller } from "./types.ts";
@@ -11,6 +12,7 @@ export interface ExecutionResult {
 	tool: string;
 	result: unknown;
 	upstream: { status: number; duration_ms: number; attempts: number };
+	fee_cents: number;
 }
 
 /** Reads a Worker secret by name without widening `Env` (secrets are per provider and not in wrangler.toml). */
@@ -26,10 +28,43 @@ export function authorizeTool(caller: Caller, service: CompiledService, tool: Co
 	assertLevel(caller, tool.auth_level, `${service.card.id}.${tool.name}`);
 	if (tool.purchase?.kind === "purchase") {
 		throw new PenumbraError("CONFIRMATION_REQUIRED", {
-			detail: `${service.card.id}.${tool.name} spends money and must be bought through a quote (precheck "${tool.purchase.precheck}" first). Purchases are not enabled on this gateway yet.`,
-			extras: { precheck: tool.purchase.precheck },
+			detail: `${service.card.id}.${tool.name} spends money: get a quote first (POST /v1/quotes with this service, tool and parameters), then call it again with the quote_id.`,
+			extras: { quote_endpoint: "/v1/quotes", service: service.card.id, tool: tool.name },
 		});
 	}
+}
+
+/**
+ * Runs an upstream call under the credential's rate limit for the provider, with the tool's usage fee held
+ * before and captured only on success (released otherwise).
+ */
+export async function withUsage<T>(
+	env: GatewayEnv,
+	caller: Caller,
+	service: CompiledService,
+	tool: CompiledTool,
+	call: () => Promise<T>,
+): Promise<T> {
+	if (!caller.credential) return call();
+	const account = accountOf(env, caller.credential.id);
+	const { hold_id: holdId } = unwrap(
+		await account.beginCall({
+			service: service.card.id,
+			tool: tool.name,
+			fee_cents: tool.fee_cents,
+			per_minute: service.rate_limits.default_per_minute,
+			burst: service.rate_limits.burst,
+		}),
+	);
+	let result: T;
+	try {
+		result = await call();
+	} catch (error) {
+		if (holdId) unwrap(await account.endCall({ hold_id: holdId, success: false }));
+		throw error;
+	}
+	if (holdId) unwrap(await account.endCall({ hold_id: holdId, success: true }));
+	return result;
 }
 
 export async function sendUpstream(
@@ -57,11 +92,12 @@ export async function executeTool(
 	validateParameters(tool, parameters);
 	const request = buildUpstreamRequest(service, tool, parameters, secretReader(env));
 	request.headers.set("x-request-id", requestId);
-	const upstream = await sendUpstream(env, service, request);
+	const upstream = await withUsage(env, caller, service, tool, () => sendUpstream(env, service, request));
 	return {
 		service: service.card.id,
 		tool: tool.name,
 		result: upstream.body,
 		upstream: { status: upstream.status, duration_ms: upstream.durationMs, attempts: upstream.attempts },
+		fee_cents: caller.credential ? tool.fee_cents : 0,
 	};
 }

@@ -82,3 +82,36 @@ export function problems(...statuses: number[]) {
 		]),
 	);
 }
+
+export const ReceiptSchema = z
+	.object({
+		id: z.string(),
+		quote_id: z.string(),
+		hold_id: z.string(),
+		service: z.string(),
+		tool: z.string(),
+		amount_cents: z.number().int(),
+		held_cents: z.number().int(),
+		transaction_id: z.string(),
+		flagged: z
+			.boolean()
+			.openapi({ description: "The merchant asked for more than was held; only the hold was charged." }),
+		refunded_cents: z.number().int(),
+		balance_after_cents: z.number().int(),
+		created_at: z.number().int(),
+	})
+	.openapi("Receipt");
+
+export const QuoteSchema = z
+	.object({
+		quote_id: z.string(),
+		service: z.string(),
+		tool: z.string(),
+		merchant: z.string(),
+		amount_cents: z.number().int(),
+		currency: z.literal("USD"),
+		expires_at: z.string(),
+		requires_confirmation: z.boolean(),
+		details: z.unknown(),
+	})
+	.openapi("Quote");

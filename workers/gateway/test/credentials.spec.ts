@@ -95,3 +95,22 @@ describe("API key authentication", () => {
 		expect(response.headers.get("www-authenticate")).toMatch(/^Bearer/);
 	});
 });
+
+describe("anonymous rate limit", () => {
+	it("limits callers without a key per client address, and not callers with one", async () => {
+		const address = { "cf-connecting-ip": "203.0.113.77" };
+		const statuses: number[] = [];
+		for (let i = 0; i < 125; i++) statuses.push((await call("/v1/services", { headers: address })).status);
+		expect(statuses.slice(0, 120).every((s) => s === 200)).toBe(true);
+		const limited = await call("/v1/services", { headers: address });
+		const problem = await expectProblem(limited, 429, "RATE_LIMITED");
+		expect(limited.headers.get("retry-after")).toBe("60");
+		expect(problem.retry_after_seconds).toBe(60);
+		// Another address, and any keyed caller, are not affected.
+		expect((await call("/v1/services", { headers: { "cf-connecting-ip": "203.0.113.78" } })).status).toBe(
+			200,
+		);
+		const { key } = await createKey();
+		expect((await call("/v1/services", { key, headers: address })).status).toBe(200);
+	});
+});

@@ -59,16 +59,24 @@ export async function json<T = Record<string, unknown>>(response: Response): Pro
 	return (await response.json()) as T;
 }
 
+/** Creates a credential through the admin API and, unless `fundCents` is 0, credits it ($100 by default). */
 export async function createKey(
 	level: "identified" | "authenticated" = "authenticated",
 	email = "user@example.com",
+	fundCents = 10_000,
 ): Promise<{ id: string; key: string }> {
-	const response = await call("/v1/admin/credentials", {
-		headers: { authorization: `Bearer ${env.ADMIN_TOKEN}` },
-		body: { email, level },
-	});
+	const admin = { authorization: `Bearer ${env.ADMIN_TOKEN}` };
+	const response = await call("/v1/admin/credentials", { headers: admin, body: { email, level } });
 	expect(response.status).toBe(201);
-	return json<{ id: string; key: string }>(response);
+	const created = await json<{ id: string; key: string }>(response);
+	if (fundCents > 0) {
+		const credited = await call(`/v1/admin/credentials/${created.id}/credit`, {
+			headers: admin,
+			body: { amount_cents: fundCents, reference: `test-funding:${created.id}` },
+		});
+		expect(credited.status).toBe(200);
+	}
+	return created;
 }
 
 /** Asserts an RFC 9457 problem with our stable code, and returns it. */

@@ -1,7 +1,7 @@
 import { Validator } from "@cfworker/json-schema";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { buildRegistry } from "../../../packages/core/src/registry/build.ts";
+import { buildRegistry, toIndexCard } from "../../../packages/core/src/registry/build.ts";
 import { type CompileResult, compileProvider } from "../../../packages/core/src/registry/compile.ts";
 import { isRecord, pointerGet, pointerTokens } from "../../../packages/core/src/registry/json-pointer.ts";
 import {
@@ -9,6 +9,7 @@ import {
 	type CompiledTool,
 	type CompileProblem,
 	REGISTRY_INDEX_KEY,
+	REGISTRY_REMOTE_KEY,
 	serviceKey,
 } from "../../../packages/core/src/registry/types.ts";
 
@@ -374,12 +375,18 @@ describe("compiling a good provider", () => {
 		const { index, entries } = buildRegistry([weather, service], NOW);
 		expect(entries.map((e) => e.key)).toEqual([
 			REGISTRY_INDEX_KEY,
+			REGISTRY_REMOTE_KEY,
 			serviceKey("shop"),
 			serviceKey("weather"),
 		]);
-		expect(index).toEqual({ version: 1, built_at: NOW, services: [service.card, weather.card] });
+		expect(index).toEqual({
+			version: 1,
+			built_at: NOW,
+			services: [toIndexCard(service.card), toIndexCard(weather.card)],
+		});
 		expect(entries[0]?.value).not.toContain("input_schema");
-		expect(JSON.parse(entries[1]?.value ?? "null")).toEqual(service);
+		expect(JSON.parse(entries[1]?.value ?? "null")).toEqual({ ids: [] });
+		expect(JSON.parse(entries[2]?.value ?? "null")).toEqual(service);
 	});
 });
 

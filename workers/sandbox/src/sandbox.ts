@@ -83,6 +83,7 @@ export function createSandbox(merchants: readonly Merchant[]): Hono<SandboxApp> 
 					"amount-delta=<±cents>",
 					"large=<bytes>",
 					"clock=<±seconds>",
+					"only=<last path segment>",
 				],
 			},
 		}),

@@ -38,3 +38,15 @@ describe("spec hosting", () => {
 		);
 	});
 });
+
+describe("scoped faults", () => {
+	it("applies faults only to the named last path segment", async () => {
+		const scoped = { "x-sandbox-fault": "status=503,only=forecast" };
+		expect((await call("/skycast/current?city=lisbon", { headers: scoped })).status).toBe(200);
+		expect((await call("/skycast/forecast?city=lisbon", { headers: scoped })).status).toBe(503);
+		expect((await call("/_fault/status=418,only=current/skycast/current?city=lisbon")).status).toBe(418);
+		expect(
+			(await call("/skycast/current?city=lisbon", { headers: { "x-sandbox-fault": "only=a/b" } })).status,
+		).toBe(400);
+	});
+});

@@ -18,3 +18,44 @@ export const credentials = sqliteTable(
 );
 
 export type Credential = typeof credentials.$inferSelect;
+
+/**
+ * The durable mirror of every money entry. Each credential's Account Durable Object is the source of truth and
+ * drains its outbox here; inserts are keyed by entry id, so a retried drain never duplicates.
+ */
+export const ledgerEntries = sqliteTable(
+	"ledger_entries",
+	{
+		id: text("id").primaryKey(),
+		credentialId: text("credential_id").notNull(),
+		seq: integer("seq").notNull(),
+		kind: text("kind", { enum: ["credit", "usage", "purchase", "refund", "adjustment"] }).notNull(),
+		amountCents: integer("amount_cents").notNull(),
+		balanceAfterCents: integer("balance_after_cents").notNull(),
+		holdId: text("hold_id"),
+		receiptId: text("receipt_id"),
+		reference: text("reference"),
+		createdAt: integer("created_at", { mode: "number" }).notNull(),
+	},
+	(t) => [
+		index("ledger_credential_seq_idx").on(t.credentialId, t.seq),
+		index("ledger_created_idx").on(t.createdAt),
+	],
+);
+
+/** Purchase receipts, mirrored with their entry, for reporting and for finding a receipt's credential (refunds). */
+export const receipts = sqliteTable(
+	"receipts",
+	{
+		id: text("id").primaryKey(),
+		credentialId: text("credential_id").notNull(),
+		quoteId: text("quote_id").notNull(),
+		service: text("service").notNull(),
+		tool: text("tool").notNull(),
+		amountCents: integer("amount_cents").notNull(),
+		transactionId: text("transaction_id").notNull(),
+		flagged: integer("flagged", { mode: "boolean" }).notNull(),
+		createdAt: integer("created_at", { mode: "number" }).notNull(),
+	},
+	(t) => [index("receipts_credential_idx").on(t.credentialId)],
+);

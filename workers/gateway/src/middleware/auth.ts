@@ -19,12 +19,24 @@ function presentedKey(
 	return match[1];
 }
 
-/** Resolves the caller from the request's key; no key means anonymous, a bad key is refused. */
+/**
+ * Resolves the caller from the request's key; no key means anonymous (rate-limited per client IP), a bad key is
+ * refused.
+ */
 export function identifyCaller(): MiddlewareHandler<AppEnv> {
 	return async function identifyCallerMiddleware(c, next) {
 		const key = presentedKey(c.req.header("authorization"), c.req.header("x-api-key"));
 		let caller: Caller = { level: "anonymous" };
-		if (key !== undefined) {
+		if (key === undefined) {
+			const ip = c.req.header("cf-connecting-ip") ?? "unknown";
+			const { success } = await c.env.ANON_LIMITER.limit({ key: ip });
+			if (!success) {
+				throw new PenumbraError("RATE_LIMITED", {
+					detail: "Too many requests without an API key from this address. Wait a minute, or send a key.",
+					extras: { retry_after_seconds: 60 },
+				});
+			}
+		} else {
 			const credential = await new CredentialStore(c.env.DB).authenticate(key);
 			caller = {
 				level: credential.level,

@@ -1,9 +1,12 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { PenumbraError } from "../../../../packages/core/src/errors.ts";
+import { accountOf, unwrap } from "../account/client.ts";
+import { reconcile } from "../account/reconcile.ts";
 import { createRouter } from "../app-factory.ts";
 import { CredentialStore } from "../credentials.ts";
 import { requireAdmin } from "../middleware/admin.ts";
 import { refreshRemoteSpecs } from "../refresh.ts";
-import { CredentialSchema, problems } from "../schemas.ts";
+import { CredentialSchema, problems, ReceiptSchema } from "../schemas.ts";
 
 const security = [{ admin: [] }];
 
@@ -52,6 +55,11 @@ const listCredentials = createRoute({
 		...problems(401, 403),
 	},
 });
+
+const CredentialIdParam = z
+	.string()
+	.regex(/^cred_[A-Za-z0-9]{1,64}$/)
+	.openapi({ param: { name: "id", in: "path" } });
 
 const revokeCredential = createRoute({
 	operationId: "revokeCredential",
@@ -121,6 +129,163 @@ const refreshRegistry = createRoute({
 	},
 });
 
+const creditRoute = createRoute({
+	method: "post",
+	operationId: "creditCredential",
+	path: "/v1/admin/credentials/{id}/credit",
+	tags: ["admin"],
+	summary: "Add funds (or an adjustment) to a credential; idempotent by reference",
+	security,
+	request: {
+		params: z.object({ id: CredentialIdParam }),
+		body: {
+			required: true,
+			content: {
+				"application/json": {
+					schema: z.object({
+						amount_cents: z
+							.number()
+							.int()
+							.refine((n) => n !== 0, "must not be 0"),
+						reference: z
+							.string()
+							.min(1)
+							.max(200)
+							.openapi({ description: "The same reference never credits twice." }),
+						kind: z.enum(["credit", "adjustment"]).default("credit"),
+					}),
+				},
+			},
+		},
+	},
+	responses: {
+		200: {
+			description: "The entry and the new balance",
+			content: {
+				"application/json": {
+					schema: z.object({
+						entry: z.record(z.string(), z.unknown()),
+						balance_cents: z.number().int(),
+						replayed: z.boolean().optional(),
+					}),
+				},
+			},
+		},
+		...problems(400, 401, 402, 403, 404, 409),
+	},
+});
+
+const refundRoute = createRoute({
+	method: "post",
+	operationId: "refundReceipt",
+	path: "/v1/admin/receipts/{id}/refund",
+	tags: ["admin"],
+	summary: "Refund a purchase receipt, in full or in part (never more than was captured)",
+	security,
+	request: {
+		params: z.object({
+			id: z
+				.string()
+				.regex(/^rcpt_[A-Za-z0-9]{10,40}$/)
+				.openapi({ param: { name: "id", in: "path" } }),
+		}),
+		body: {
+			required: false,
+			content: {
+				"application/json": {
+					schema: z.object({
+						amount_cents: z.number().int().positive().optional(),
+						reference: z.string().min(1).max(200).optional(),
+					}),
+				},
+			},
+		},
+	},
+	responses: {
+		200: {
+			description: "The refund entry, the receipt after it and the new balance",
+			content: {
+				"application/json": {
+					schema: z.object({
+						entry: z.record(z.string(), z.unknown()),
+						receipt: ReceiptSchema,
+						balance_cents: z.number().int(),
+						replayed: z.boolean().optional(),
+					}),
+				},
+			},
+		},
+		...problems(400, 401, 403, 404, 409),
+	},
+});
+
+const ledgerRoute = createRoute({
+	method: "get",
+	operationId: "exportLedger",
+	path: "/v1/admin/ledger",
+	tags: ["admin"],
+	summary: "Every credential's ledger entries from the D1 mirror, oldest first (CSV or JSON)",
+	security,
+	request: {
+		query: z.object({
+			since: z.iso.datetime({ offset: true }).optional(),
+			format: z.enum(["json", "csv"]).default("json"),
+			limit: z.coerce.number().int().min(1).max(50_000).default(10_000),
+		}),
+	},
+	responses: {
+		200: {
+			description: "Entries",
+			content: {
+				"application/json": { schema: z.object({ entries: z.array(z.record(z.string(), z.unknown())) }) },
+				"text/csv": { schema: z.string() },
+			},
+		},
+		...problems(400, 401, 403),
+	},
+});
+
+const reconcileRoute = createRoute({
+	method: "post",
+	operationId: "reconcile",
+	path: "/v1/admin/reconcile",
+	tags: ["admin"],
+	summary: "Compare each credential's balance with its D1 ledger sum (also run daily by cron)",
+	security,
+	responses: {
+		200: {
+			description: "Mismatches, if any",
+			content: {
+				"application/json": {
+					schema: z.object({
+						checked: z.number().int(),
+						mismatches: z.array(z.record(z.string(), z.unknown())),
+					}),
+				},
+			},
+		},
+		...problems(401, 403),
+	},
+});
+
+const LEDGER_COLUMNS = [
+	"id",
+	"credential_id",
+	"seq",
+	"kind",
+	"amount_cents",
+	"balance_after_cents",
+	"hold_id",
+	"receipt_id",
+	"reference",
+	"created_at",
+] as const;
+
+function csvCell(value: unknown): string {
+	const text = value === null || value === undefined ? "" : String(value);
+	return /[",\n\r]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
 export const adminRoutes = createRouter();
 adminRoutes.use("/v1/admin/*", requireAdmin());
 adminRoutes
@@ -135,6 +300,69 @@ adminRoutes
 	.openapi(revokeCredential, async (c) => {
 		return c.json(await new CredentialStore(c.env.DB).revoke(c.req.valid("param").id), 200);
 	})
+	.openapi(creditRoute, async (c) => {
+		const { id } = c.req.valid("param");
+		const body = c.req.valid("json");
+		await new CredentialStore(c.env.DB).get(id);
+		const result = unwrap(
+			await accountOf(c.env, id).credit({
+				key: `credit:${body.reference}`,
+				amount_cents: body.amount_cents,
+				kind: body.kind,
+				reference: body.reference,
+			}),
+		);
+		return c.json(
+			{
+				entry: result.entry,
+				balance_cents: result.balance_cents,
+				...("replayed" in result ? { replayed: true } : {}),
+			},
+			200,
+		);
+	})
+	.openapi(refundRoute, async (c) => {
+		const { id } = c.req.valid("param");
+		const body = c.req.header("content-type")?.includes("json") ? c.req.valid("json") : {};
+		const owner = await c.env.DB.prepare("SELECT credential_id FROM receipts WHERE id = ?")
+			.bind(id)
+			.first<{ credential_id: string }>();
+		if (!owner) throw new PenumbraError("NOT_FOUND", { detail: `No receipt ${id} in the ledger.` });
+		const result = unwrap(
+			await accountOf(c.env, owner.credential_id).refund({
+				key: `refund:${id}:${body.reference ?? crypto.randomUUID()}`,
+				receipt_id: id,
+				...(body.amount_cents ? { amount_cents: body.amount_cents } : {}),
+				...(body.reference ? { reference: body.reference } : {}),
+			}),
+		);
+		return c.json(
+			{
+				entry: result.entry,
+				receipt: result.receipt,
+				balance_cents: result.balance_cents,
+				...("replayed" in result ? { replayed: true } : {}),
+			},
+			200,
+		);
+	})
+	.openapi(ledgerRoute, async (c) => {
+		const { since, format, limit } = c.req.valid("query");
+		const { results } = await c.env.DB.prepare(
+			`SELECT ${LEDGER_COLUMNS.join(", ")} FROM ledger_entries WHERE created_at >= ? ORDER BY created_at, credential_id, seq LIMIT ?`,
+		)
+			.bind(since ? Date.parse(since) : 0, limit)
+			.all<Record<string, unknown>>();
+		if (format === "csv") {
+			const lines = [
+				LEDGER_COLUMNS.join(","),
+				...results.map((r) => LEDGER_COLUMNS.map((k) => csvCell(r[k])).join(",")),
+			];
+			return c.text(`${lines.join("\n")}\n`, 200, { "content-type": "text/csv; charset=utf-8" });
+		}
+		return c.json({ entries: results }, 200);
+	})
+	.openapi(reconcileRoute, async (c) => c.json(await reconcile(c.env), 200))
 	.openapi(refreshRegistry, async (c) => {
 		const body = c.req.header("content-type")?.includes("json") ? c.req.valid("json") : {};
 		return c.json(await refreshRemoteSpecs(c.env, body.services ? { only: body.services } : {}), 200);

@@ -1,7 +1,8 @@
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { PenumbraError } from "../../../../packages/core/src/errors.ts";
 import type { CompiledService, CompiledTool } from "../../../../packages/core/src/registry/types.ts";
-import { authorizeTool, secretReader, sendUpstream } from "../execute.ts";
+import { authorizeTool, secretReader, sendUpstream, withUsage } from "../execute.ts";
+import { createQuote, purchase } from "../purchase.ts";
 import { Registry } from "../registry.ts";
 import type { AppEnv } from "../types.ts";
 import { injectCredential } from "../upstream.ts";
@@ -9,10 +10,12 @@ import { injectCredential } from "../upstream.ts";
 const MAX_BODY_BYTES = 256 * 1024;
 const FORWARDED_HEADERS = ["accept", "content-type", "idempotency-key", "accept-language"];
 
-function templateRegex(path: string): RegExp {
+function templateRegex(path: string, capture = false): RegExp {
 	const pattern = path
 		.split(/(\{[^}]+\})/)
-		.map((part) => (part.startsWith("{") ? "[^/]+" : part.replace(/[.*+?^$()|[\]\\]/g, "\\$&")))
+		.map((part) =>
+			part.startsWith("{") ? (capture ? "([^/]+)" : "[^/]+") : part.replace(/[.*+?^$()|[\]\\]/g, "\\$&"),
+		)
 		.join("");
 	return new RegExp(`^${pattern}/?$`);
 }
@@ -25,6 +28,68 @@ export function matchTool(service: CompiledService, method: string, path: string
 	return candidates.sort(
 		(a, b) => (a.path.match(/\{/g)?.length ?? 0) - (b.path.match(/\{/g)?.length ?? 0),
 	)[0];
+}
+
+/** Path, query and JSON body of a transparent call, as one parameter object for the tool. */
+async function parametersFromRequest(
+	c: Context<AppEnv>,
+	tool: CompiledTool,
+	path: string,
+): Promise<Record<string, unknown>> {
+	const parameters: Record<string, unknown> = {};
+	const names = [...tool.path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1] ?? "");
+	const values = templateRegex(tool.path, true).exec(path)?.slice(1) ?? [];
+	names.forEach((name, i) => {
+		parameters[name] = decodeURIComponent(values[i] ?? "");
+	});
+	for (const [name, value] of new URL(c.req.url).searchParams) parameters[name] = value;
+	const text = await c.req.text();
+	if (text.length > MAX_BODY_BYTES) {
+		throw new PenumbraError("PAYLOAD_TOO_LARGE", {
+			detail: `Request bodies are limited to ${MAX_BODY_BYTES} bytes.`,
+			extras: { limit_bytes: MAX_BODY_BYTES },
+		});
+	}
+	if (text.trim()) {
+		let body: unknown;
+		try {
+			body = JSON.parse(text);
+		} catch {
+			throw new PenumbraError("VALIDATION_FAILED", { detail: "The request body is not valid JSON." });
+		}
+		if (tool.body?.mode === "flatten" && typeof body === "object" && body !== null && !Array.isArray(body)) {
+			Object.assign(parameters, body);
+		} else {
+			parameters.body = body;
+		}
+	}
+	return parameters;
+}
+
+/**
+ * `POST /{service}/<purchase path>` in one call, as the seed spec's proxy did: precheck → quote → hold → purchase →
+ * capture, through the same machinery as quotes. Above the owner's auto-approve threshold it stops at the quote.
+ */
+async function transparentPurchase(
+	c: Context<AppEnv>,
+	service: CompiledService,
+	tool: CompiledTool,
+	path: string,
+) {
+	const parameters = await parametersFromRequest(c, tool, path);
+	const caller = c.get("caller");
+	const quote = await createQuote(c.env, caller, service, tool, parameters, c.get("requestId"));
+	if (quote.requires_confirmation) {
+		throw new PenumbraError("CONFIRMATION_REQUIRED", {
+			detail: `${quote.amount_cents}¢ is above the owner's auto-approve threshold: the owner must confirm quote ${quote.quote_id}, then buy with POST /v1/services/${service.card.id}/tools/${tool.name} and the quote_id.`,
+			extras: { quote },
+		});
+	}
+	const bought = await purchase(c.env, caller, service, tool, parameters, quote.quote_id, c.get("requestId"));
+	return c.json(bought.result, 200, {
+		"x-penumbra-receipt": bought.receipt.id,
+		"x-penumbra-charged-cents": String(bought.receipt.amount_cents),
+	});
 }
 
 /**
@@ -42,6 +107,7 @@ export const passthroughRoutes = new Hono<AppEnv>().all("/:service{[a-z][a-z0-9-
 			detail: `Service "${serviceId}" declares no ${c.req.method} ${path}. List its operations at /v1/services/${serviceId}/tools.`,
 		});
 	}
+	if (tool.purchase?.kind === "purchase") return transparentPurchase(c, service, tool, path);
 	authorizeTool(c.get("caller"), service, tool);
 	const target = new URL(service.upstream.replace(/\/+$/, "") + path);
 	target.search = url.search;
@@ -62,13 +128,15 @@ export const passthroughRoutes = new Hono<AppEnv>().all("/:service{[a-z][a-z0-9-
 		if (raw.byteLength > 0) body = new TextDecoder().decode(raw);
 	}
 	const secret = injectCredential(service, target, headers, secretReader(c.env));
-	const upstream = await sendUpstream(c.env, service, {
-		url: target,
-		method: c.req.method,
-		headers,
-		secrets: secret ? [secret] : [],
-		...(body !== undefined ? { body } : {}),
-	});
+	const upstream = await withUsage(c.env, c.get("caller"), service, tool, () =>
+		sendUpstream(c.env, service, {
+			url: target,
+			method: c.req.method,
+			headers,
+			secrets: secret ? [secret] : [],
+			...(body !== undefined ? { body } : {}),
+		}),
+	);
 	const isText = typeof upstream.body === "string";
 	return new Response(isText ? String(upstream.body) : JSON.stringify(upstream.body), {
 		status: upstream.status,

@@ -2,8 +2,9 @@ import { createRoute, z } from "@hono/zod-openapi";
 import type { CompiledService, CompiledTool } from "../../../../packages/core/src/registry/types.ts";
 import { createRouter } from "../app-factory.ts";
 import { executeTool } from "../execute.ts";
+import { publicInputSchema, purchase } from "../purchase.ts";
 import { Registry } from "../registry.ts";
-import { problems, ServiceCardSchema, ServiceIdParam, ToolSchema } from "../schemas.ts";
+import { problems, ReceiptSchema, ServiceCardSchema, ServiceIdParam, ToolSchema } from "../schemas.ts";
 
 function toolView(tool: CompiledTool) {
 	return {
@@ -12,7 +13,7 @@ function toolView(tool: CompiledTool) {
 		description: tool.description,
 		method: tool.method.toUpperCase(),
 		path: tool.path,
-		input_schema: tool.input_schema,
+		input_schema: publicInputSchema(tool),
 		fee_cents: tool.fee_cents,
 		auth_level: tool.auth_level,
 		purchase: tool.purchase ?? null,
@@ -120,7 +121,7 @@ const executeRoute = createRoute({
 	tags: ["services"],
 	summary: "Execute a tool",
 	description:
-		"Validates `parameters` against the tool's input schema, calls the upstream with the provider's own credential, and returns its answer (sensitive fields redacted).",
+		"Validates `parameters` against the tool's input schema, calls the upstream with the provider's own credential, and returns its answer (sensitive fields redacted). Purchase tools need a `quote_id` from POST /v1/quotes and return a receipt; retrying with the same quote returns the same receipt.",
 	security: [{ bearer: [] }],
 	request: {
 		params: z.object({
@@ -136,6 +137,11 @@ const executeRoute = createRoute({
 				"application/json": {
 					schema: z.object({
 						parameters: z.record(z.string(), z.unknown()).default({}),
+						quote_id: z
+							.string()
+							.max(120)
+							.optional()
+							.openapi({ description: "For purchase tools: the quote from POST /v1/quotes to buy with." }),
 					}),
 				},
 			},
@@ -150,16 +156,21 @@ const executeRoute = createRoute({
 						service: z.string(),
 						tool: z.string(),
 						result: z.unknown(),
-						upstream: z.object({
-							status: z.number().int(),
-							duration_ms: z.number(),
-							attempts: z.number().int(),
-						}),
+						upstream: z
+							.object({
+								status: z.number().int(),
+								duration_ms: z.number(),
+								attempts: z.number().int(),
+							})
+							.optional(),
+						fee_cents: z.number().int().optional(),
+						receipt: ReceiptSchema.optional(),
+						replayed: z.boolean().optional(),
 					}),
 				},
 			},
 		},
-		...problems(400, 401, 403, 404, 409, 413, 429, 502, 503, 504),
+		...problems(400, 401, 402, 403, 404, 409, 410, 413, 429, 502, 503, 504),
 	},
 });
 
@@ -206,11 +217,17 @@ export const serviceRoutes = createRouter()
 	})
 	.openapi(executeRoute, async (c) => {
 		const { id, tool: toolName } = c.req.valid("param");
-		const { parameters } = c.req.valid("json");
+		const { parameters, quote_id: quoteId } = c.req.valid("json");
 		const { service, tool } = await new Registry(c.env.REGISTRY, c.env.REGISTRY_CACHE_SECONDS).tool(
 			id,
 			toolName,
 		);
+		if (tool.purchase?.kind === "purchase" && quoteId) {
+			return c.json(
+				await purchase(c.env, c.get("caller"), service, tool, parameters, quoteId, c.get("requestId")),
+				200,
+			);
+		}
 		const result = await executeTool(c.env, c.get("caller"), service, tool, parameters, c.get("requestId"));
 		return c.json(result, 200);
 	});

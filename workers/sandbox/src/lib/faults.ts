@@ -22,11 +22,22 @@ export interface Faults {
 	largeBytes?: number;
 	/** Shifts the merchant's clock, so expiry and order tracking can be seen without waiting. */
 	clockOffsetMs: number;
+	/** When set, the faults apply only to requests whose last path segment is this (e.g. `checkout`). */
+	only?: string;
 }
 
 export const NO_FAULTS: Faults = { latencyMs: 0, malformed: false, amountDeltaCents: 0, clockOffsetMs: 0 };
 
-const FAULT_NAMES = ["latency", "status", "hang", "malformed", "amount-delta", "large", "clock"] as const;
+const FAULT_NAMES = [
+	"latency",
+	"status",
+	"hang",
+	"malformed",
+	"amount-delta",
+	"large",
+	"clock",
+	"only",
+] as const;
 
 function integer(name: string, raw: string | undefined, min: number, max: number): number {
 	const value = raw === undefined || raw.trim() === "" ? Number.NaN : Number(raw);
@@ -42,7 +53,8 @@ function integer(name: string, raw: string | undefined, min: number, max: number
 
 /**
  * Parses a comma-separated fault spec (`latency=<ms>`, `status=<code>`, `hang[=<ms>]`, `malformed`,
- * `amount-delta=<±cents>`, `large=<bytes>`, `clock=<±seconds>`); later entries win.
+ * `amount-delta=<±cents>`, `large=<bytes>`, `clock=<±seconds>`, and `only=<segment>` to limit them to requests
+ * whose last path segment is that, e.g. a purchase but not its quote); later entries win.
  */
 export function parseFaults(spec: string): Faults {
 	const faults: Faults = { ...NO_FAULTS };
@@ -73,6 +85,16 @@ export function parseFaults(spec: string): Faults {
 				break;
 			case "clock":
 				faults.clockOffsetMs = integer(name, value, -MAX_CLOCK_SECONDS, MAX_CLOCK_SECONDS) * 1000;
+				break;
+			case "only":
+				if (!value || !/^[A-Za-z0-9_.-]{1,64}$/.test(value)) {
+					throw new MerchantError(
+						400,
+						"invalid_fault",
+						'Fault "only" needs a path segment, e.g. only=checkout.',
+					);
+				}
+				faults.only = value;
 				break;
 			default:
 				throw new MerchantError(
@@ -149,7 +171,9 @@ async function reshape(response: Response, faults: Faults): Promise<Response> {
  */
 export function faultInjection(): MiddlewareHandler<{ Variables: { faults: Faults } }> {
 	return async function faultInjection(c, next) {
-		const faults = parseFaults(c.req.header(FAULT_HEADER) ?? "");
+		const parsed = parseFaults(c.req.header(FAULT_HEADER) ?? "");
+		const segment = new URL(c.req.url).pathname.split("/").filter(Boolean).at(-1);
+		const faults = parsed.only === undefined || parsed.only === segment ? parsed : NO_FAULTS;
 		c.set("faults", faults);
 		if (faults.latencyMs > 0) await scheduler.wait(faults.latencyMs);
 		if (faults.hangMs !== undefined) {

@@ -1,0 +1,145 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { PenumbraError } from "../../../../packages/core/src/errors.ts";
+import { accountOf, unwrap } from "../account/client.ts";
+import { createRouter } from "../app-factory.ts";
+import { createQuote, loadQuote } from "../purchase.ts";
+import { Registry } from "../registry.ts";
+import { problems, QuoteSchema, ServiceIdParam } from "../schemas.ts";
+import type { Caller } from "../types.ts";
+
+const QuoteIdParam = z
+	.string()
+	.max(120)
+	.openapi({ param: { name: "id", in: "path" } });
+
+const security = [{ bearer: [] }];
+
+const createQuoteRoute = createRoute({
+	method: "post",
+	operationId: "createQuote",
+	path: "/v1/quotes",
+	tags: ["purchases"],
+	summary: "Price a purchase with the merchant's precheck and get a signed quote",
+	security,
+	request: {
+		body: {
+			required: true,
+			content: {
+				"application/json": {
+					schema: z.object({
+						service: ServiceIdParam,
+						tool: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/),
+						parameters: z.record(z.string(), z.unknown()).default({}),
+					}),
+				},
+			},
+		},
+	},
+	responses: {
+		201: { description: "The quote", content: { "application/json": { schema: QuoteSchema } } },
+		...problems(400, 401, 403, 404, 429, 502, 504),
+	},
+});
+
+const QuoteStatusSchema = z.object({
+	quote_id: z.string(),
+	service: z.string(),
+	tool: z.string(),
+	amount_cents: z.number().int(),
+	status: z.enum(["open", "confirmed", "declined"]),
+	requires_confirmation: z.boolean(),
+	expires_at: z.string(),
+});
+
+const getQuoteRoute = createRoute({
+	method: "get",
+	operationId: "getQuote",
+	path: "/v1/quotes/{id}",
+	tags: ["purchases"],
+	summary: "A quote and whether the owner confirmed it",
+	security,
+	request: { params: z.object({ id: QuoteIdParam }) },
+	responses: {
+		200: { description: "Quote", content: { "application/json": { schema: QuoteStatusSchema } } },
+		...problems(400, 401, 404),
+	},
+});
+
+const decisionRoute = (decision: "confirm" | "decline") =>
+	createRoute({
+		method: "post",
+		operationId: `${decision}Quote`,
+		path: `/v1/quotes/{id}/${decision}`,
+		tags: ["purchases"],
+		summary:
+			decision === "confirm"
+				? "The owner confirms a quote above the auto-approve threshold"
+				: "The owner declines a quote",
+		security,
+		request: { params: z.object({ id: QuoteIdParam }) },
+		responses: {
+			200: { description: "Decided", content: { "application/json": { schema: QuoteStatusSchema } } },
+			...problems(400, 401, 404, 409, 410),
+		},
+	});
+
+function owner(caller: Caller): string {
+	if (!caller.credential)
+		throw new PenumbraError("AUTH_REQUIRED", { detail: "Quotes belong to an API key." });
+	return caller.credential.id;
+}
+
+function statusView(
+	quoteId: string,
+	q: {
+		service: string;
+		tool: string;
+		amount: number;
+		status: "open" | "confirmed" | "declined";
+		requires_confirmation: boolean;
+		expires_at: number;
+	},
+) {
+	return {
+		quote_id: quoteId,
+		service: q.service,
+		tool: q.tool,
+		amount_cents: q.amount,
+		status: q.status,
+		requires_confirmation: q.requires_confirmation,
+		expires_at: new Date(q.expires_at).toISOString(),
+	};
+}
+
+export const quoteRoutes = createRouter()
+	.openapi(createQuoteRoute, async (c) => {
+		const body = c.req.valid("json");
+		const { service, tool } = await new Registry(c.env.REGISTRY, c.env.REGISTRY_CACHE_SECONDS).tool(
+			body.service,
+			body.tool,
+		);
+		return c.json(
+			await createQuote(c.env, c.get("caller"), service, tool, body.parameters, c.get("requestId")),
+			201,
+		);
+	})
+	.openapi(getQuoteRoute, async (c) => {
+		const { id } = c.req.valid("param");
+		const quote = await loadQuote(c.env, owner(c.get("caller")), id);
+		return c.json(statusView(id, quote), 200);
+	});
+
+for (const decision of ["confirm", "decline"] as const) {
+	quoteRoutes.openapi(decisionRoute(decision), async (c) => {
+		const { id } = c.req.valid("param");
+		const credentialId = owner(c.get("caller"));
+		const quote = await loadQuote(c.env, credentialId, id);
+		const decided = unwrap(
+			await accountOf(c.env, credentialId).decideQuote({
+				quote_id: quote.id,
+				decision: decision === "confirm" ? "confirmed" : "declined",
+			}),
+		);
+		return c.json(statusView(id, decided.quote), 200);
+	});
+}
