@@ -36,7 +36,7 @@ export default defineConfig({
 								REGISTRY_CACHE_SECONDS: "0",
 								LOG_LEVEL: "warn",
 								...Object.fromEntries(
-									[...MERCHANTS, "echo", "greedydash", "refusedash", "lostdash"].map((id) => [
+									[...MERCHANTS, "echo", "greedydash", "refusedash", "lostdash", "foodfeed"].map((id) => [
 										`PROVIDER_${id.toUpperCase()}_API_KEY`,
 										`test-${id}-key`,
 									]),
