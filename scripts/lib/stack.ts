@@ -224,7 +224,7 @@ export function childEnv(options: StackOptions, extra: Record<string, string> = 
 	};
 }
 
-function wranglerCommand(root: string, args: string[]): { command: string; args: string[] } {
+export function wranglerCommand(root: string, args: string[]): { command: string; args: string[] } {
 	return {
 		command: process.execPath,
 		args: [join(root, "node_modules", "wrangler", "bin", "wrangler.js"), ...args],
