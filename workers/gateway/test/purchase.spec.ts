@@ -311,4 +311,35 @@ describe("purchases", () => {
 		const forged = `${q.quote_id.split(".")[0]}.AAAAAAAAAAAAAAAAAAAAAAAA`;
 		await expectProblem(await buy(alice.key, parameters, forged), 404, "NOT_FOUND");
 	});
+
+	it("buys in one call through the transparent path proxy, with the receipt in headers", async () => {
+		const { key } = await createKey();
+		await autoApprove(key);
+		const parameters = await order(key);
+		const before = await account(key);
+		const response = await call("/fooddash/checkout", { key, body: parameters });
+		expect(response.status, await response.clone().text()).toBe(200);
+		const receiptId = response.headers.get("x-penumbra-receipt");
+		const charged = Number(response.headers.get("x-penumbra-charged-cents"));
+		expect(receiptId).toMatch(/^rcpt_/);
+		const merchant = await json<{ order_uuid: string; totals: { total_cents: number } }>(response);
+		expect(charged).toBe(merchant.totals.total_cents);
+		const after = await account(key);
+		expect(before.balance_cents - after.balance_cents).toBeGreaterThanOrEqual(charged);
+		expect(after.holds).toEqual([]);
+	});
+
+	it("stops the transparent purchase at the quote when the owner must confirm", async () => {
+		const { key } = await createKey();
+		await call("/v1/account/controls", { key, method: "PUT", body: { auto_approve_threshold_cents: 1 } });
+		const parameters = await order(key);
+		const before = await account(key);
+		const problem = await expectProblem(
+			await call("/fooddash/checkout", { key, body: parameters }),
+			409,
+			"CONFIRMATION_REQUIRED",
+		);
+		expect((problem.quote as Quote).requires_confirmation).toBe(true);
+		expect((await account(key)).balance_cents).toBe(before.balance_cents);
+	});
 });
