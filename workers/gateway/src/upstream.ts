@@ -232,6 +232,10 @@ function decode(bytes: Uint8Array, contentType: string): unknown {
 	}
 }
 
+function duration(ms: number): string {
+	return ms < 1000 ? `${ms} ms` : `${Math.round(ms / 100) / 10} s`;
+}
+
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -263,7 +267,7 @@ export async function callUpstream(
 		} catch (cause) {
 			if (cause instanceof DOMException && (cause.name === "TimeoutError" || cause.name === "AbortError")) {
 				throw new PenumbraError("UPSTREAM_TIMEOUT", {
-					detail: `The service did not answer within ${Math.round(options.timeoutMs / 1000)} s.`,
+					detail: `The service did not answer within ${duration(options.timeoutMs)}.`,
 					extras: { timeout_ms: options.timeoutMs },
 					cause,
 				});
@@ -318,7 +322,7 @@ export async function callUpstream(
 	throw (
 		lastError ??
 		new PenumbraError("UPSTREAM_TIMEOUT", {
-			detail: `The service did not answer within ${Math.round(options.timeoutMs / 1000)} s.`,
+			detail: `The service did not answer within ${duration(options.timeoutMs)}.`,
 			extras: { timeout_ms: options.timeoutMs },
 		})
 	);

@@ -32,6 +32,31 @@ export function sandboxOrigin(): string {
 	return env.UPSTREAM_ALLOWLIST.split(/[\s,]+/)[0] ?? "";
 }
 
+export interface FaultyOptions {
+	/** The provider to copy; default `skycast`, which needs no upstream key. */
+	from?: string;
+	timeoutMs?: number;
+	maxResponseBytes?: number;
+}
+
+/**
+ * A copy of a provider's service, registered as `id`, whose upstream injects sandbox faults into every call through
+ * the `/_fault/<faults>/` path prefix: `latency=300`, `status=503`, `hang`, `malformed`, `amount-delta=150`,
+ * `large=200000`, `clock=3600`, `only=checkout`, comma-separated (workers/sandbox/README.md). Upstream keys are per
+ * service id (`PROVIDER_<ID>_API_KEY`), so a copy of a keyed provider needs an id with a bound key: the provider's
+ * own id (each test file has its own registry) or one bound in vitest.config.ts.
+ */
+export function faulty(id: string, fault: string, options: FaultyOptions = {}): CompiledService {
+	const base = providerService(options.from ?? "skycast");
+	return {
+		...base,
+		card: { ...base.card, id },
+		upstream: `${sandboxOrigin()}/_fault/${fault}/${base.card.id}`,
+		...(options.timeoutMs === undefined ? {} : { timeout_ms: options.timeoutMs }),
+		...(options.maxResponseBytes === undefined ? {} : { max_response_bytes: options.maxResponseBytes }),
+	};
+}
+
 export interface CallOptions {
 	method?: string;
 	key?: string;

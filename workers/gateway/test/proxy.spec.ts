@@ -6,6 +6,7 @@ import {
 	call,
 	createKey,
 	expectProblem,
+	faulty,
 	json,
 	providerService,
 	sandboxOrigin,
@@ -72,17 +73,6 @@ function echoService(): CompiledService {
 	});
 	if (!compiled.ok) throw new Error(JSON.stringify(compiled.problems));
 	return compiled.service;
-}
-
-/** A copy of skycast whose upstream injects a sandbox fault on every call. */
-function faulty(id: string, fault: string, timeoutMs = 10_000): CompiledService {
-	const skycast = providerService("skycast");
-	return {
-		...skycast,
-		card: { ...skycast.card, id },
-		upstream: `${sandboxOrigin()}/_fault/${fault}/skycast`,
-		timeout_ms: timeoutMs,
-	};
 }
 
 interface Echo {
@@ -153,7 +143,7 @@ describe("upstream request mapping", () => {
 
 describe("upstream failures", () => {
 	it("maps a hanging upstream to 504 UPSTREAM_TIMEOUT within the provider's timeout", async () => {
-		await addServices(faulty("slowcast", "hang", 300));
+		await addServices(faulty("slowcast", "hang", { timeoutMs: 300 }));
 		const { key } = await createKey();
 		const started = Date.now();
 		const problem = await expectProblem(
@@ -203,8 +193,10 @@ describe("upstream failures", () => {
 	});
 
 	it("maps malformed JSON to 502 and an oversized answer to 413, without crashing", async () => {
-		const big = faulty("bigcast", "large=200000");
-		await addServices(faulty("garblecast", "malformed"), { ...big, max_response_bytes: 64 * 1024 });
+		await addServices(
+			faulty("garblecast", "malformed"),
+			faulty("bigcast", "large=200000", { maxResponseBytes: 64 * 1024 }),
+		);
 		const { key } = await createKey();
 		const garbled = await expectProblem(
 			await call("/v1/services/garblecast/tools/get_current_conditions", {

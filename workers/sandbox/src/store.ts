@@ -44,7 +44,26 @@ export type PlaceOrderOutcome =
 	| { outcome: "quote_already_used"; order_uuid: string }
 	| { outcome: "total_mismatch"; quoted_total_cents: number };
 
-// Unused quotes older than this are dropped when new ones are written; nothing can redeem them anyway.
+/**
+ * A merchant's per-owner state that is not a purchase (saved searches, favourites, address books): one JSON
+ * document per `(kind, owner, record_id)`. `unique_key`, when set, is unique per kind and owner (e.g. a name).
+ */
+export type StoredRecord = {
+	kind: string;
+	owner: string;
+	record_id: string;
+	unique_key: string | null;
+	created_at: number;
+	document: string;
+};
+
+export type AddRecordOutcome =
+	| { outcome: "created"; record: StoredRecord }
+	| { outcome: "limit_reached"; limit: number }
+	| { outcome: "duplicate"; record_id: string };
+
+// Unused quotes that expired this long ago (by the real clock, so a `clock` fault in one test cannot sweep away
+// another test's quotes) are dropped when new ones are written; nothing can redeem them anyway.
 const QUOTE_RETENTION_MS = 24 * 3600 * 1000;
 
 /**
@@ -72,6 +91,16 @@ export class MerchantStore extends DurableObject<SandboxEnv> {
 			created_at INTEGER NOT NULL,
 			document TEXT NOT NULL
 		)`);
+		ctx.storage.sql.exec(`CREATE TABLE IF NOT EXISTS records (
+			kind TEXT NOT NULL,
+			owner TEXT NOT NULL,
+			record_id TEXT NOT NULL,
+			unique_key TEXT,
+			created_at INTEGER NOT NULL,
+			document TEXT NOT NULL,
+			PRIMARY KEY (kind, owner, record_id),
+			UNIQUE (kind, owner, unique_key)
+		)`);
 	}
 
 	/** Sandbox switches (e.g. a merchant's spec withdrawn), kept in this object's key-value storage. */
@@ -88,7 +117,7 @@ export class MerchantStore extends DurableObject<SandboxEnv> {
 		const sql = this.ctx.storage.sql;
 		sql.exec(
 			"DELETE FROM quotes WHERE order_uuid IS NULL AND expires_at < ?",
-			quote.created_at - QUOTE_RETENTION_MS,
+			Date.now() - QUOTE_RETENTION_MS,
 		);
 		sql.exec(
 			"INSERT INTO quotes (quote_id, total_cents, created_at, expires_at, order_uuid, document) VALUES (?, ?, ?, ?, NULL, ?)",
@@ -160,5 +189,67 @@ export class MerchantStore extends DurableObject<SandboxEnv> {
 			sql.exec("UPDATE quotes SET order_uuid = ? WHERE quote_id = ?", order.order_uuid, quote.quote_id);
 			return { outcome: "created", order };
 		});
+	}
+
+	/**
+	 * Stores a new record unless its owner already has `maxPerOwner` of this kind or one with the same
+	 * `unique_key`; the checks and the insert run in one transaction.
+	 */
+	addRecord(record: StoredRecord, maxPerOwner: number): AddRecordOutcome {
+		const sql = this.ctx.storage.sql;
+		return this.ctx.storage.transactionSync((): AddRecordOutcome => {
+			if (record.unique_key !== null) {
+				const same = sql
+					.exec<{ record_id: string }>(
+						"SELECT record_id FROM records WHERE kind = ? AND owner = ? AND unique_key = ?",
+						record.kind,
+						record.owner,
+						record.unique_key,
+					)
+					.toArray()[0];
+				if (same) return { outcome: "duplicate", record_id: same.record_id };
+			}
+			const count =
+				sql
+					.exec<{ n: number }>(
+						"SELECT COUNT(*) AS n FROM records WHERE kind = ? AND owner = ?",
+						record.kind,
+						record.owner,
+					)
+					.toArray()[0]?.n ?? 0;
+			if (count >= maxPerOwner) return { outcome: "limit_reached", limit: maxPerOwner };
+			sql.exec(
+				"INSERT INTO records (kind, owner, record_id, unique_key, created_at, document) VALUES (?, ?, ?, ?, ?, ?)",
+				record.kind,
+				record.owner,
+				record.record_id,
+				record.unique_key,
+				record.created_at,
+				record.document,
+			);
+			return { outcome: "created", record };
+		});
+	}
+
+	/** An owner's records of one kind, oldest first. */
+	listRecords(kind: string, owner: string): StoredRecord[] {
+		return this.ctx.storage.sql
+			.exec<StoredRecord>(
+				"SELECT * FROM records WHERE kind = ? AND owner = ? ORDER BY created_at, record_id",
+				kind,
+				owner,
+			)
+			.toArray();
+	}
+
+	/** Deletes one of an owner's records; false if the owner has no such record. */
+	deleteRecord(kind: string, owner: string, recordId: string): boolean {
+		const cursor = this.ctx.storage.sql.exec(
+			"DELETE FROM records WHERE kind = ? AND owner = ? AND record_id = ?",
+			kind,
+			owner,
+			recordId,
+		);
+		return cursor.rowsWritten > 0;
 	}
 }

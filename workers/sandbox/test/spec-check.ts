@@ -34,8 +34,8 @@ function typeOf(value: unknown): string {
 }
 
 /**
- * A small JSON Schema check for the subset our specs use ($ref, allOf, type, enum, properties, required,
- * items, bounds). Strict: an object property the spec does not document is reported, so the served
+ * A small JSON Schema check for the subset our specs use ($ref, allOf, oneOf/anyOf, type, enum, properties,
+ * required, items, bounds). Strict: an object property the spec does not document is reported, so the served
  * responses and the provider's openapi.yaml cannot drift apart silently.
  */
 export function violations(spec: Spec, schema: Schema, value: unknown, at = "$", lenient = false): string[] {
@@ -48,6 +48,13 @@ export function violations(spec: Spec, schema: Schema, value: unknown, at = "$",
 			// Strict per branch would reject the other branches' properties; strictness is checked once below.
 			problems.push(...violations(spec, branch, value, at, true));
 		}
+	}
+	// Nullable references (`oneOf: [$ref, {type: "null"}]`): some branch must fit as a whole, strictly.
+	for (const key of ["oneOf", "anyOf"] as const) {
+		const branches = s[key];
+		if (!Array.isArray(branches)) continue;
+		const fits = branches.some((b) => isObject(b) && violations(spec, b, value, at).length === 0);
+		if (!fits) problems.push(`${at}: matches no ${key} branch`);
 	}
 	if (s.type !== undefined) {
 		const types = Array.isArray(s.type) ? s.type : [s.type];

@@ -1,7 +1,6 @@
+/// <reference types="vite/client" />
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import fooddashManifest from "../../../providers/fooddash/provider.yaml";
-import skycastManifest from "../../../providers/skycast/provider.yaml";
 import sandbox from "../src/index.ts";
 import { MERCHANTS } from "../src/merchants/index.ts";
 import { call, json, ORIGIN } from "./helpers.ts";
@@ -13,7 +12,13 @@ type Spec = {
 	"x-services": Record<string, Record<string, unknown>>;
 };
 
-const MANIFESTS: Record<string, string> = { skycast: skycastManifest, fooddash: fooddashManifest };
+// Every provider folder, so a new merchant is checked without editing this file.
+const MANIFESTS = import.meta.glob<string>("../../../providers/*/provider.yaml", {
+	query: "?raw",
+	import: "default",
+	eager: true,
+});
+const manifestOf = (id: string) => parse(MANIFESTS[`../../../providers/${id}/provider.yaml`] ?? "");
 const METHODS = ["get", "post", "put", "patch", "delete"];
 
 async function served(id: string): Promise<Spec> {
@@ -76,14 +81,33 @@ describe.each(MERCHANTS.map((m) => [m.id, m] as const))("%s spec", (id, merchant
 	});
 
 	it("has a provider.yaml that agrees with the sandbox merchant", () => {
-		const manifest = parse(MANIFESTS[id] ?? "");
+		const manifest = manifestOf(id);
 		expect(manifest).toMatchObject({ id, endpoints: "openapi.yaml", upstream: `\${SANDBOX_ORIGIN}/${id}` });
 		expect(manifest.pricing.usage_fee_cents).toBeGreaterThanOrEqual(0);
-		if (merchant.apiKeyHeader) {
-			expect(manifest.auth).toEqual({ scheme: "apiKey", in: "header", name: merchant.apiKeyHeader });
-		} else {
-			expect(manifest.auth).toEqual({ scheme: "none" });
+	});
+
+	it("refuses calls without an upstream credential exactly when provider.yaml declares one, wherever it goes", async () => {
+		const auth: { scheme: string; in?: string; name?: string; prefix?: string } = manifestOf(id).auth;
+		const spec = await served(id);
+		const probe = operations(spec).find(({ path, method }) => method === "get" && !path.includes("{"));
+		expect(probe, `${id} has a GET operation without path parameters`).toBeDefined();
+		const path = `/${id}${probe?.path}`;
+		const bare = await call(path);
+		if (auth.scheme === "none") {
+			expect(bare.status).not.toBe(401);
+			return;
 		}
+		await bare.body?.cancel();
+		expect(bare.status).toBe(401);
+		const bearer = auth.scheme === "oauth2" || auth.scheme === "jwt";
+		const name = auth.name ?? "Authorization";
+		const value = `${auth.prefix ?? (bearer && auth.in !== "query" ? "Bearer " : "")}sandbox-test-key`;
+		const authed =
+			auth.in === "query"
+				? await call(`${path}?${new URLSearchParams({ [name]: value })}`)
+				: await call(path, { headers: { [name]: value } });
+		expect(authed.status).not.toBe(401);
+		await authed.body?.cancel();
 	});
 });
 

@@ -43,3 +43,19 @@ export async function parseJsonBody<S extends z.ZodType>(c: Context, schema: S):
 	}
 	return check(schema, body, "body");
 }
+
+/** Like {@link parseJsonBody}, for operations whose body is optional: an empty body parses as `{}`. */
+export async function parseOptionalJsonBody<S extends z.ZodType>(
+	c: Context,
+	schema: S,
+): Promise<z.output<S>> {
+	const text = await c.req.text();
+	if (text.trim() === "") return check(schema, {}, "body");
+	let body: unknown;
+	try {
+		body = JSON.parse(text);
+	} catch {
+		throw new MerchantError(400, "invalid_json", "The request body must be a JSON object.");
+	}
+	return check(schema, body, "body");
+}
