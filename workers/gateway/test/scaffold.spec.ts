@@ -14,6 +14,7 @@ describe("zero-code providers", () => {
 			name: "Weather Feed",
 			spec: stripped,
 			specUrl: "file:///specs/weatherfeed.yaml",
+			// biome-ignore lint/suspicious/noTemplateCurlyInString: a manifest placeholder, substituted by the compiler
 			upstreamBase: "${SANDBOX_ORIGIN}/skycast",
 			category: "weather",
 			vars: vars(),
@@ -46,6 +47,7 @@ describe("zero-code providers", () => {
 			name: "Food Feed",
 			spec,
 			specUrl: url,
+			// biome-ignore lint/suspicious/noTemplateCurlyInString: a manifest placeholder, substituted by the compiler
 			upstreamBase: "${SANDBOX_ORIGIN}/fooddash",
 			category: "food-delivery",
 			hasPurchases: true,
