@@ -104,6 +104,16 @@ export async function createKey(
 	return created;
 }
 
+/** Raises the owner's auto-approve threshold so purchases of any test size go through without a confirmation. */
+export async function autoApprove(key: string): Promise<void> {
+	const response = await call("/v1/account/controls", {
+		key,
+		method: "PUT",
+		body: { auto_approve_threshold_cents: 1_000_000 },
+	});
+	expect(response.status, await response.clone().text()).toBe(200);
+}
+
 /** Asserts an RFC 9457 problem with our stable code, and returns it. */
 export async function expectProblem(
 	response: Response,

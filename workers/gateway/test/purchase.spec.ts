@@ -2,6 +2,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import {
 	addServices,
+	autoApprove,
 	call,
 	createKey,
 	expectProblem,
@@ -67,16 +68,6 @@ async function quote(key: string, parameters: Record<string, unknown>): Promise<
 
 async function buy(key: string, parameters: Record<string, unknown>, quoteId: string): Promise<Response> {
 	return call("/v1/services/fooddash/tools/checkout", { key, body: { parameters, quote_id: quoteId } });
-}
-
-/** Raises the owner's auto-approve threshold so orders of any test size go through without a confirmation. */
-async function autoApprove(key: string): Promise<void> {
-	const response = await call("/v1/account/controls", {
-		key,
-		method: "PUT",
-		body: { auto_approve_threshold_cents: 1_000_000 },
-	});
-	expect(response.status).toBe(200);
 }
 
 async function account(key: string): Promise<Account> {

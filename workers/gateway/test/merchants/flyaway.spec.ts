@@ -1,10 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { readAmountCents, readTransactionId } from "../../../../packages/core/src/purchase.ts";
-import type { CompiledTool } from "../../../../packages/core/src/registry/types.ts";
-import { call, createKey, expectProblem, json, providerService, sandboxOrigin } from "../helpers.ts";
-
-// The gateway puts PROVIDER_FLYAWAY_API_KEY in the api_key query parameter; the direct booking does the same.
-const UPSTREAM_QUERY = "api_key=test-flyaway-key";
+import { call, expectProblem, json, providerService } from "../helpers.ts";
+import { type Shopper, shopper } from "./shopper.ts";
 
 interface Offer {
 	offer_id: string;
@@ -37,24 +33,12 @@ const PASSENGERS = [
 	{ first_name: "Byron", last_name: "Lovelace", date_of_birth: "2018-05-01" },
 ];
 
-let key: string;
+let shop: Shopper;
 beforeAll(async () => {
-	key = (await createKey("authenticated")).key;
+	shop = await shopper("flyaway");
 });
 
-function tool(name: string): CompiledTool {
-	const found = providerService("flyaway").tools.find((t) => t.name === name);
-	if (!found) throw new Error(`flyaway has no tool ${name}`);
-	return found;
-}
-
-async function execute<T>(name: string, parameters: Record<string, unknown>): Promise<T> {
-	const response = await call(`/v1/services/flyaway/tools/${name}`, { key, body: { parameters } });
-	expect(response.status, await response.clone().text()).toBe(200);
-	const body = await json<{ service: string; tool: string; result: T }>(response);
-	expect(body).toMatchObject({ service: "flyaway", tool: name });
-	return body.result;
-}
+const execute = <T>(name: string, parameters: Record<string, unknown>) => shop.execute<T>(name, parameters);
 
 describe("flyaway through the gateway", () => {
 	it("is listed as a flights service with its five tools and a query-string upstream key", async () => {
@@ -90,7 +74,7 @@ describe("flyaway through the gateway", () => {
 
 	it("passes the airline's refusals through as problems, and never echoes the upstream key", async () => {
 		const response = await call("/v1/services/flyaway/tools/search_flights", {
-			key,
+			key: shop.key,
 			body: { parameters: { origin: "SFO", destination: "JFK", date: day(50), adults: 1, infants: 2 } },
 		});
 		const problem = await expectProblem(response, 422, "VALIDATION_FAILED");
@@ -98,7 +82,7 @@ describe("flyaway through the gateway", () => {
 		expect(JSON.stringify(problem)).not.toContain("test-flyaway-key");
 	});
 
-	it("quotes a fare whose amount is the airline's total; the booking is charged exactly that", async () => {
+	it("quotes a fare and books it through the gateway for exactly the airline's total", async () => {
 		const found = await execute<{ offers: Offer[] }>("search_flights", {
 			origin: "SFO",
 			destination: "LHR",
@@ -108,47 +92,24 @@ describe("flyaway through the gateway", () => {
 		});
 		const offer = found.offers.find((o) => o.seats_left >= 2);
 		if (!offer) throw new Error("no SFO-LHR offer with two seats");
-		const request = { offer_id: offer.offer_id, cabin: "economy", passengers: PASSENGERS };
-		const quote = await execute<Quote>("get_fare_quote", request);
-		const precheck = tool("get_fare_quote").purchase;
-		if (precheck?.kind !== "precheck") throw new Error("get_fare_quote is not a precheck");
-		const amount = readAmountCents(quote, precheck.amount_path);
-		expect(amount).toBe(quote.price.base_fare_cents + quote.price.taxes_cents + quote.price.fees_cents);
-		expect(amount).toBe(offer.price.total_cents);
-		expect(quote.passengers.map((p) => p.type)).toEqual(["adult", "child"]);
-
-		const purchase = tool("book_flight").purchase;
-		if (purchase?.kind !== "purchase") throw new Error("book_flight is not a purchase");
-		expect(purchase.precheck).toBe("get_fare_quote");
-		await expectProblem(
-			await call("/v1/services/flyaway/tools/book_flight", {
-				key,
-				body: {
-					parameters: {
-						...request,
-						quote_id: quote.quote_id,
-						contact: { email: "ada@example.com" },
-						"Idempotency-Key": "k-1",
-					},
-				},
-			}),
-			409,
-			"CONFIRMATION_REQUIRED",
-		);
-
-		// The purchase itself, as the money layer will make it: the quote's parameters plus its quote_id.
-		const response = await fetch(`${sandboxOrigin()}/flyaway/bookings?${UPSTREAM_QUERY}`, {
-			method: "POST",
-			headers: { "content-type": "application/json", "idempotency-key": crypto.randomUUID() },
-			body: JSON.stringify({ ...request, quote_id: quote.quote_id, contact: { email: "ada@example.com" } }),
+		const { quote, result: booking } = await shop.buy<Quote, Booking>("book_flight", {
+			offer_id: offer.offer_id,
+			cabin: "economy",
+			passengers: PASSENGERS,
+			contact: { email: "ada@example.com" },
 		});
-		expect(response.status).toBe(201);
-		const booking = await json<Booking>(response);
-		expect(readAmountCents(booking, purchase.amount_path)).toBe(amount);
-		expect(readTransactionId(booking, purchase.transaction_id_path)).toBe(booking.pnr);
+		const { price } = quote.details;
+		expect(quote.amount_cents).toBe(price.base_fare_cents + price.taxes_cents + price.fees_cents);
+		expect(quote.amount_cents).toBe(offer.price.total_cents);
+		expect(quote.details.passengers.map((p) => p.type)).toEqual(["adult", "child"]);
+		expect(booking).toMatchObject({ status: "ticketed", price });
+		expect(booking.passengers).toHaveLength(2);
 
 		const fetched = await execute<Booking>("get_booking", { pnr: booking.pnr });
 		expect(fetched).toMatchObject({ pnr: booking.pnr, status: "ticketed", price: booking.price });
-		expect(fetched.passengers).toHaveLength(2);
+		expect(fetched.passengers.map((p) => p.ticket_number)).toEqual(
+			booking.passengers.map((p) => p.ticket_number),
+		);
+		await shop.expectBooksBalance();
 	});
 });

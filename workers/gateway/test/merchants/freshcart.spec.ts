@@ -1,10 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { readAmountCents, readTransactionId } from "../../../../packages/core/src/purchase.ts";
-import type { CompiledTool } from "../../../../packages/core/src/registry/types.ts";
-import { call, createKey, expectProblem, json, providerService, sandboxOrigin } from "../helpers.ts";
+import { call, expectProblem, json } from "../helpers.ts";
+import { type Shopper, shopper } from "./shopper.ts";
 
-// What the gateway injects from PROVIDER_FRESHCART_API_KEY; used for the direct purchase call.
-const UPSTREAM_KEY = { "x-freshcart-key": "test-freshcart-key" };
 const STORE = "chi-lincoln-park";
 
 interface Pricing {
@@ -33,24 +30,12 @@ interface Slot {
 	delivery_fee_cents: number;
 }
 
-let key: string;
+let shop: Shopper;
 beforeAll(async () => {
-	key = (await createKey("authenticated")).key;
+	shop = await shopper("freshcart");
 });
 
-function tool(name: string): CompiledTool {
-	const found = providerService("freshcart").tools.find((t) => t.name === name);
-	if (!found) throw new Error(`freshcart has no tool ${name}`);
-	return found;
-}
-
-async function execute<T>(name: string, parameters: Record<string, unknown>): Promise<T> {
-	const response = await call(`/v1/services/freshcart/tools/${name}`, { key, body: { parameters } });
-	expect(response.status, await response.clone().text()).toBe(200);
-	const body = await json<{ service: string; tool: string; result: T }>(response);
-	expect(body).toMatchObject({ service: "freshcart", tool: name });
-	return body.result;
-}
+const execute = <T>(name: string, parameters: Record<string, unknown>) => shop.execute<T>(name, parameters);
 
 describe("freshcart through the gateway", () => {
 	it("is listed as a groceries service with its seven tools", async () => {
@@ -91,7 +76,7 @@ describe("freshcart through the gateway", () => {
 	it("passes the merchant's refusals through as problems with its message", async () => {
 		const problem = await expectProblem(
 			await call("/v1/services/freshcart/tools/list_delivery_slots", {
-				key,
+				key: shop.key,
 				body: { parameters: { store_id: STORE, date: "2020-01-01" } },
 			}),
 			422,
@@ -100,7 +85,7 @@ describe("freshcart through the gateway", () => {
 		expect(problem.upstream_message).toContain("Delivery slots are offered from");
 	});
 
-	it("quotes a basket whose amount is the merchant's total; checkout charges exactly that", async () => {
+	it("quotes a basket and checks it out through the gateway for exactly the merchant's total", async () => {
 		const { days } = await execute<{ days: { slots: Slot[] }[] }>("list_delivery_slots", { store_id: STORE });
 		const slot = days.at(-1)?.slots.find((s) => s.available);
 		if (!slot) throw new Error("no open window");
@@ -114,54 +99,36 @@ describe("freshcart through the gateway", () => {
 			delivery_address: { street: "1550 N Kingsbury St", city: "Chicago" },
 			tip_cents: 300,
 		};
+		// An unknown item is refused at the quote: no gateway quote, nothing charged.
 		await expectProblem(
-			await call("/v1/services/freshcart/tools/quote_basket", { key, body: { parameters } }),
+			await call("/v1/quotes", {
+				key: shop.key,
+				body: { service: "freshcart", tool: "checkout", parameters },
+			}),
 			422,
 			"VALIDATION_FAILED",
 		);
+		await shop.expectBooksBalance();
 		parameters.items = [
 			{ item_id: "chicken-breast", quantity: 2 },
 			{ item_id: "broccoli-crowns", quantity: 2 },
 			{ item_id: "trash-bags", quantity: 1 },
 		];
-		const quote = await execute<Quote>("quote_basket", parameters);
-		const precheck = tool("quote_basket").purchase;
-		if (precheck?.kind !== "precheck") throw new Error("quote_basket is not a precheck");
-		const amount = readAmountCents(quote, precheck.amount_path);
-		const { total_cents: total, ...parts } = quote.pricing;
-		expect(amount).toBe(total);
-		expect(amount).toBe(Object.values(parts).reduce((a, b) => a + b, 0));
-		expect(quote.pricing.delivery_fee_cents).toBe(slot.delivery_fee_cents);
-		expect(quote.pricing.bag_fee_cents).toBe(7);
-		expect(quote.pricing.tax_cents).toBeGreaterThan(0);
-
-		const purchase = tool("checkout").purchase;
-		if (purchase?.kind !== "purchase") throw new Error("checkout is not a purchase");
-		expect(purchase.precheck).toBe("quote_basket");
-		await expectProblem(
-			await call("/v1/services/freshcart/tools/checkout", {
-				key,
-				body: { parameters: { ...parameters, quote_id: quote.quote_id, "Idempotency-Key": "k-1" } },
-			}),
-			409,
-			"CONFIRMATION_REQUIRED",
-		);
-
-		const response = await fetch(`${sandboxOrigin()}/freshcart/checkout`, {
-			method: "POST",
-			headers: {
-				...UPSTREAM_KEY,
-				"content-type": "application/json",
-				"idempotency-key": crypto.randomUUID(),
-			},
-			body: JSON.stringify({ ...parameters, quote_id: quote.quote_id }),
-		});
-		expect(response.status).toBe(201);
-		const order = await json<Order>(response);
-		expect(readAmountCents(order, purchase.amount_path)).toBe(amount);
-		expect(readTransactionId(order, purchase.transaction_id_path)).toBe(order.order_id);
+		const { quote, result: order } = await shop.buy<Quote, Order>("checkout", parameters);
+		const { total_cents: total, ...parts } = quote.details.pricing;
+		expect(quote.amount_cents).toBe(total);
+		expect(total).toBe(Object.values(parts).reduce((a, b) => a + b, 0));
+		expect(quote.details.pricing.delivery_fee_cents).toBe(slot.delivery_fee_cents);
+		expect(quote.details.pricing.bag_fee_cents).toBe(7);
+		expect(quote.details.pricing.tax_cents).toBeGreaterThan(0);
+		expect(order.pricing).toEqual(quote.details.pricing);
 
 		const tracked = await execute<Order>("get_order", { order_id: order.order_id });
-		expect(tracked).toMatchObject({ order_id: order.order_id, status: "scheduled", pricing: quote.pricing });
+		expect(tracked).toMatchObject({
+			order_id: order.order_id,
+			status: "scheduled",
+			pricing: quote.details.pricing,
+		});
+		await shop.expectBooksBalance();
 	});
 });

@@ -1,10 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { readAmountCents, readTransactionId } from "../../../../packages/core/src/purchase.ts";
-import type { CompiledTool } from "../../../../packages/core/src/registry/types.ts";
-import { call, createKey, expectProblem, json, providerService, sandboxOrigin } from "../helpers.ts";
-
-// What the gateway injects from PROVIDER_GLOWBEAUTY_API_KEY; used for the direct purchase call.
-const UPSTREAM_KEY = { "x-api-key": "test-glowbeauty-key" };
+import { call, expectProblem, json } from "../helpers.ts";
+import { type Shopper, shopper } from "./shopper.ts";
 
 interface Totals {
 	subtotal_cents: number;
@@ -29,24 +25,12 @@ interface Variant {
 	kind: string;
 }
 
-let key: string;
+let shop: Shopper;
 beforeAll(async () => {
-	key = (await createKey("authenticated")).key;
+	shop = await shopper("glowbeauty");
 });
 
-function tool(name: string): CompiledTool {
-	const found = providerService("glowbeauty").tools.find((t) => t.name === name);
-	if (!found) throw new Error(`glowbeauty has no tool ${name}`);
-	return found;
-}
-
-async function execute<T>(name: string, parameters: Record<string, unknown>): Promise<T> {
-	const response = await call(`/v1/services/glowbeauty/tools/${name}`, { key, body: { parameters } });
-	expect(response.status, await response.clone().text()).toBe(200);
-	const body = await json<{ service: string; tool: string; result: T }>(response);
-	expect(body).toMatchObject({ service: "glowbeauty", tool: name });
-	return body.result;
-}
+const execute = <T>(name: string, parameters: Record<string, unknown>) => shop.execute<T>(name, parameters);
 
 const ADDRESS = {
 	name: "Grace Hopper",
@@ -96,7 +80,7 @@ describe("glowbeauty through the gateway", () => {
 	it("passes an unusable promo code through as a problem with the merchant's message", async () => {
 		const problem = await expectProblem(
 			await call("/v1/services/glowbeauty/tools/quote_cart", {
-				key,
+				key: shop.key,
 				body: {
 					parameters: {
 						items: [{ variant_id: "haus-of-hue-satin-lipstick--rosewood", quantity: 1 }],
@@ -111,55 +95,28 @@ describe("glowbeauty through the gateway", () => {
 		expect(problem.upstream_message).toContain("SUMMER24 has expired");
 	});
 
-	it("quotes a cart whose amount is the merchant's total; checkout charges exactly that", async () => {
+	it("quotes a cart and checks it out through the gateway for exactly the merchant's total", async () => {
 		const { variants } = await execute<{ variants: Variant[] }>("get_product", {
 			product_id: "seoul-glow-hyaluronic-acid-hydrating-serum",
 		});
 		const inStock = variants.find((v) => v.stock >= 2);
 		if (!inStock) throw new Error("no serum in stock");
-		const parameters = {
+		const { quote, result: order } = await shop.buy<Quote, Order>("checkout", {
 			items: [{ variant_id: inStock.variant_id, quantity: 2 }],
 			shipping_address: ADDRESS,
 			shipping_method: "express",
 			promo_code: "SKIN20",
-		};
-		const quote = await execute<Quote>("quote_cart", parameters);
-		const precheck = tool("quote_cart").purchase;
-		if (precheck?.kind !== "precheck") throw new Error("quote_cart is not a precheck");
-		const amount = readAmountCents(quote, precheck.amount_path);
-		const t = quote.totals;
-		expect(amount).toBe(t.total_cents);
-		expect(amount).toBe(t.subtotal_cents - t.discount_cents + t.shipping_cents + t.tax_cents);
+		});
+		const t = quote.details.totals;
+		expect(quote.amount_cents).toBe(t.total_cents);
+		expect(quote.amount_cents).toBe(t.subtotal_cents - t.discount_cents + t.shipping_cents + t.tax_cents);
 		expect(t.discount_cents).toBe(Math.round(t.subtotal_cents / 5));
 		expect(t.shipping_cents).toBe(1295);
-
-		const purchase = tool("checkout").purchase;
-		if (purchase?.kind !== "purchase") throw new Error("checkout is not a purchase");
-		expect(purchase.precheck).toBe("quote_cart");
-		await expectProblem(
-			await call("/v1/services/glowbeauty/tools/checkout", {
-				key,
-				body: { parameters: { ...parameters, quote_id: quote.quote_id, "Idempotency-Key": "k-1" } },
-			}),
-			409,
-			"CONFIRMATION_REQUIRED",
-		);
-
-		const response = await fetch(`${sandboxOrigin()}/glowbeauty/checkout`, {
-			method: "POST",
-			headers: {
-				...UPSTREAM_KEY,
-				"content-type": "application/json",
-				"idempotency-key": crypto.randomUUID(),
-			},
-			body: JSON.stringify({ ...parameters, quote_id: quote.quote_id }),
-		});
-		expect(response.status).toBe(201);
-		const order = await json<Order>(response);
-		expect(readAmountCents(order, purchase.amount_path)).toBe(amount);
-		expect(readTransactionId(order, purchase.transaction_id_path)).toBe(order.order_id);
+		expect(quote.details.promo?.code).toBe("SKIN20");
+		expect(order.totals).toEqual(t);
 
 		const tracked = await execute<Order>("get_order", { order_id: order.order_id });
-		expect(tracked).toMatchObject({ order_id: order.order_id, status: "confirmed", totals: quote.totals });
+		expect(tracked).toMatchObject({ order_id: order.order_id, status: "confirmed", totals: t });
+		await shop.expectBooksBalance();
 	});
 });

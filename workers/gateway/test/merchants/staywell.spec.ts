@@ -1,10 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { readAmountCents, readTransactionId } from "../../../../packages/core/src/purchase.ts";
-import type { CompiledTool } from "../../../../packages/core/src/registry/types.ts";
-import { call, createKey, expectProblem, json, providerService, sandboxOrigin } from "../helpers.ts";
-
-// What the gateway injects from PROVIDER_STAYWELL_API_KEY; used for the direct booking call.
-const UPSTREAM_KEY = { "x-staywell-key": "test-staywell-key" };
+import { call, expectProblem, json } from "../helpers.ts";
+import { type Shopper, shopper } from "./shopper.ts";
 
 interface Offer {
 	room_type_id: string;
@@ -43,24 +39,12 @@ interface Booking {
 const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
 const GUEST = { first_name: "Ada", last_name: "Lovelace", email: "ada@example.com" };
 
-let key: string;
+let shop: Shopper;
 beforeAll(async () => {
-	key = (await createKey("authenticated")).key;
+	shop = await shopper("staywell");
 });
 
-function tool(name: string): CompiledTool {
-	const found = providerService("staywell").tools.find((t) => t.name === name);
-	if (!found) throw new Error(`staywell has no tool ${name}`);
-	return found;
-}
-
-async function execute<T>(name: string, parameters: Record<string, unknown>): Promise<T> {
-	const response = await call(`/v1/services/staywell/tools/${name}`, { key, body: { parameters } });
-	expect(response.status, await response.clone().text()).toBe(200);
-	const body = await json<{ service: string; tool: string; result: T }>(response);
-	expect(body).toMatchObject({ service: "staywell", tool: name });
-	return body.result;
-}
+const execute = <T>(name: string, parameters: Record<string, unknown>) => shop.execute<T>(name, parameters);
 
 describe("staywell through the gateway", () => {
 	it("is listed as a lodging service with its seven tools", async () => {
@@ -78,7 +62,7 @@ describe("staywell through the gateway", () => {
 			"list_destinations",
 			"search_hotels",
 		]);
-		expect(tool("cancel_booking").auth_level).toBe("authenticated");
+		expect(shop.tool("cancel_booking").auth_level).toBe("authenticated");
 	});
 
 	it("lists destinations and searches hotels with the provider's X-StayWell-Key injected", async () => {
@@ -102,7 +86,7 @@ describe("staywell through the gateway", () => {
 	it("passes the hotel's refusals through as problems", async () => {
 		const problem = await expectProblem(
 			await call("/v1/services/staywell/tools/search_hotels", {
-				key,
+				key: shop.key,
 				body: { parameters: { city: "atlantis" } },
 			}),
 			404,
@@ -111,7 +95,7 @@ describe("staywell through the gateway", () => {
 		expect(problem.upstream_message).toContain("no hotels");
 	});
 
-	it("quotes a stay whose amount is the hotel's total; the booking is charged that and cancels for free", async () => {
+	it("quotes a stay and books it through the gateway for exactly the hotel's total; it cancels for free", async () => {
 		// A room free on every night, found through the gateway.
 		let stay: Record<string, unknown> | undefined;
 		const search = await execute<{ hotels: Hit[] }>("search_hotels", {
@@ -139,41 +123,14 @@ describe("staywell through the gateway", () => {
 		}
 		if (!stay) throw new Error("no Chicago room for two nights");
 
-		const quote = await execute<Quote>("get_rate_quote", stay);
-		const precheck = tool("get_rate_quote").purchase;
-		if (precheck?.kind !== "precheck") throw new Error("get_rate_quote is not a precheck");
-		const amount = readAmountCents(quote, precheck.amount_path);
-		const { pricing } = quote;
-		expect(amount).toBe(pricing.total_cents);
-		expect(amount).toBe(pricing.room_subtotal_cents + pricing.resort_fee_cents + pricing.taxes_cents);
-		expect(quote.nightly_rates).toHaveLength(2);
-
-		const purchase = tool("book_room").purchase;
-		if (purchase?.kind !== "purchase") throw new Error("book_room is not a purchase");
-		expect(purchase.precheck).toBe("get_rate_quote");
-		await expectProblem(
-			await call("/v1/services/staywell/tools/book_room", {
-				key,
-				body: { parameters: { ...stay, quote_id: quote.quote_id, guest: GUEST, "Idempotency-Key": "k-1" } },
-			}),
-			409,
-			"CONFIRMATION_REQUIRED",
+		const { quote, result: booking } = await shop.buy<Quote, Booking>("book_room", { ...stay, guest: GUEST });
+		const { pricing } = quote.details;
+		expect(quote.amount_cents).toBe(pricing.total_cents);
+		expect(quote.amount_cents).toBe(
+			pricing.room_subtotal_cents + pricing.resort_fee_cents + pricing.taxes_cents,
 		);
-
-		// The purchase itself, as the money layer will make it: the quote's parameters plus its quote_id.
-		const response = await fetch(`${sandboxOrigin()}/staywell/bookings`, {
-			method: "POST",
-			headers: {
-				...UPSTREAM_KEY,
-				"content-type": "application/json",
-				"idempotency-key": crypto.randomUUID(),
-			},
-			body: JSON.stringify({ ...stay, quote_id: quote.quote_id, guest: GUEST }),
-		});
-		expect(response.status).toBe(201);
-		const booking = await json<Booking>(response);
-		expect(readAmountCents(booking, purchase.amount_path)).toBe(amount);
-		expect(readTransactionId(booking, purchase.transaction_id_path)).toBe(booking.confirmation_number);
+		expect(quote.details.nightly_rates).toHaveLength(2);
+		expect(booking).toMatchObject({ status: "confirmed", pricing, cancellation: null });
 
 		const fetched = await execute<Booking>("get_booking", {
 			confirmation_number: booking.confirmation_number,
@@ -184,15 +141,16 @@ describe("staywell through the gateway", () => {
 		});
 		expect(cancelled).toMatchObject({
 			status: "cancelled",
-			cancellation: { penalty_cents: 0, refund_cents: amount },
+			cancellation: { penalty_cents: 0, refund_cents: quote.amount_cents },
 		});
 		await expectProblem(
 			await call("/v1/services/staywell/tools/cancel_booking", {
-				key,
+				key: shop.key,
 				body: { parameters: { confirmation_number: booking.confirmation_number } },
 			}),
 			409,
 			"CONFLICT",
 		);
+		await shop.expectBooksBalance();
 	});
 });

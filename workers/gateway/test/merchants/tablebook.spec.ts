@@ -1,10 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { readAmountCents, readTransactionId } from "../../../../packages/core/src/purchase.ts";
-import type { CompiledTool } from "../../../../packages/core/src/registry/types.ts";
-import { call, createKey, expectProblem, json, providerService, sandboxOrigin } from "../helpers.ts";
-
-// What the gateway injects from PROVIDER_TABLEBOOK_API_KEY; used for the direct purchase call.
-const UPSTREAM_KEY = { "x-tablebook-key": "test-tablebook-key" };
+import { call, createKey, expectProblem, json } from "../helpers.ts";
+import { type Shopper, shopper } from "./shopper.ts";
 
 interface Deposit {
 	deposit_cents: number;
@@ -19,28 +15,17 @@ interface Quote {
 interface Reservation {
 	reservation_id: string;
 	status: string;
+	guest: { name: string; phone?: string };
 	deposit: Deposit;
 	cancellation: { refund_percent: number; refund_cents: number; kept_cents: number } | null;
 }
 
-let key: string;
+let shop: Shopper;
 beforeAll(async () => {
-	key = (await createKey("authenticated")).key;
+	shop = await shopper("tablebook");
 });
 
-function tool(name: string): CompiledTool {
-	const found = providerService("tablebook").tools.find((t) => t.name === name);
-	if (!found) throw new Error(`tablebook has no tool ${name}`);
-	return found;
-}
-
-async function execute<T>(name: string, parameters: Record<string, unknown>): Promise<T> {
-	const response = await call(`/v1/services/tablebook/tools/${name}`, { key, body: { parameters } });
-	expect(response.status, await response.clone().text()).toBe(200);
-	const body = await json<{ service: string; tool: string; result: T }>(response);
-	expect(body).toMatchObject({ service: "tablebook", tool: name });
-	return body.result;
-}
+const execute = <T>(name: string, parameters: Record<string, unknown>) => shop.execute<T>(name, parameters);
 
 /** The first open table for two at a restaurant, a week or more ahead, found through the gateway. */
 async function openTable(restaurantId: string): Promise<{ date: string; time: string }> {
@@ -100,7 +85,7 @@ describe("tablebook through the gateway", () => {
 	it("passes the merchant's refusals through as problems with its message", async () => {
 		const problem = await expectProblem(
 			await call("/v1/services/tablebook/tools/quote_reservation", {
-				key,
+				key: shop.key,
 				body: {
 					parameters: {
 						restaurant_id: "prairie-chophouse-chi",
@@ -117,54 +102,27 @@ describe("tablebook through the gateway", () => {
 		expect(problem.upstream_message).toContain("Tables can be booked from today");
 	});
 
-	it("quotes a deposit whose amount is the merchant's total; booking charges exactly that", async () => {
+	it("quotes a deposit and books the table through the gateway for exactly the merchant's total", async () => {
 		const table = await openTable("salish-sea-oyster-house-sea");
-		const parameters = {
+		const { quote, result: reservation } = await shop.buy<Quote, Reservation>("book_reservation", {
 			restaurant_id: "salish-sea-oyster-house-sea",
 			...table,
 			party_size: 2,
 			guest: { name: "Grace Hopper", email: "grace@example.com", phone: "+1 206 555 0100" },
 			occasion: "birthday",
-		};
-		const quote = await execute<Quote>("quote_reservation", parameters);
-		const precheck = tool("quote_reservation").purchase;
-		if (precheck?.kind !== "precheck") throw new Error("quote_reservation is not a precheck");
-		const amount = readAmountCents(quote, precheck.amount_path);
-		expect(amount).toBe(quote.deposit.total_cents);
-		expect(amount).toBe(quote.deposit.deposit_cents + quote.deposit.booking_fee_cents);
-		// Personal data the merchant echoes is redacted on its way to the model.
-		expect(quote.guest.phone).toBe("***REDACTED***");
-
-		const purchase = tool("book_reservation").purchase;
-		if (purchase?.kind !== "purchase") throw new Error("book_reservation is not a purchase");
-		expect(purchase.precheck).toBe("quote_reservation");
-		await expectProblem(
-			await call("/v1/services/tablebook/tools/book_reservation", {
-				key,
-				body: { parameters: { ...parameters, quote_id: quote.quote_id, "Idempotency-Key": "k-1" } },
-			}),
-			409,
-			"CONFIRMATION_REQUIRED",
-		);
-
-		const response = await fetch(`${sandboxOrigin()}/tablebook/reservations`, {
-			method: "POST",
-			headers: {
-				...UPSTREAM_KEY,
-				"content-type": "application/json",
-				"idempotency-key": crypto.randomUUID(),
-			},
-			body: JSON.stringify({ ...parameters, quote_id: quote.quote_id }),
 		});
-		expect(response.status).toBe(201);
-		const reservation = await json<Reservation>(response);
-		expect(readAmountCents(reservation, purchase.amount_path)).toBe(amount);
-		expect(readTransactionId(reservation, purchase.transaction_id_path)).toBe(reservation.reservation_id);
+		const { deposit } = quote.details;
+		expect(quote.amount_cents).toBe(deposit.total_cents);
+		expect(quote.amount_cents).toBe(deposit.deposit_cents + deposit.booking_fee_cents);
+		// Personal data the merchant echoes is redacted on its way to the model.
+		expect(quote.details.guest.phone).toBe("***REDACTED***");
+		expect(reservation.guest).toMatchObject({ name: "Grace Hopper", phone: "***REDACTED***" });
+		expect(reservation).toMatchObject({ status: "confirmed", deposit });
 
 		const found = await execute<Reservation>("get_reservation", {
 			reservation_id: reservation.reservation_id,
 		});
-		expect(found).toMatchObject({ status: "confirmed", deposit: quote.deposit, cancellation: null });
+		expect(found).toMatchObject({ status: "confirmed", deposit, cancellation: null });
 		// A week ahead is before every refund deadline: the whole deposit comes back, the booking fee does not.
 		const cancelled = await execute<Reservation>("cancel_reservation", {
 			reservation_id: reservation.reservation_id,
@@ -174,8 +132,8 @@ describe("tablebook through the gateway", () => {
 		expect(cancelled.cancellation).toEqual(
 			expect.objectContaining({
 				refund_percent: 100,
-				refund_cents: quote.deposit.deposit_cents,
-				kept_cents: quote.deposit.booking_fee_cents,
+				refund_cents: deposit.deposit_cents,
+				kept_cents: deposit.booking_fee_cents,
 			}),
 		);
 		const identified = await createKey("identified");
@@ -187,5 +145,6 @@ describe("tablebook through the gateway", () => {
 			403,
 			"FORBIDDEN",
 		);
+		await shop.expectBooksBalance();
 	});
 });
