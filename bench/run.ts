@@ -7,16 +7,20 @@
  * bench/results/<time>.json (gitignored).
  *
  * Options:
- *   --suite <name>        run only this suite (repeatable; default all: gateway)
+ *   --suite <name>        run only this suite (repeatable; default all: gateway, money)
  *   --duration <s>        seconds per case and load shape (default 10)
  *   --connections <n>     connections of the throughput shape (default 20)
  *   --warmup <s>          unmeasured seconds before each measurement (default 2)
  *   --strict              exit 1 when a target is missed (non-2xx responses always exit 1)
+ *   --state-dir <dir>     where the Workers keep their local state (default: a folder in /dev/shm when there is
+ *                         one, else .wrangler/bench-state). On this machine's disk every Durable Object commit
+ *                         waits for a flush, which caps writes below what the code does; give a disk folder to
+ *                         measure with it.
  *
  * The absolute figures depend on the machine (wrangler dev on the same cores as autocannon):
  * compare the ratios, which are measured against the same runtime in the same run.
  */
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, cpus, loadavg } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -38,7 +42,7 @@ import {
 	waitHealthy,
 } from "../scripts/lib/stack.ts";
 import { type LoadShape, type Measurement, measure, preflight } from "./measure.ts";
-import { type BenchContext, type Comparison, SUITES, type SuiteResults } from "./suites.ts";
+import { type BenchContext, type Comparison, type Probe, SUITES, type SuiteResults } from "./suites.ts";
 
 const root = resolve(import.meta.dirname, "..");
 const loadAtStart = loadavg().map((l) => Math.round(l * 100) / 100);
@@ -58,6 +62,7 @@ function parseFlags() {
 				connections: { type: "string", default: "20" },
 				warmup: { type: "string", default: "2" },
 				strict: { type: "boolean", default: false },
+				"state-dir": { type: "string" },
 			},
 		}).values;
 	} catch (error) {
@@ -86,6 +91,12 @@ const SHAPES: LoadShape[] = [
 		warmupSeconds: warmup,
 	},
 ];
+const stateDir = resolve(
+	args["state-dir"] ??
+		(existsSync("/dev/shm")
+			? join("/dev/shm", "penumbra-bench-state")
+			: join(root, ".wrangler", "bench-state")),
+);
 const suites = args.suite ? SUITES.filter((s) => args.suite?.includes(s.name)) : SUITES;
 if (suites.length === 0) usage(`unknown suite; available: ${SUITES.map((s) => s.name).join(", ")}`);
 
@@ -104,7 +115,18 @@ const BENCH_WORKERS: readonly WorkerEntry[] = [
 		healthPath: "/health",
 		vars: (ports): Record<string, string> => ({ TARGET: `http://${HOST}:${ports.sandbox}` }),
 	},
+	{
+		name: "money",
+		title: "Bench money",
+		config: "bench/money-worker/wrangler.toml",
+		defaultPort: 8798,
+		portEnv: "PENUMBRA_BENCH_MONEY_PORT",
+		healthPath: "/health",
+	},
 ];
+
+/** Bench Workers whose only state is another Worker's (the money Worker calls the gateway's Durable Objects). */
+const STATELESS = new Set(["money"]);
 
 const supervisor = new Supervisor();
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
@@ -149,7 +171,7 @@ async function main(): Promise<number> {
 	const workers = await planBenchWorkers();
 	const options: StackOptions = {
 		root,
-		persistTo: join(root, ".wrangler", "bench-state"),
+		persistTo: stateDir,
 		registryPath: join(root, ".wrangler", "bench-registry"),
 		workers,
 		echo: false,
@@ -157,13 +179,20 @@ async function main(): Promise<number> {
 		logLevel: "warn",
 		vars: { gateway: { LOG_LEVEL: "warn" } },
 	};
+	// Bench Workers that keep no state of their own get their own folder: two workerd processes opening the same
+	// SQLite files at start-up race (SQLITE_BUSY) and one of them dies.
+	const ownState = { ...options, persistTo: `${stateDir}-aux` };
 	rmSync(options.persistTo, { recursive: true, force: true });
+	rmSync(ownState.persistTo, { recursive: true, force: true });
 	const { adminToken } = ensureDevVars(root);
 
-	say(`migrating, seeding and starting ${workers.map((w) => w.name).join(" + ")}…`);
+	say(`state in ${stateDir}; migrating, seeding and starting ${workers.map((w) => w.name).join(" + ")}…`);
 	await applyMigrations(supervisor, options);
 	await seedRegistry(supervisor, options);
-	const running = startWorkers(supervisor, options);
+	const running = [
+		...startWorkers(supervisor, { ...options, workers: workers.filter((w) => !STATELESS.has(w.name)) }),
+		...startWorkers(supervisor, { ...ownState, workers: workers.filter((w) => STATELESS.has(w.name)) }),
+	];
 	let died: string | undefined;
 	void firstExit(running).then(({ worker, proc }) => {
 		if (!supervisor.isStopping)
@@ -184,7 +213,9 @@ async function main(): Promise<number> {
 		gateway,
 		sandbox: originOf(workers, "sandbox"),
 		forwarder: workers.find((w) => w.name === "forwarder")?.origin,
+		money: workers.find((w) => w.name === "money")?.origin,
 		key: credential.key,
+		adminToken,
 		services: registry.services,
 	};
 
@@ -201,15 +232,29 @@ async function main(): Promise<number> {
 				results[c.name] = { ...results[c.name], [shape.name]: m };
 			}
 		}
+		const probes = suite.probes
+			? await suite.probes(ctx, {
+					durationSeconds: duration,
+					warmupSeconds: warmup,
+					connections: positive("connections", args.connections, true),
+				})
+			: [];
+		if (died) throw new Error(`a Worker stopped during the bench: ${died}`);
 		report.push({
 			suite: suite.name,
 			description: suite.description,
 			notes: suite.notes ?? [],
 			cases: cases.map((c) => ({ name: c.name, description: c.description, results: results[c.name] ?? {} })),
-			comparisons: suite.compare(results).map(evaluate),
+			probes,
+			comparisons: suite.compare(results, probes).map(evaluate),
 		});
 	}
 	await supervisor.stopAll();
+	if (!args["state-dir"] && stateDir.startsWith("/dev/shm/")) {
+		// Memory, not disk: give it back.
+		rmSync(options.persistTo, { recursive: true, force: true });
+		rmSync(ownState.persistTo, { recursive: true, force: true });
+	}
 
 	printReport(report);
 	const file = writeResults(report);
@@ -220,6 +265,13 @@ async function main(): Promise<number> {
 			Object.entries(c.results)
 				.filter(([, m]) => m.errors > 0)
 				.map(([shape, m]) => `${s.suite}/${c.name}@${shape}: ${describeErrors(m)}`),
+		),
+	);
+	withErrors.push(
+		...report.flatMap((s) =>
+			s.probes
+				.filter((p) => p.errors > 0)
+				.map((p) => `${s.suite}/${p.name}: ${p.errors} error(s): ${p.problems.slice(0, 3).join("; ")}`),
 		),
 	);
 	if (withErrors.length > 0) {
@@ -243,6 +295,7 @@ interface SuiteReport {
 	description: string;
 	notes: string[];
 	cases: { name: string; description: string; results: Record<string, Measurement> }[];
+	probes: Probe[];
 	comparisons: EvaluatedComparison[];
 }
 
@@ -277,7 +330,7 @@ function printReport(report: SuiteReport[]): void {
 	const out: string[] = [];
 	for (const s of report) {
 		out.push("", `Suite ${s.suite}: ${s.description}`, "");
-		const nameWidth = Math.max(...s.cases.map((c) => c.name.length));
+		const nameWidth = Math.max(...s.cases.map((c) => c.name.length), ...s.probes.map((p) => p.name.length));
 		for (const c of s.cases) out.push(`  ${c.name.padEnd(nameWidth)}  ${c.description}`);
 		out.push("");
 		const rows = [["case", "conns", "req/s", "p50 ms", "p99 ms", "responses", "errors"]];
@@ -297,6 +350,24 @@ function printReport(report: SuiteReport[]): void {
 			}
 		}
 		out.push(table(rows), "");
+		if (s.probes.length > 0) {
+			for (const p of s.probes) out.push(`  ${p.name.padEnd(nameWidth)}  ${p.description}`);
+			out.push("");
+			const probeRows = [["probe", "at once", "ops/s", "unit", "p50 ms", "p99 ms", "ops", "errors"]];
+			for (const p of s.probes) {
+				probeRows.push([
+					p.name,
+					String(p.connections),
+					p.per_s.toFixed(0),
+					p.unit,
+					p.latency_ms.p50.toFixed(2),
+					p.latency_ms.p99.toFixed(2),
+					String(p.count),
+					String(p.errors),
+				]);
+			}
+			out.push(table(probeRows), "");
+		}
 		const comparisonRows = [["figure", "value", "target", ""]];
 		for (const c of s.comparisons) {
 			comparisonRows.push([
@@ -320,6 +391,7 @@ function writeResults(report: SuiteReport[]): string {
 	const document = {
 		at,
 		machine: {
+			state_dir: stateDir,
 			node: process.version,
 			cpus: availableParallelism(),
 			cpu_model: cpus()[0]?.model ?? "unknown",

@@ -1,6 +1,7 @@
 import type { CompiledService } from "../packages/core/src/registry/types.ts";
 import { buildUpstreamRequest } from "../workers/gateway/src/upstream.ts";
 import type { Measurement, RequestSpec } from "./measure.ts";
+import { moneySuite } from "./money.ts";
 
 /** What a suite can use: the bench stack's origins, a fresh credential and the compiled registry. */
 export interface BenchContext {
@@ -8,8 +9,12 @@ export interface BenchContext {
 	sandbox: string;
 	/** The bench-only forwarder (bench/forwarder) in front of the sandbox, when a suite asked for it. */
 	forwarder?: string;
+	/** The bench-only money Worker (bench/money-worker) next to the gateway, when a suite asked for it. */
+	money?: string;
 	/** An `authenticated` credential created for this run. */
 	key: string;
+	/** The gateway's admin token, for suites that set up credentials of their own. */
+	adminToken: string;
 	/** providers/ compiled against this run's sandbox, as the gateway sees it. */
 	services: readonly CompiledService[];
 }
@@ -31,6 +36,30 @@ export interface Comparison {
 /** Results of one suite: case name → load shape name → measurement. */
 export type SuiteResults = Record<string, Record<string, Measurement>>;
 
+/**
+ * A figure one repeated request cannot give (a loop inside a Worker, a flow of several requests), measured by the
+ * suite's own code. `problems` says what went wrong: a failed operation, or books that do not balance afterwards.
+ */
+export interface Probe {
+	name: string;
+	description: string;
+	/** What one operation is: "pair", "flow", "call". */
+	unit: string;
+	connections: number;
+	count: number;
+	duration_s: number;
+	per_s: number;
+	latency_ms: { p50: number; p99: number; mean: number };
+	errors: number;
+	problems: string[];
+}
+
+export interface ProbeOptions {
+	durationSeconds: number;
+	warmupSeconds: number;
+	connections: number;
+}
+
 /** A named group of cases measured under every load shape; later issues add money, MCP and chat suites. */
 export interface Suite {
 	name: string;
@@ -40,13 +69,15 @@ export interface Suite {
 	/** Caveats printed under the suite's figures. */
 	notes?: string[];
 	cases(ctx: BenchContext): BenchCase[];
-	compare(results: SuiteResults): Comparison[];
+	/** Measured after the cases, by the suite itself. */
+	probes?(ctx: BenchContext, options: ProbeOptions): Promise<Probe[]>;
+	compare(results: SuiteResults, probes: readonly Probe[]): Comparison[];
 }
 
 /** Free tool whose upstream the sandbox serves without side effects. */
 const TOOL = { service: "skycast", tool: "get_current_conditions", parameters: { city: "lisbon" } };
 
-function pick(results: SuiteResults, caseName: string, shape: string): Measurement {
+export function pick(results: SuiteResults, caseName: string, shape: string): Measurement {
 	const found = results[caseName]?.[shape];
 	if (!found) throw new Error(`no result for ${caseName} @ ${shape}`);
 	return found;
@@ -98,11 +129,12 @@ const gatewaySuite: Suite = {
 				request: { method: "GET", url: `${ctx.gateway}/v1/health` },
 			},
 			{
+				// /v1/health no longer reads the caller; this route does, and touches no Durable Object.
 				name: "auth",
-				description: "gateway GET /v1/health with the API key (adds the credential check)",
+				description: "gateway GET /v1/services?limit=1 with the API key (adds the credential check)",
 				request: {
 					method: "GET",
-					url: `${ctx.gateway}/v1/health`,
+					url: `${ctx.gateway}/v1/services?limit=1`,
 					headers: { authorization: `Bearer ${ctx.key}` },
 				},
 			},
@@ -225,4 +257,4 @@ const gatewaySuite: Suite = {
 	},
 };
 
-export const SUITES: readonly Suite[] = [gatewaySuite];
+export const SUITES: readonly Suite[] = [gatewaySuite, moneySuite];

@@ -1,21 +1,9 @@
-import { readFile } from "node:fs/promises";
 import { z } from "zod";
-import { toErrorMessage } from "../../core/src/errors.ts";
-import { type Command, flag, type OptionValues, stringOption } from "./command.ts";
+import { admin, CONNECTION_HELP, call, connection, connectionOptions } from "./admin-api.ts";
+import { type Command, flag, stringOption } from "./command.ts";
 import { err, out, table, usageError } from "./output.ts";
 
-const DEFAULT_URL = "http://127.0.0.1:8787";
 const LEVELS = ["identified", "authenticated"] as const;
-
-const connectionOptions = {
-	url: { type: "string" },
-	"admin-token": { type: "string" },
-	json: { type: "boolean" },
-} as const;
-
-const CONNECTION_HELP = `  --url URL            gateway base URL (default: $PENUMBRA_URL or ${DEFAULT_URL})
-  --admin-token TOKEN  admin token (default: $ADMIN_TOKEN, else ADMIN_TOKEN in ./.dev.vars)
-  --json               print the gateway's JSON answer`;
 
 const nullableText = z.string().nullable().optional();
 
@@ -44,113 +32,6 @@ const listSchema = z.looseObject({
 });
 
 const revokedSchema = z.looseObject({ id: z.string(), revoked_at: z.string() });
-
-const problemSchema = z.looseObject({
-	code: z.string(),
-	detail: z.string().optional(),
-	title: z.string().optional(),
-});
-
-interface Connection {
-	url: string;
-	token: string;
-}
-
-async function connection(values: OptionValues): Promise<Connection> {
-	const url = (stringOption(values, "url") ?? process.env.PENUMBRA_URL ?? DEFAULT_URL).replace(/\/+$/, "");
-	if (!URL.canParse(url)) throw usageError(`--url ${JSON.stringify(url)} is not a URL`);
-	const token = stringOption(values, "admin-token") ?? process.env.ADMIN_TOKEN ?? (await tokenFromDevVars());
-	if (!token) {
-		throw usageError(
-			"no admin token: pass --admin-token, set ADMIN_TOKEN, or run from the folder whose .dev.vars has ADMIN_TOKEN",
-		);
-	}
-	return { url, token };
-}
-
-async function tokenFromDevVars(): Promise<string | undefined> {
-	let text: string;
-	try {
-		text = await readFile(".dev.vars", "utf8");
-	} catch {
-		return undefined;
-	}
-	for (const line of text.split(/\r?\n/)) {
-		const m = /^\s*ADMIN_TOKEN\s*=\s*(.*?)\s*$/.exec(line);
-		if (!m?.[1]) continue;
-		const raw = m[1];
-		const quoted = /^"(.*)"$/.exec(raw) ?? /^'(.*)'$/.exec(raw);
-		return quoted ? quoted[1] : raw;
-	}
-	return undefined;
-}
-
-/** An admin API failure, already printed as `error CODE: detail`. */
-class Reported extends Error {}
-
-async function call<T>(
-	conn: Connection,
-	method: string,
-	path: string,
-	schema: z.ZodType<T>,
-	body?: unknown,
-): Promise<{ data: T; raw: unknown }> {
-	const target = `${conn.url}${path}`;
-	let response: Response;
-	try {
-		response = await fetch(target, {
-			method,
-			headers: {
-				authorization: `Bearer ${conn.token}`,
-				accept: "application/json",
-				...(body !== undefined ? { "content-type": "application/json" } : {}),
-			},
-			...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-			signal: AbortSignal.timeout(15_000),
-		});
-	} catch (error) {
-		const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : "";
-		err(
-			`error: cannot reach the gateway at ${conn.url} (${toErrorMessage(error)}${cause}); is it running? (npm start)`,
-		);
-		throw new Reported();
-	}
-	const text = await response.text();
-	let json: unknown;
-	try {
-		json = text ? JSON.parse(text) : undefined;
-	} catch {
-		json = undefined;
-	}
-	if (!response.ok) {
-		const problem = problemSchema.safeParse(json);
-		if (problem.success) {
-			err(
-				`error ${problem.data.code}: ${problem.data.detail ?? problem.data.title ?? `HTTP ${response.status}`}`,
-			);
-		} else {
-			err(`error HTTP ${response.status}: ${text.slice(0, 200) || response.statusText}`);
-		}
-		throw new Reported();
-	}
-	const parsed = schema.safeParse(json);
-	if (!parsed.success) {
-		err(`error: unexpected answer from ${method} ${path}: ${parsed.error.issues[0]?.message ?? "not JSON"}`);
-		throw new Reported();
-	}
-	return { data: parsed.data, raw: json };
-}
-
-/** Runs an admin call, turning an already-printed failure into exit status 1. */
-async function admin(action: () => Promise<void>): Promise<number> {
-	try {
-		await action();
-		return 0;
-	} catch (error) {
-		if (error instanceof Reported) return 1;
-		throw error;
-	}
-}
 
 const create: Command = {
 	name: "keys create",

@@ -2,12 +2,20 @@ import { parseArgs } from "node:util";
 import { PenumbraError, toErrorMessage } from "../../core/src/errors.ts";
 import type { Command } from "./command.ts";
 import { keyCommands } from "./keys.ts";
+import { moneyCommands, refreshCommands } from "./money.ts";
 import { err, isUsageError, out, usageError } from "./output.ts";
 import { providerCommands } from "./providers.ts";
 import { scaffoldCommands } from "./scaffold-command.ts";
 import { synthCommands } from "./synth-command.ts";
 
-const commands: Command[] = [...providerCommands, ...scaffoldCommands, ...synthCommands, ...keyCommands];
+const commands: Command[] = [
+	...providerCommands,
+	...refreshCommands,
+	...scaffoldCommands,
+	...synthCommands,
+	...keyCommands,
+	...moneyCommands,
+];
 
 function topHelp(): string {
 	const width = Math.max(...commands.map((c) => c.name.length));

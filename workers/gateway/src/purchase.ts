@@ -230,9 +230,11 @@ export async function purchase(
 	try {
 		body = (await sendUpstream(env, service, request)).body;
 	} catch (error) {
+		// Too large is a 2xx the gateway could not read: the merchant may have sold, as with a timeout.
 		const unknownOutcome =
 			!(error instanceof PenumbraError) ||
 			error.code === "UPSTREAM_TIMEOUT" ||
+			error.code === "PAYLOAD_TOO_LARGE" ||
 			(error.code === "UPSTREAM_ERROR" && error.extras.upstream_status === undefined);
 		if (unknownOutcome) {
 			unwrap(await account.markUnknown({ key: `unknown:${hold.id}:${Date.now()}`, hold_id: hold.id }));

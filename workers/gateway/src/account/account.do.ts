@@ -94,6 +94,7 @@ class Abort {
 }
 
 const IDEMPOTENCY_TTL_MS = 48 * 3600 * 1000;
+const PURCHASE_HOLD_TTL_MS = 15 * 60_000;
 const DRAIN_BATCH = 100;
 const MAX_DRAIN_BACKOFF_MS = 60_000;
 
@@ -212,6 +213,11 @@ export class AccountDO extends DurableObject<GatewayEnv> {
 			balance_after_cents: row.balance_after,
 			created_at: row.created_at,
 		};
+	}
+
+	/** A round trip that touches no storage: the baseline the money benchmark compares hold + capture with. */
+	ping(): number {
+		return Date.now();
 	}
 
 	/** Balance, availability, holds and controls: what the owner's account page shows. */
@@ -782,8 +788,20 @@ export class AccountDO extends DurableObject<GatewayEnv> {
 					});
 				}
 				if (existing) {
-					this.#sql.exec("UPDATE holds SET status = 'active' WHERE id = ?", existing.id);
-					return { ok: true, state: "resume", receipt: null, hold: { ...existing, status: "active" } };
+					// A fresh expiry: the old one may have passed while the outcome was unknown, and the alarm would
+					// release the hold while the merchant is being asked again (it would sell, we would not capture).
+					const expiresAt = now + PURCHASE_HOLD_TTL_MS;
+					this.#sql.exec(
+						"UPDATE holds SET status = 'active', expires_at = ? WHERE id = ?",
+						expiresAt,
+						existing.id,
+					);
+					return {
+						ok: true,
+						state: "resume",
+						receipt: null,
+						hold: { ...existing, status: "active", expires_at: expiresAt },
+					};
 				}
 				if (now >= quote.expires_at)
 					return fail("QUOTE_EXPIRED", "This quote has expired; ask for a new one.");
@@ -800,7 +818,7 @@ export class AccountDO extends DurableObject<GatewayEnv> {
 				const held = this.#placeHold({
 					kind: "purchase",
 					amount_cents: quote.amount,
-					ttl_ms: 15 * 60_000,
+					ttl_ms: PURCHASE_HOLD_TTL_MS,
 					service: quote.service,
 					tool: quote.tool,
 					quote_id: quote.id,

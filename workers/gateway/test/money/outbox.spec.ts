@@ -1,0 +1,138 @@
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { call, createKey, json } from "../helpers.ts";
+import {
+	ADMIN,
+	account,
+	autoApprove,
+	books,
+	buy,
+	expectBalancedBooks,
+	expectMirrored,
+	order,
+	quote,
+} from "./money.ts";
+
+/**
+ * D1 fails for real here: the ledger table is renamed away, or a trigger refuses one credential's rows. The DO must
+ * keep every entry, retry by its own alarm, and leave the mirror complete and without duplicates.
+ */
+
+async function alarmScheduled(credentialId: string): Promise<boolean> {
+	return runInDurableObject(
+		account(credentialId),
+		async (_instance, state) => (await state.storage.getAlarm()) !== null,
+	);
+}
+
+/** Lets only the DO's alarm drain the outbox (run now instead of after its backoff) until nothing is left. */
+async function drainByAlarm(credentialId: string): Promise<void> {
+	const stub = account(credentialId);
+	const deadline = Date.now() + 10_000;
+	while ((await stub.audit()).unmirrored > 0) {
+		if (Date.now() > deadline) throw new Error(`outbox of ${credentialId} did not drain`);
+		await runDurableObjectAlarm(stub);
+		await scheduler.wait(20);
+	}
+}
+
+async function d1Receipts(credentialId: string): Promise<string[]> {
+	const { results } = await env.DB.prepare("SELECT id FROM receipts WHERE credential_id = ?")
+		.bind(credentialId)
+		.all<{ id: string }>();
+	return results.map((r) => r.id);
+}
+
+/** Money moves of every kind on one account: credits, a usage hold captured, one released, a purchase. */
+async function activity(credentialId: string, key: string, parameters: Record<string, unknown>, tag: string) {
+	const stub = account(credentialId);
+	for (let i = 0; i < 3; i++) {
+		expect((await stub.credit({ key: `${tag}-credit-${i}`, amount_cents: 100 + i })).ok).toBe(true);
+	}
+	const held = await stub.hold({ key: `${tag}-hold-a`, kind: "usage", amount_cents: 40, ttl_ms: 60_000 });
+	const dropped = await stub.hold({ key: `${tag}-hold-b`, kind: "usage", amount_cents: 50, ttl_ms: 60_000 });
+	if (!held.ok || !dropped.ok) throw new Error("hold refused");
+	expect((await stub.capture({ key: `${tag}-capture`, hold_id: held.hold.id, amount_cents: 30 })).ok).toBe(
+		true,
+	);
+	expect((await stub.release({ key: `${tag}-release`, hold_id: dropped.hold.id })).ok).toBe(true);
+	const q = await quote(key, parameters);
+	expect((await buy(key, parameters, q.quote_id)).status).toBe(200);
+}
+
+describe("ledger outbox", () => {
+	it("keeps every entry while the D1 ledger table is gone, retries by alarm, and mirrors each exactly once after", async () => {
+		const people = await Promise.all(
+			["a", "b", "c"].map((name) => createKey("authenticated", `${name}@example.com`, 20_000)),
+		);
+		const parameters = await order(people[0]?.key ?? "");
+		for (const p of people) {
+			await autoApprove(p.key);
+			await account(p.id).flush();
+		}
+		await env.DB.exec("ALTER TABLE ledger_entries RENAME TO ledger_entries_offline");
+		try {
+			for (const [i, p] of people.entries()) await activity(p.id, p.key, parameters, `down-${i}`);
+			for (const p of people) {
+				expect((await account(p.id).flush()).remaining).toBeGreaterThan(0);
+				expect(await alarmScheduled(p.id), "a retry is scheduled").toBe(true);
+				// The receipts went into the same atomic batch as the entries, so they are not in D1 either.
+				expect(await d1Receipts(p.id)).toEqual([]);
+			}
+		} finally {
+			await env.DB.exec("ALTER TABLE ledger_entries_offline RENAME TO ledger_entries");
+		}
+		for (const p of people) {
+			await drainByAlarm(p.id);
+			await expectBalancedBooks(p.id);
+			await expectMirrored(p.id);
+			expect(await d1Receipts(p.id)).toEqual((await books(p.id)).receipts.map((r) => r.id));
+		}
+		const reconciled = await json<{ checked: number; mismatches: unknown[] }>(
+			await call("/v1/admin/reconcile", { headers: ADMIN, method: "POST" }),
+		);
+		expect(reconciled).toEqual({ checked: 3, mismatches: [] });
+	});
+
+	it("one credential's D1 writes failing neither blocks another's nor loses its own; replays after a lost acknowledgement do not duplicate", async () => {
+		const failing = await createKey("authenticated", "failing@example.com", 1_000);
+		const healthy = await createKey("authenticated", "healthy@example.com", 1_000);
+		await account(failing.id).flush();
+		await env.DB.exec(
+			`CREATE TRIGGER refuse_failing BEFORE INSERT ON ledger_entries WHEN NEW.credential_id = '${failing.id}' BEGIN SELECT RAISE(ABORT, 'injected D1 failure'); END`,
+		);
+		// More entries than one drain batch, written concurrently.
+		await Promise.all(
+			Array.from({ length: 250 }, (_, i) =>
+				account(i % 2 ? healthy.id : failing.id).credit({ key: `backlog-${i}`, amount_cents: 1 + i }),
+			),
+		);
+		await expectMirrored(healthy.id);
+		expect((await account(failing.id).flush()).remaining).toBe(125);
+		const reconcile = await json<{ mismatches: { credential_id: string; unmirrored: number }[] }>(
+			await call("/v1/admin/reconcile", { headers: ADMIN, method: "POST" }),
+		);
+		expect(reconcile.mismatches).toEqual([
+			expect.objectContaining({ credential_id: failing.id, unmirrored: 125 }),
+		]);
+
+		await env.DB.exec("DROP TRIGGER refuse_failing");
+		await drainByAlarm(failing.id);
+		await expectMirrored(failing.id);
+
+		// D1 committed but the DO never heard back: every entry is sent again, several drains at once.
+		await runInDurableObject(account(failing.id), (_instance, state) => {
+			state.storage.sql.exec("UPDATE entries SET mirrored = 0");
+		});
+		await Promise.all([
+			account(failing.id).flush(),
+			account(failing.id).flush(),
+			runDurableObjectAlarm(account(failing.id)),
+			account(failing.id).flush(),
+		]);
+		await drainByAlarm(failing.id);
+		await expectMirrored(failing.id);
+		await expectBalancedBooks(failing.id);
+	});
+});
