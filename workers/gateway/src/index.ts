@@ -7,7 +7,7 @@ import { identifyCaller } from "./middleware/auth.ts";
 import { requestId } from "./middleware/request-id.ts";
 import { platformDocument } from "./openapi.ts";
 import { HOURLY, markOverdue, refreshRemoteSpecs } from "./refresh.ts";
-import { Registry } from "./registry.ts";
+import { registryOf } from "./registry.ts";
 import { accountRoutes } from "./routes/account.ts";
 import { adminRoutes } from "./routes/admin.ts";
 import { healthRoutes } from "./routes/health.ts";
@@ -29,7 +29,7 @@ app.route("/", adminRoutes);
 
 app.get("/openapi.json", async (c) => {
 	const only = c.req.query("service");
-	const registry = new Registry(c.env.REGISTRY, c.env.REGISTRY_CACHE_SECONDS);
+	const registry = registryOf(c.env);
 	return c.json(await platformDocument(app, registry, new URL(c.req.url).origin, only));
 });
 app.get("/docs", swaggerUI({ url: "/openapi.json", title: "Penumbra API" }));

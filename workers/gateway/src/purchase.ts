@@ -51,7 +51,7 @@ function precheckOf(service: CompiledService, tool: CompiledTool): CompiledTool 
 	}
 	const precheckName = tool.purchase.precheck;
 	const precheck = service.tools.find((t) => t.name === precheckName);
-	if (!precheck || precheck.purchase?.kind !== "precheck") {
+	if (precheck?.purchase?.kind !== "precheck") {
 		throw new PenumbraError("INTERNAL", {
 			detail: "This purchase is misconfigured on the gateway.",
 			internal: `precheck ${precheckName} of ${service.card.id}.${tool.name} missing`,

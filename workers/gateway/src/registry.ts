@@ -78,3 +78,8 @@ export class Registry {
 		});
 	}
 }
+
+/** The registry as this Worker is configured to read it. */
+export function registryOf(env: GatewayEnv): Registry {
+	return new Registry(env.REGISTRY, env.REGISTRY_CACHE_SECONDS);
+}

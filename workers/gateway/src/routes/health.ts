@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { createRouter } from "../app-factory.ts";
-import { Registry } from "../registry.ts";
+import { registryOf } from "../registry.ts";
 
 const route = createRoute({
 	operationId: "getHealth",
@@ -31,7 +31,7 @@ const route = createRoute({
 });
 
 export const healthRoutes = createRouter().openapi(route, async (c) => {
-	const index = await new Registry(c.env.REGISTRY, c.env.REGISTRY_CACHE_SECONDS).index();
+	const index = await registryOf(c.env).index();
 	const stale = index.services.filter((s) => s.stale).map((s) => s.id);
 	return c.json(
 		{

@@ -3,7 +3,7 @@ import { PenumbraError } from "../../../../packages/core/src/errors.ts";
 import type { CompiledService, CompiledTool } from "../../../../packages/core/src/registry/types.ts";
 import { authorizeTool, secretReader, sendUpstream, withUsage } from "../execute.ts";
 import { createQuote, purchase } from "../purchase.ts";
-import { Registry } from "../registry.ts";
+import { registryOf } from "../registry.ts";
 import type { AppEnv } from "../types.ts";
 import { injectCredential } from "../upstream.ts";
 
@@ -98,7 +98,7 @@ async function transparentPurchase(
  */
 export const passthroughRoutes = new Hono<AppEnv>().all("/:service{[a-z][a-z0-9-]{1,62}}/*", async (c) => {
 	const serviceId = c.req.param("service");
-	const service = await new Registry(c.env.REGISTRY, c.env.REGISTRY_CACHE_SECONDS).service(serviceId);
+	const service = await registryOf(c.env).service(serviceId);
 	const url = new URL(c.req.url);
 	const path = url.pathname.slice(serviceId.length + 1) || "/";
 	const tool = matchTool(service, c.req.method, path);

@@ -3,7 +3,7 @@ import { PenumbraError } from "../../../../packages/core/src/errors.ts";
 import { accountOf, unwrap } from "../account/client.ts";
 import { createRouter } from "../app-factory.ts";
 import { createQuote, loadQuote } from "../purchase.ts";
-import { Registry } from "../registry.ts";
+import { registryOf } from "../registry.ts";
 import { problems, QuoteSchema, ServiceIdParam } from "../schemas.ts";
 import type { Caller } from "../types.ts";
 
@@ -114,10 +114,7 @@ function statusView(
 export const quoteRoutes = createRouter()
 	.openapi(createQuoteRoute, async (c) => {
 		const body = c.req.valid("json");
-		const { service, tool } = await new Registry(c.env.REGISTRY, c.env.REGISTRY_CACHE_SECONDS).tool(
-			body.service,
-			body.tool,
-		);
+		const { service, tool } = await registryOf(c.env).tool(body.service, body.tool);
 		return c.json(
 			await createQuote(c.env, c.get("caller"), service, tool, body.parameters, c.get("requestId")),
 			201,

@@ -3,7 +3,7 @@ import type { CompiledService, CompiledTool } from "../../../../packages/core/sr
 import { createRouter } from "../app-factory.ts";
 import { executeTool } from "../execute.ts";
 import { publicInputSchema, purchase } from "../purchase.ts";
-import { Registry } from "../registry.ts";
+import { registryOf } from "../registry.ts";
 import { problems, ReceiptSchema, ServiceCardSchema, ServiceIdParam, ToolSchema } from "../schemas.ts";
 
 function toolView(tool: CompiledTool) {
@@ -177,7 +177,7 @@ const executeRoute = createRoute({
 export const serviceRoutes = createRouter()
 	.openapi(listServices, async (c) => {
 		const { category, limit, cursor } = c.req.valid("query");
-		const index = await new Registry(c.env.REGISTRY, c.env.REGISTRY_CACHE_SECONDS).index();
+		const index = await registryOf(c.env).index();
 		const matching = category ? index.services.filter((s) => s.category === category) : index.services;
 		const categories = [...new Set(index.services.map((s) => s.category))].sort();
 		const start = cursor ? Number(cursor) : 0;
@@ -193,9 +193,7 @@ export const serviceRoutes = createRouter()
 		);
 	})
 	.openapi(getService, async (c) => {
-		const service = await new Registry(c.env.REGISTRY, c.env.REGISTRY_CACHE_SECONDS).service(
-			c.req.valid("param").id,
-		);
+		const service = await registryOf(c.env).service(c.req.valid("param").id);
 		return c.json(
 			{
 				service: service.card,
@@ -210,18 +208,13 @@ export const serviceRoutes = createRouter()
 		);
 	})
 	.openapi(listTools, async (c) => {
-		const service = await new Registry(c.env.REGISTRY, c.env.REGISTRY_CACHE_SECONDS).service(
-			c.req.valid("param").id,
-		);
+		const service = await registryOf(c.env).service(c.req.valid("param").id);
 		return c.json({ service: service.card.id, tools: service.tools.map(toolView) }, 200);
 	})
 	.openapi(executeRoute, async (c) => {
 		const { id, tool: toolName } = c.req.valid("param");
 		const { parameters, quote_id: quoteId } = c.req.valid("json");
-		const { service, tool } = await new Registry(c.env.REGISTRY, c.env.REGISTRY_CACHE_SECONDS).tool(
-			id,
-			toolName,
-		);
+		const { service, tool } = await registryOf(c.env).tool(id, toolName);
 		if (tool.purchase?.kind === "purchase" && quoteId) {
 			return c.json(
 				await purchase(c.env, c.get("caller"), service, tool, parameters, quoteId, c.get("requestId")),
