@@ -17,6 +17,7 @@ const RunSchema = z.object({
 	warmup_seconds: z.number().min(0).max(60).default(0),
 	/** Names the accounts and keys, so runs never meet each other's idempotency records. */
 	run: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/),
+	accounts: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/).optional(),
 });
 
 type Run = z.infer<typeof RunSchema>;
@@ -84,11 +85,11 @@ function percentile(sorted: number[], p: number): number {
 
 async function run(env: MoneyBenchEnv, input: Run) {
 	const stubs = Array.from({ length: input.credentials }, (_, i) =>
-		env.ACCOUNT.getByName(`bench_${input.run}_${i}`),
+		env.ACCOUNT.getByName(`bench_${input.accounts ?? input.run}_${i}`),
 	);
 	if (input.op === "pairs") {
 		await Promise.all(
-			stubs.map((s, i) => s.credit({ key: `fund:${input.run}:${i}`, amount_cents: FUNDS_CENTS })),
+			stubs.map((s, i) => s.credit({ key: `fund:${input.accounts ?? input.run}:${i}`, amount_cents: FUNDS_CENTS })),
 		);
 	} else {
 		await Promise.all(stubs.map((s) => s.ping()));
@@ -133,5 +134,8 @@ app.post("/run", async (c) => {
 	if (!parsed.success) return c.json({ error: parsed.error.issues }, 400);
 	return c.json(await run(c.env, parsed.data));
 });
+
+// The bench prints this; a bare 500 would hide why a run stopped (e.g. the gateway reloaded mid-run).
+app.onError((error, c) => c.json({ error: error instanceof Error ? error.message : String(error) }, 500));
 
 export default app;

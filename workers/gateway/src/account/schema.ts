@@ -63,5 +63,7 @@ export const SCHEMA: readonly string[] = [
 		result TEXT NOT NULL,
 		created_at INTEGER NOT NULL
 	)`,
+	// The alarm deletes expired records after every drain; without this it reads the whole table each time.
+	"CREATE INDEX IF NOT EXISTS idempotency_created ON idempotency (created_at)",
 	"CREATE TABLE IF NOT EXISTS rate (bucket TEXT PRIMARY KEY, tat INTEGER NOT NULL)",
 ];
