@@ -17,7 +17,6 @@ const RunSchema = z.object({
 	warmup_seconds: z.number().min(0).max(60).default(0),
 	/** Names the accounts and keys, so runs never meet each other's idempotency records. */
 	run: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/),
-	accounts: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/).optional(),
 });
 
 type Run = z.infer<typeof RunSchema>;
@@ -85,11 +84,11 @@ function percentile(sorted: number[], p: number): number {
 
 async function run(env: MoneyBenchEnv, input: Run) {
 	const stubs = Array.from({ length: input.credentials }, (_, i) =>
-		env.ACCOUNT.getByName(`bench_${input.accounts ?? input.run}_${i}`),
+		env.ACCOUNT.getByName(`bench_${input.run}_${i}`),
 	);
 	if (input.op === "pairs") {
 		await Promise.all(
-			stubs.map((s, i) => s.credit({ key: `fund:${input.accounts ?? input.run}:${i}`, amount_cents: FUNDS_CENTS })),
+			stubs.map((s, i) => s.credit({ key: `fund:${input.run}:${i}`, amount_cents: FUNDS_CENTS })),
 		);
 	} else {
 		await Promise.all(stubs.map((s) => s.ping()));

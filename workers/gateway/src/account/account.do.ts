@@ -131,10 +131,13 @@ export class AccountDO extends DurableObject<GatewayEnv> {
 		super(ctx, env);
 		this.#sql = ctx.storage.sql;
 		for (const statement of SCHEMA) this.#sql.exec(statement);
+		// An alarm wakes the object without its name (ctx.id.name is undefined then), and the alarm is what drains
+		// the outbox into D1 under that name: keep it from the first call that had it.
+		if (ctx.id.name && this.#meta("credential") !== ctx.id.name) this.#setMeta("credential", ctx.id.name);
 	}
 
 	get #credentialId(): string {
-		const name = this.ctx.id.name;
+		const name = this.ctx.id.name ?? this.#meta("credential");
 		if (!name) throw new Error("AccountDO must be addressed by credential id (getByName)");
 		return name;
 	}

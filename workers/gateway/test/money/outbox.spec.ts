@@ -1,6 +1,7 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { AccountDO } from "../../src/account/account.do.ts";
 import { call, createKey, json } from "../helpers.ts";
 import {
 	ADMIN,
@@ -10,6 +11,7 @@ import {
 	buy,
 	expectBalancedBooks,
 	expectMirrored,
+	mirrorOf,
 	order,
 	quote,
 } from "./money.ts";
@@ -134,5 +136,41 @@ describe("ledger outbox", () => {
 		await drainByAlarm(failing.id);
 		await expectMirrored(failing.id);
 		await expectBalancedBooks(failing.id);
+	});
+
+	it("drains when the alarm wakes the object without its name, as alarms do under wrangler dev (regression)", async () => {
+		const { id } = await createKey("authenticated", "nameless@example.com", 0);
+		const named = account(id);
+		await env.DB.exec(
+			`CREATE TRIGGER refuse_nameless BEFORE INSERT ON ledger_entries WHEN NEW.credential_id = '${id}' BEGIN SELECT RAISE(ABORT, 'injected D1 failure'); END`,
+		);
+		expect((await named.credit({ key: "nameless-credit", amount_cents: 700 })).ok).toBe(true);
+		expect((await named.flush()).remaining).toBe(1);
+		// Only the alarm below may drain it: park the retry the failure scheduled.
+		await runInDurableObject(named, (_instance, state) => state.storage.setAlarm(Date.now() + 3_600_000));
+		await env.DB.exec("DROP TRIGGER refuse_nameless");
+		expect((await mirrorOf(id)).count).toBe(0);
+
+		// The test pool keeps the name on every path; workerd does not when an alarm starts the object. So start
+		// one the way an alarm does: on the same storage, with an id that has no name, and run its alarm.
+		await runInDurableObject(named, async (_instance, state) => {
+			const doId = state.id;
+			const nameless: DurableObjectId = {
+				name: undefined,
+				toString: () => doId.toString(),
+				equals: (other) => doId.equals(other),
+			};
+			const woken = new Proxy(state, {
+				get(target, key) {
+					if (key === "id") return nameless;
+					const value: unknown = Reflect.get(target, key, target);
+					return typeof value === "function" ? value.bind(target) : value;
+				},
+			});
+			const instance = new AccountDO(state, env);
+			Object.defineProperty(instance, "ctx", { value: woken });
+			await instance.alarm();
+		});
+		expect(await mirrorOf(id)).toMatchObject({ sum: 700, count: 1 });
 	});
 });
