@@ -900,8 +900,9 @@ export class AccountDO extends DurableObject<GatewayEnv> {
 
 	/** Makes sure the alarm runs soon (outbox) or at the next hold expiry. */
 	#wake(): void {
+		// Runs after every write: whether anything waits, not how much (a long D1 outage makes that count large).
 		const pending = this.#sql
-			.exec<{ n: number }>("SELECT COUNT(*) AS n FROM entries WHERE mirrored = 0")
+			.exec<{ n: number }>("SELECT EXISTS (SELECT 1 FROM entries WHERE mirrored = 0) AS n")
 			.one().n;
 		const nextExpiry = this.#sql
 			.exec<{ at: number | null }>("SELECT MIN(expires_at) AS at FROM holds WHERE status = 'active'")

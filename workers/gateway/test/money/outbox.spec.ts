@@ -145,8 +145,11 @@ describe("ledger outbox", () => {
 			`CREATE TRIGGER refuse_nameless BEFORE INSERT ON ledger_entries WHEN NEW.credential_id = '${id}' BEGIN SELECT RAISE(ABORT, 'injected D1 failure'); END`,
 		);
 		expect((await named.credit({ key: "nameless-credit", amount_cents: 700 })).ok).toBe(true);
-		expect((await named.flush()).remaining).toBe(1);
-		// Only the alarm below may drain it: park the retry the failure scheduled.
+		// Wait for the object's own alarm to fail and schedule its retry, then park that retry: only the alarm
+		// below may drain the entry.
+		const alarmAt = () => runInDurableObject(named, (_instance, state) => state.storage.getAlarm());
+		const deadline = Date.now() + 5_000;
+		while (((await alarmAt()) ?? 0) < Date.now() + 100 && Date.now() < deadline) await scheduler.wait(20);
 		await runInDurableObject(named, (_instance, state) => state.storage.setAlarm(Date.now() + 3_600_000));
 		await env.DB.exec("DROP TRIGGER refuse_nameless");
 		expect((await mirrorOf(id)).count).toBe(0);
