@@ -26,6 +26,41 @@ function round(value: number, digits = 2): number {
 	return Math.round(value * f) / f;
 }
 
+const CreatedSchema = z.object({ id: z.string(), key: z.string() });
+
+/** New credentials, each funded through the admin API (so the gateway itself addresses each account first). */
+async function fundedCredentials(
+	ctx: BenchContext,
+	count: number,
+	cents: number,
+): Promise<z.infer<typeof CreatedSchema>[]> {
+	const admin = { authorization: `Bearer ${ctx.adminToken}` };
+	const created: z.infer<typeof CreatedSchema>[] = [];
+	while (created.length < count) {
+		const batch = await Promise.all(
+			Array.from({ length: Math.min(10, count - created.length) }, async () => {
+				const made = await request(`${ctx.gateway}/v1/admin/credentials`, {
+					headers: admin,
+					body: { email: "money-bench@penumbra.local", level: "authenticated" },
+				});
+				expectStatus("create credential", made, 201);
+				const credential = CreatedSchema.parse(made.body);
+				expectStatus(
+					"credit",
+					await request(`${ctx.gateway}/v1/admin/credentials/${credential.id}/credit`, {
+						headers: admin,
+						body: { amount_cents: cents, reference: `money-bench:${credential.id}` },
+					}),
+					200,
+				);
+				return credential;
+			}),
+		);
+		created.push(...batch);
+	}
+	return created;
+}
+
 async function inWorker(
 	ctx: BenchContext,
 	name: string,
@@ -34,11 +69,14 @@ async function inWorker(
 	o: ProbeOptions,
 ): Promise<Probe> {
 	if (!ctx.money) throw new Error("the money suite needs the bench money Worker");
+	const accounts = (await fundedCredentials(ctx, input.credentials, 1_000_000_000)).map((c) => c.id);
 	const response = await fetch(`${ctx.money}/run`, {
 		method: "POST",
 		headers: { "content-type": "application/json" },
 		body: JSON.stringify({
-			...input,
+			op: input.op,
+			accounts,
+			concurrency: input.concurrency,
 			seconds: o.durationSeconds,
 			warmup_seconds: o.warmupSeconds,
 			run: `${name}-${Date.now()}`,
@@ -170,21 +208,9 @@ const MerchantQuoteSchema = z.object({ quote_id: z.string() });
 
 /** A funded credential of its own (so other cases' fees do not blur the check) and a FoodDash order to repeat. */
 async function buyer(ctx: BenchContext): Promise<{ key: string; order: Record<string, unknown> }> {
-	const admin = { authorization: `Bearer ${ctx.adminToken}` };
-	const created = await request(`${ctx.gateway}/v1/admin/credentials`, {
-		headers: admin,
-		body: { email: "money-bench@penumbra.local", level: "authenticated" },
-	});
-	expectStatus("create credential", created, 201);
-	const { id, key } = z.object({ id: z.string(), key: z.string() }).parse(created.body);
-	expectStatus(
-		"credit",
-		await request(`${ctx.gateway}/v1/admin/credentials/${id}/credit`, {
-			headers: admin,
-			body: { amount_cents: 500_000_000, reference: `money-bench:${id}` },
-		}),
-		200,
-	);
+	const [credential] = await fundedCredentials(ctx, 1, 500_000_000);
+	if (!credential) throw new Error("no credential");
+	const { key } = credential;
 	const auth = { authorization: `Bearer ${key}` };
 	expectStatus(
 		"controls",
@@ -331,9 +357,11 @@ export const moneySuite: Suite = {
 		'"ping" and "pairs" run inside the bench money Worker (bench/money-worker), which reaches the gateway\'s',
 		"AccountDO through the dev registry: every call crosses from one wrangler dev process to another, the same",
 		'for both, so "pairs ÷ ping" is the cost of the money transactions over a bare round trip. A pair is two',
-		"round trips (hold, capture): 0.5× ping throughput is the ceiling. After every run each account must balance",
-		"(balance = Σ entries, nothing reserved, short by exactly what was captured); a flow run must leave the",
-		`balance moved by exactly its receipts. Flows run at ${FLOW_CONNECTIONS} at once: the sandbox merchant is one local process.`,
+		"round trips (hold, capture): 0.5× ping throughput is the ceiling. The accounts are credentials created and",
+		"funded through the admin API, so their outbox drains into D1 as in production. After every run each account",
+		"must balance (balance = Σ entries, nothing reserved, short by exactly what was captured), a flow run must",
+		"leave the balance moved by exactly its receipts, and a reconcile of every credential must find nothing.",
+		`Flows run at ${FLOW_CONNECTIONS} at once: the sandbox merchant is one local process.`,
 	],
 	cases(ctx) {
 		return [

@@ -2,6 +2,10 @@
  * Bench-only: drives the gateway's Account Durable Objects from inside workerd, so the money benchmark measures the
  * DO and its transactions rather than an HTTP client. POST /run loops one operation with a given concurrency for a
  * given time and answers with counts, latencies and a correctness check of every account it touched.
+ *
+ * The accounts are real credentials the bench created and funded through the gateway's admin API: the gateway
+ * addresses each by name first, so the object knows its credential id (calls from this other process arrive
+ * without it) and its ledger outbox drains into D1 as in production.
  */
 import { Hono } from "hono";
 import { z } from "zod";
@@ -10,19 +14,20 @@ import type { AccountDO } from "../../workers/gateway/src/index.ts";
 const RunSchema = z.object({
 	/** `ping`: a round trip that touches no storage; `pairs`: hold 1¢ then capture it, each under its own key. */
 	op: z.enum(["ping", "pairs"]),
-	/** Distinct accounts, used round robin. */
-	credentials: z.number().int().min(1).max(1_000),
+	/** Funded credentials, used round robin. */
+	accounts: z
+		.array(z.string().regex(/^cred_[A-Za-z0-9]{1,64}$/))
+		.min(1)
+		.max(1_000),
 	concurrency: z.number().int().min(1).max(1_000),
 	seconds: z.number().positive().max(300),
 	warmup_seconds: z.number().min(0).max(60).default(0),
-	/** Names the accounts and keys, so runs never meet each other's idempotency records. */
+	/** Names the idempotency keys, so runs never meet each other's records. */
 	run: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/),
 });
 
 type Run = z.infer<typeof RunSchema>;
 type Stub = DurableObjectStub<AccountDO>;
-
-const FUNDS_CENTS = 1_000_000_000;
 
 interface Loop {
 	ops: number;
@@ -83,16 +88,8 @@ function percentile(sorted: number[], p: number): number {
 }
 
 async function run(env: MoneyBenchEnv, input: Run) {
-	const stubs = Array.from({ length: input.credentials }, (_, i) =>
-		env.ACCOUNT.getByName(`bench_${input.run}_${i}`),
-	);
-	if (input.op === "pairs") {
-		await Promise.all(
-			stubs.map((s, i) => s.credit({ key: `fund:${input.run}:${i}`, amount_cents: FUNDS_CENTS })),
-		);
-	} else {
-		await Promise.all(stubs.map((s) => s.ping()));
-	}
+	const stubs = input.accounts.map((id) => env.ACCOUNT.getByName(id));
+	await Promise.all(stubs.map((s) => s.ping()));
 	if (input.warmup_seconds > 0) await loop(stubs, input, input.warmup_seconds, "warmup");
 	const before = input.op === "pairs" ? await Promise.all(stubs.map((s) => s.audit())) : [];
 	const measured = await loop(stubs, input, input.seconds, "measure");
@@ -114,7 +111,7 @@ async function run(env: MoneyBenchEnv, input: Run) {
 	const mean = sorted.reduce((a, b) => a + b, 0) / Math.max(1, sorted.length);
 	return {
 		op: input.op,
-		credentials: input.credentials,
+		credentials: input.accounts.length,
 		concurrency: input.concurrency,
 		ops: measured.ops,
 		elapsed_ms: Math.round(measured.elapsedMs),
