@@ -81,6 +81,15 @@ export class CredentialStore {
 		return view(updated ?? row);
 	}
 
+	/** The live credential with this id, for callers another Worker already authenticated (RPC). */
+	async live(id: string): Promise<CredentialView> {
+		const [row] = await this.#db.select().from(credentials).where(eq(credentials.id, id));
+		if (!row || row.revokedAt !== null) {
+			throw new PenumbraError("AUTH_REQUIRED", { detail: "This credential is unknown or has been revoked." });
+		}
+		return view(row);
+	}
+
 	/**
 	 * Resolves a presented key to its live credential. Malformed keys are refused before any lookup;
 	 * revoked keys fail at once (no cache sits between revocation and this query).

@@ -59,3 +59,49 @@ export const receipts = sqliteTable(
 	},
 	(t) => [index("receipts_credential_idx").on(t.credentialId)],
 );
+
+/**
+ * People who signed in by email. Each has exactly one credential (created at first sign-in, level authenticated),
+ * which is what their OAuth grants and web sessions act as; its key is never shown (they create API keys later).
+ */
+export const users = sqliteTable("users", {
+	id: text("id").primaryKey(),
+	/** Trimmed and lowercased, so one mailbox is one user. */
+	email: text("email").notNull().unique(),
+	credentialId: text("credential_id")
+		.notNull()
+		.unique()
+		.references(() => credentials.id),
+	createdAt: integer("created_at", { mode: "number" }).notNull(),
+	lastSignInAt: integer("last_sign_in_at", { mode: "number" }),
+});
+
+/**
+ * One-time sign-in codes. Only a salted SHA-256 of the code is kept; rows stay for an hour after creation so sends
+ * can be counted per email (rate limit), and only the newest unconsumed row of an email can be used.
+ */
+export const emailCodes = sqliteTable(
+	"email_codes",
+	{
+		id: text("id").primaryKey(),
+		email: text("email").notNull(),
+		codeHash: text("code_hash").notNull(),
+		attempts: integer("attempts").notNull().default(0),
+		createdAt: integer("created_at", { mode: "number" }).notNull(),
+		expiresAt: integer("expires_at", { mode: "number" }).notNull(),
+		consumedAt: integer("consumed_at", { mode: "number" }),
+	},
+	(t) => [index("email_codes_email_created_idx").on(t.email, t.createdAt)],
+);
+
+/**
+ * Development only: the last sign-in message per address, readable at `GET /v1/dev/mailbox`, so a local run needs
+ * no mail server. Never written outside ENVIRONMENT=development.
+ */
+export const devMailbox = sqliteTable("dev_mailbox", {
+	email: text("email").primaryKey(),
+	subject: text("subject").notNull(),
+	text: text("text").notNull(),
+	code: text("code").notNull(),
+	createdAt: integer("created_at", { mode: "number" }).notNull(),
+});

@@ -20,11 +20,22 @@ function presentedKey(
 }
 
 /**
+ * Callers already resolved by the RPC entrypoint, keyed by the request object it built. Only code in this Worker
+ * can put a request here, so no header from the internet can claim an identity.
+ */
+export const resolvedCallers = new WeakMap<Request, Caller>();
+
+/**
  * Resolves the caller from the request's key; no key means anonymous (rate-limited per client IP), a bad key is
  * refused.
  */
 export function identifyCaller(): MiddlewareHandler<AppEnv> {
 	return async function identifyCallerMiddleware(c, next) {
+		const resolved = resolvedCallers.get(c.req.raw);
+		if (resolved) {
+			c.set("caller", resolved);
+			return next();
+		}
 		const key = presentedKey(c.req.header("authorization"), c.req.header("x-api-key"));
 		let caller: Caller = { level: "anonymous" };
 		if (key === undefined) {

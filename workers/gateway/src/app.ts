@@ -1,0 +1,47 @@
+import { swaggerUI } from "@hono/swagger-ui";
+import { except } from "hono/combine";
+import { createRouter } from "./app-factory.ts";
+import { onError, onNotFound } from "./errors.ts";
+import { identifyCaller } from "./middleware/auth.ts";
+import { requestId } from "./middleware/request-id.ts";
+import { platformDocument } from "./openapi.ts";
+import { registryOf } from "./registry.ts";
+import { accountRoutes } from "./routes/account.ts";
+import { adminRoutes } from "./routes/admin.ts";
+import { authRoutes } from "./routes/auth.ts";
+import { healthRoutes } from "./routes/health.ts";
+import { passthroughRoutes } from "./routes/passthrough.ts";
+import { quoteRoutes } from "./routes/quotes.ts";
+import { serviceRoutes } from "./routes/services.ts";
+
+/** The gateway's HTTP API: served publicly by `fetch` and, with the caller already known, by the RPC entrypoint. */
+export const app = createRouter();
+
+app.use("*", requestId());
+// Health (for monitors), docs, admin (own token) and sign-in (rate limited in its router) need no caller.
+app.use(
+	"*",
+	except(
+		["/v1/health", "/v1/admin/*", "/v1/auth/*", "/v1/dev/*", "/openapi.json", "/docs"],
+		identifyCaller(),
+	),
+);
+
+app.route("/", healthRoutes);
+app.route("/", serviceRoutes);
+app.route("/", quoteRoutes);
+app.route("/", accountRoutes);
+app.route("/", adminRoutes);
+app.route("/", authRoutes);
+
+app.get("/openapi.json", async (c) => {
+	const only = c.req.query("service");
+	const registry = registryOf(c.env);
+	return c.json(await platformDocument(app, registry, new URL(c.req.url).origin, only));
+});
+app.get("/docs", swaggerUI({ url: "/openapi.json", title: "Penumbra API" }));
+
+app.route("/", passthroughRoutes);
+
+app.onError(onError);
+app.notFound(onNotFound);

@@ -1,0 +1,131 @@
+import { WorkerEntrypoint } from "cloudflare:workers";
+import { PenumbraError, type Problem, toProblem } from "../../../packages/core/src/errors.ts";
+import { log } from "../../../packages/core/src/log.ts";
+import { app } from "./app.ts";
+import { CredentialStore } from "./credentials.ts";
+import { resolvedCallers } from "./middleware/auth.ts";
+import { type EmailSignInStarted, startEmailSignIn, verifyEmailSignIn } from "./signin.ts";
+import type { Caller } from "./types.ts";
+
+/** Who an MCP or chat session acts for, as the gateway knows them. */
+export interface Identity {
+	credential_id: string;
+	level: "identified" | "authenticated";
+	email: string | null;
+}
+
+/** One call of the gateway's REST API, made by another Worker on a caller's behalf. */
+export interface GatewayCall {
+	method: "GET" | "POST" | "PUT" | "DELETE";
+	/** Path and query, e.g. `/v1/services?category=food`. Admin routes are not reachable this way. */
+	path: string;
+	body?: unknown;
+	/** The end user's address, so anonymous callers share the gateway's per-IP limit. */
+	client_ip?: string;
+	request_id?: string;
+}
+
+export interface GatewayAnswer {
+	status: number;
+	/** The answer's text: JSON or problem+json for every /v1 route (parsed by the caller, which knows the shape). */
+	body: string;
+	request_id: string | null;
+}
+
+/**
+ * What an RPC method that can fail for the caller's reasons returns: error classes do not survive the binding, so a
+ * failure travels as its problem document (`code`, `detail`, extras such as `retry_after_seconds`).
+ */
+export type RpcResult<T extends object> = ({ ok: true } & T) | { ok: false; problem: RpcProblem };
+
+type Scalar = string | number | boolean | null;
+
+/**
+ * A problem document as it crosses the binding. Its extensions are JSON two levels deep at most (`errors` is a list
+ * of objects): RPC types refuse `unknown`, and a recursive JSON type is too deep for them.
+ */
+export type RpcProblem = Pick<Problem, "type" | "title" | "status" | "detail" | "code"> & {
+	[extension: string]: Scalar | Scalar[] | Record<string, Scalar> | Record<string, Scalar>[];
+};
+
+async function settle<T extends object>(what: string, fn: () => Promise<T>): Promise<RpcResult<T>> {
+	try {
+		return { ok: true, ...(await fn()) };
+	} catch (error) {
+		if (!(error instanceof PenumbraError) || error.status >= 500) log("error", `${what} failed`, { error });
+		return { ok: false, problem: JSON.parse(JSON.stringify(toProblem(error))) as RpcProblem };
+	}
+}
+
+// A host that cannot be reached from outside: these requests never leave this isolate.
+const INTERNAL_ORIGIN = "https://gateway.internal";
+
+/**
+ * Typed RPC for the MCP and chat Workers over a service binding: they authenticate a presented key once, then act
+ * as that credential. Calls go through the same routes, validation, limits and money checks as HTTP callers; the
+ * credential is re-read on every call, so a revoked key stops working mid-session.
+ */
+export class GatewayRpc extends WorkerEntrypoint<GatewayEnv> {
+	/** The credential a presented key belongs to, or null when it is malformed, unknown or revoked. */
+	async identify(key: string): Promise<Identity | null> {
+		try {
+			const credential = await new CredentialStore(this.env.DB).authenticate(key);
+			return { credential_id: credential.id, level: credential.level, email: credential.email };
+		} catch (error) {
+			if (error instanceof PenumbraError && error.code === "AUTH_REQUIRED") return null;
+			throw error;
+		}
+	}
+
+	/**
+	 * Emails a one-time sign-in code. `expires_at` is ISO 8601; in development `dev_mailbox` is the gateway path
+	 * (relative to its public origin) where the code can be read. Fails with VALIDATION_FAILED or RATE_LIMITED.
+	 */
+	async startEmailSignIn(email: string, clientIp?: string): Promise<RpcResult<EmailSignInStarted>> {
+		return settle("startEmailSignIn", () => startEmailSignIn(this.env, email, clientIp ?? null));
+	}
+
+	/**
+	 * Checks a sign-in code and returns the person's credential (created on first sign-in). Fails with
+	 * VALIDATION_FAILED, AUTH_REQUIRED (`attempts_left`), or FORBIDDEN (account disabled).
+	 */
+	async verifyEmailSignIn(email: string, code: string): Promise<RpcResult<Identity>> {
+		return settle("verifyEmailSignIn", () => verifyEmailSignIn(this.env, email, code));
+	}
+
+	/** Runs one REST call as `credentialId` (null: anonymous). */
+	async call(credentialId: string | null, call: GatewayCall): Promise<GatewayAnswer> {
+		if (!call.path.startsWith("/v1/") || call.path.startsWith("/v1/admin")) {
+			throw new Error(`GatewayRpc.call: ${call.path} is not a public /v1 route`);
+		}
+		const headers = new Headers({ accept: "application/json" });
+		if (call.body !== undefined) headers.set("content-type", "application/json");
+		if (call.client_ip) headers.set("cf-connecting-ip", call.client_ip);
+		if (call.request_id) headers.set("x-request-id", call.request_id);
+		const request = new Request(new URL(call.path, INTERNAL_ORIGIN), {
+			method: call.method,
+			headers,
+			...(call.body !== undefined ? { body: JSON.stringify(call.body) } : {}),
+		});
+		if (credentialId !== null) {
+			const credential = await new CredentialStore(this.env.DB).live(credentialId).catch((error: unknown) => {
+				if (error instanceof PenumbraError) return error;
+				throw error;
+			});
+			if (credential instanceof PenumbraError) {
+				return { status: credential.status, body: JSON.stringify(toProblem(credential)), request_id: null };
+			}
+			const caller: Caller = {
+				level: credential.level,
+				credential: { id: credential.id, level: credential.level, email: credential.email },
+			};
+			resolvedCallers.set(request, caller);
+		}
+		const response = await app.fetch(request, this.env, this.ctx);
+		return {
+			status: response.status,
+			body: await response.text(),
+			request_id: response.headers.get("x-request-id"),
+		};
+	}
+}
