@@ -6,10 +6,13 @@ import {
 	type CompiledService,
 	REGISTRY_INDEX_KEY,
 	REGISTRY_REMOTE_KEY,
+	REGISTRY_SEARCH_KEY,
+	REGISTRY_SEARCH_VERSION_KEY,
 	type RegistryIndex,
 	type RemoteSpec,
 	serviceKey,
 } from "../../../packages/core/src/registry/types.ts";
+import { updateSearchIndex } from "../../../packages/core/src/search/index.ts";
 import { parseAllowlist } from "../../../packages/core/src/ssrf.ts";
 
 export interface RefreshResult {
@@ -99,6 +102,7 @@ export async function refreshRemoteSpecs(
 	const ids = options.only ?? (await remoteIds(env.REGISTRY));
 	const results: RefreshResult[] = [];
 	const changedCards = new Map<string, CompiledService["card"]>();
+	const recompiled: CompiledService[] = [];
 	for (const id of ids) {
 		const service = await env.REGISTRY.get<CompiledService>(serviceKey(id), "json");
 		if (!service) {
@@ -112,10 +116,12 @@ export async function refreshRemoteSpecs(
 		const { next, result } = await refreshOne(env, service, service.spec, now);
 		await env.REGISTRY.put(serviceKey(id), JSON.stringify(next));
 		changedCards.set(id, next.card);
+		if (result.outcome === "updated") recompiled.push(next);
 		results.push(result);
 		log(result.outcome === "failed" ? "warn" : "info", "spec refresh", { ...result });
 	}
 	if (changedCards.size > 0) await updateIndexCards(env.REGISTRY, changedCards, now);
+	if (recompiled.length > 0) await updateSearch(env.REGISTRY, recompiled, now);
 	return { checked_at: now, results };
 }
 
@@ -151,4 +157,24 @@ async function updateIndexCards(
 		}),
 	};
 	await kv.put(REGISTRY_INDEX_KEY, JSON.stringify(next));
+}
+
+/**
+ * Replaces the recompiled services' documents in the stored search index. Search does not show staleness, so only
+ * a new spec (new tools, new description) touches it. Rewriting in place costs one read and one write of the index;
+ * rebuilding would read every service entry.
+ */
+async function updateSearch(kv: KVNamespace, services: CompiledService[], now: string): Promise<void> {
+	const json = await kv.get(REGISTRY_SEARCH_KEY, "text");
+	if (json === null) {
+		log("warn", "search index missing; reseed the registry to rebuild it", { services: services.length });
+		return;
+	}
+	try {
+		await kv.put(REGISTRY_SEARCH_KEY, await updateSearchIndex(json, services, now));
+		await kv.put(REGISTRY_SEARCH_VERSION_KEY, now);
+	} catch (error) {
+		// The services themselves are refreshed; search keeps their previous text until the next reseed.
+		log("error", "search index update failed", { error });
+	}
 }

@@ -3,7 +3,12 @@ import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
 import { compileProvider } from "../../../packages/core/src/registry/compile.ts";
 import { fetchSpec } from "../../../packages/core/src/registry/spec-fetch.ts";
-import type { CompiledService } from "../../../packages/core/src/registry/types.ts";
+import {
+	type CompiledService,
+	REGISTRY_SEARCH_KEY,
+	REGISTRY_SEARCH_VERSION_KEY,
+} from "../../../packages/core/src/registry/types.ts";
+import { loadSearchIndex, type SearchIndexData } from "../../../packages/core/src/search/index.ts";
 import worker from "../src/index.ts";
 import { addServices, call, createKey, json, sandboxOrigin } from "./helpers.ts";
 
@@ -132,6 +137,30 @@ describe("remote specs", () => {
 			["remotecast", "updated"],
 			["skycast", "skipped"],
 		]);
+	});
+
+	it("rewrites a recompiled service in the search index", async () => {
+		const service = await remoteProvider("remotecast");
+		if (service.spec.kind !== "url") throw new Error("expected a remote spec");
+		await addServices({
+			...service,
+			card: { ...service.card, name: "Old Cast" },
+			spec: { ...service.spec, etag: '"old"' },
+		});
+		const search = async () =>
+			loadSearchIndex(
+				(await env.REGISTRY.get<SearchIndexData>(REGISTRY_SEARCH_KEY, "json")) as SearchIndexData,
+			);
+		expect((await search()).search("old cast").results[0]?.name).toBe("Old Cast");
+		await call("/v1/admin/registry/refresh", {
+			headers: { authorization: `Bearer ${env.ADMIN_TOKEN}` },
+			body: { services: ["remotecast"] },
+		});
+		const refreshed = await search();
+		const [hit] = refreshed.search("remote cast").results;
+		expect(hit).toMatchObject({ id: "remotecast", name: "Remote Cast" });
+		// Readers notice the new index by its few-byte version stamp.
+		expect(await env.REGISTRY.get(REGISTRY_SEARCH_VERSION_KEY)).toBe(refreshed.builtAt);
 	});
 
 	it("the 5-minute cron flags a remote service whose refreshes stopped", async () => {

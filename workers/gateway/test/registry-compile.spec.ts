@@ -10,6 +10,8 @@ import {
 	type CompileProblem,
 	REGISTRY_INDEX_KEY,
 	REGISTRY_REMOTE_KEY,
+	REGISTRY_SEARCH_KEY,
+	REGISTRY_SEARCH_VERSION_KEY,
 	serviceKey,
 } from "../../../packages/core/src/registry/types.ts";
 
@@ -376,6 +378,8 @@ describe("compiling a good provider", () => {
 		expect(entries.map((e) => e.key)).toEqual([
 			REGISTRY_INDEX_KEY,
 			REGISTRY_REMOTE_KEY,
+			REGISTRY_SEARCH_KEY,
+			REGISTRY_SEARCH_VERSION_KEY,
 			serviceKey("shop"),
 			serviceKey("weather"),
 		]);
@@ -386,7 +390,8 @@ describe("compiling a good provider", () => {
 		});
 		expect(entries[0]?.value).not.toContain("input_schema");
 		expect(JSON.parse(entries[1]?.value ?? "null")).toEqual({ ids: [] });
-		expect(JSON.parse(entries[2]?.value ?? "null")).toEqual(service);
+		expect(entries[3]?.value).toBe(NOW);
+		expect(JSON.parse(entries[4]?.value ?? "null")).toEqual(service);
 	});
 });
 

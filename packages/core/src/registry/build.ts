@@ -1,8 +1,11 @@
 import { PenumbraError } from "../errors.ts";
+import { buildSearchIndex } from "../search/index.ts";
 import {
 	type CompiledService,
 	REGISTRY_INDEX_KEY,
 	REGISTRY_REMOTE_KEY,
+	REGISTRY_SEARCH_KEY,
+	REGISTRY_SEARCH_VERSION_KEY,
 	type RegistryIndex,
 	type ServiceCard,
 	serviceKey,
@@ -10,7 +13,10 @@ import {
 
 export interface RegistryBuild {
 	index: RegistryIndex;
-	/** KV entries: the index under {@link REGISTRY_INDEX_KEY} and one per service under {@link serviceKey}. */
+	/**
+	 * KV entries: the index under {@link REGISTRY_INDEX_KEY}, the remote-spec ids, the search index under
+	 * {@link REGISTRY_SEARCH_KEY}, and one per service under {@link serviceKey}.
+	 */
 	entries: { key: string; value: string }[];
 }
 
@@ -30,8 +36,8 @@ export function toIndexCard(card: ServiceCard): ServiceCard {
 }
 
 /**
- * Lays compiled services out as KV entries: one compact index (cards only) for discovery, one entry per service,
- * and the list of remote-spec services for the refresh cron.
+ * Lays compiled services out as KV entries: one compact index (cards only) for discovery, the prebuilt search
+ * index, one entry per service, and the list of remote-spec services for the refresh cron.
  */
 export function buildRegistry(services: CompiledService[], builtAt: string): RegistryBuild {
 	const sorted = [...services].sort((a, b) => a.card.id.localeCompare(b.card.id));
@@ -53,6 +59,8 @@ export function buildRegistry(services: CompiledService[], builtAt: string): Reg
 				key: REGISTRY_REMOTE_KEY,
 				value: JSON.stringify({ ids: sorted.filter((s) => s.spec.kind === "url").map((s) => s.card.id) }),
 			},
+			{ key: REGISTRY_SEARCH_KEY, value: JSON.stringify(buildSearchIndex(sorted, builtAt)) },
+			{ key: REGISTRY_SEARCH_VERSION_KEY, value: builtAt },
 			...sorted.map((s) => ({ key: serviceKey(s.card.id), value: JSON.stringify(s) })),
 		],
 	};

@@ -124,6 +124,13 @@ export const REGISTRY_INDEX_KEY = "registry:index";
 export const serviceKey = (id: string): string => `registry:service:${id}`;
 /** Ids of the services whose spec is remote, for the refresh cron: `{ "ids": [...] }`. */
 export const REGISTRY_REMOTE_KEY = "registry:remote";
+/** The prebuilt service search index (`SearchIndexData` of `search/index.ts`), loaded once per MCP isolate. */
+export const REGISTRY_SEARCH_KEY = "registry:search";
+/**
+ * A few bytes naming the search index's version (its `refreshed_at ?? built_at`), so a reader can check for a newer
+ * index without reading megabytes.
+ */
+export const REGISTRY_SEARCH_VERSION_KEY = "registry:search:version";
 
 /** One thing wrong (or worth a warning) in a provider's files, located by JSON pointer. */
 export interface CompileProblem {
