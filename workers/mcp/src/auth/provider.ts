@@ -1,0 +1,100 @@
+import { OAuthProvider } from "@cloudflare/workers-oauth-provider";
+import { log } from "../../../../packages/core/src/log.ts";
+import { type PagesEnv, SCOPE, showAuthorize, submitAuthorize } from "./authorize.ts";
+import { showConfirm, submitConfirm } from "./confirm.ts";
+import { html, pageResponse } from "./html.ts";
+import type { SessionProps } from "./props.ts";
+
+type McpFetch = (request: Request, env: unknown, ctx: ExecutionContext) => Promise<Response>;
+
+/** Our API keys as the bearer token: the provider's own tokens look like `a:b:c` and never reach this check. */
+export const UNIFIED_KEY = /^unified-[0-9A-Za-z]{46}$/;
+
+function methodNotAllowed(allow: string): Response {
+	return new Response(null, { status: 405, headers: { allow } });
+}
+
+function pageError(): Response {
+	return pageResponse(
+		"Something went wrong",
+		html`<h1>Something went wrong</h1>
+<p>Penumbra could not finish this request. Try again in a minute.</p>`,
+		{ status: 500 },
+	);
+}
+
+/** Everything the provider itself does not answer: the sign-in and consent page, and purchase confirmations. */
+async function pages(request: Request, env: PagesEnv): Promise<Response> {
+	const { pathname } = new URL(request.url);
+	try {
+		if (pathname === "/authorize") {
+			if (request.method === "GET") return await showAuthorize(request, env);
+			if (request.method === "POST") return await submitAuthorize(request, env);
+			return methodNotAllowed("GET, POST");
+		}
+		const confirm = /^\/confirm\/([^/]+)$/.exec(pathname);
+		if (confirm?.[1]) {
+			let quoteId: string;
+			try {
+				quoteId = decodeURIComponent(confirm[1]);
+			} catch {
+				quoteId = "";
+			}
+			if (request.method === "GET") return await showConfirm(request, env, quoteId);
+			if (request.method === "POST") return await submitConfirm(request, env, quoteId);
+			return methodNotAllowed("GET, POST");
+		}
+	} catch (error) {
+		log("error", "auth page failed", { path: pathname, error });
+		return pageError();
+	}
+	return Response.json({ error: "not_found", path: pathname }, { status: 404 });
+}
+
+const providers = new Map<string, OAuthProvider<McpEnv>>();
+
+/**
+ * The OAuth 2.1 provider in front of `/mcp` (one per public origin: tokens are bound to `${PUBLIC_URL}/mcp`). It
+ * serves discovery metadata, dynamic registration and the token endpoint, passes requests with a valid access token
+ * or a unified API key to the MCP handler with SessionProps as `ctx.props`, answers any other token with 401 and the
+ * protected-resource challenge, and hands everything else to the pages.
+ */
+export function oauthProviderFor(env: McpEnv, mcp: McpFetch): OAuthProvider<McpEnv> {
+	const cached = providers.get(env.PUBLIC_URL);
+	if (cached) return cached;
+	const resource = `${new URL(env.PUBLIC_URL).origin}/mcp`;
+	const provider = new OAuthProvider<McpEnv>({
+		apiRoute: "/mcp",
+		apiHandler: {
+			fetch(request, handlerEnv, ctx) {
+				const url = new URL(request.url);
+				// `/mcp/signin` is `/mcp` for clients that must be asked to sign in (see index.ts).
+				if (url.pathname !== "/mcp") {
+					url.pathname = "/mcp";
+					return mcp(new Request(url, request), handlerEnv, ctx);
+				}
+				return mcp(request, handlerEnv, ctx);
+			},
+		},
+		defaultHandler: { fetch: (request, handlerEnv) => pages(request, handlerEnv as PagesEnv) },
+		authorizeEndpoint: "/authorize",
+		tokenEndpoint: "/token",
+		clientRegistrationEndpoint: "/register",
+		scopesSupported: [SCOPE],
+		requiredScopes: [SCOPE],
+		resourceMetadata: { resource, resource_name: "Penumbra" },
+		// Every client's discovery starts with a 401: an info line, not the library's console.warn.
+		onError({ status, code, description }) {
+			log(status >= 500 ? "error" : "info", "oauth error response", { status, code, description });
+		},
+		async resolveExternalToken({ token, env: tokenEnv }) {
+			if (!UNIFIED_KEY.test(token)) return null;
+			const identity = await tokenEnv.GATEWAY.identify(token);
+			if (!identity) return null;
+			const props: SessionProps = { ...identity, via: "key" };
+			return { props, audience: resource };
+		},
+	});
+	providers.set(env.PUBLIC_URL, provider);
+	return provider;
+}

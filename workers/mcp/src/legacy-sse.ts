@@ -1,0 +1,78 @@
+import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import type { CallToolResult as V1CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/cfworker-provider.js";
+import type { CallToolResult, InputRequiredResult } from "@modelcontextprotocol/server";
+import { McpAgent } from "agents/mcp";
+import { type SessionProps, SessionPropsSchema } from "./auth/props.ts";
+import {
+	type CallContext,
+	confirmMessage,
+	type HumanConfirm,
+	INSTRUCTIONS,
+	SERVER_INFO,
+	TOOLS,
+} from "./server.ts";
+
+/**
+ * The legacy HTTP+SSE transport (`/sse`, protocol 2024-11-05) for older clients. That transport keeps a session,
+ * so it lives in a Durable Object (the agents SDK's McpAgent, on the v1 MCP SDK it requires); it serves the same
+ * five tool definitions as `/mcp`.
+ */
+/** The v1 SDK types the same wire shape separately. */
+const v1 = (result: Promise<CallToolResult | InputRequiredResult>) =>
+	result as unknown as Promise<V1CallToolResult>;
+
+export class LegacySseSession extends McpAgent {
+	server = new McpServer(SERVER_INFO, {
+		instructions: INSTRUCTIONS,
+		jsonSchemaValidator: new CfWorkerJsonSchemaValidator(),
+	});
+
+	#call(): CallContext {
+		const parsed = SessionPropsSchema.safeParse(this.props);
+		const session: SessionProps | null = parsed.success ? parsed.data : null;
+		return { env: this.env as unknown as McpEnv, session };
+	}
+
+	/** Push elicitation (this transport keeps a session), for clients that declared they can be asked. */
+	#confirm(relatedRequestId: string | number): HumanConfirm | undefined {
+		if (!this.server.server.getClientCapabilities()?.elicitation) return undefined;
+		return async (purchase) => {
+			const answer = await this.elicitInput(
+				{
+					message: confirmMessage(purchase),
+					requestedSchema: {
+						type: "object",
+						properties: { confirm: { type: "boolean", description: "Yes, buy it" } },
+						required: ["confirm"],
+					},
+				},
+				{ relatedRequestId },
+			);
+			return answer.action === "accept" && answer.content?.confirm === true ? "accept" : "decline";
+		};
+	}
+
+	async init(): Promise<void> {
+		const { run: _gs, ...getStartedDef } = TOOLS.get_started;
+		this.server.registerTool("get_started", getStartedDef, async () =>
+			v1(TOOLS.get_started.run(this.#call())),
+		);
+		const { run: _ss, ...searchDef } = TOOLS.search_services;
+		this.server.registerTool("search_services", searchDef, async (args) =>
+			v1(TOOLS.search_services.run(this.#call(), args)),
+		);
+		const { run: _lt, ...listDef } = TOOLS.list_tools;
+		this.server.registerTool("list_tools", listDef, async (args) =>
+			v1(TOOLS.list_tools.run(this.#call(), args)),
+		);
+		const { run: _ex, ...executeDef } = TOOLS.execute;
+		this.server.registerTool("execute", executeDef, async (args, extra) =>
+			v1(TOOLS.execute.run({ ...this.#call(), confirm: this.#confirm(extra.requestId) }, args)),
+		);
+		const { run: _h, ...healthDef } = TOOLS.health;
+		this.server.registerTool("health", healthDef, async () => v1(TOOLS.health.run(this.#call())));
+	}
+}
+
+export const legacySse = LegacySseSession.serveSSE("/sse", { binding: "MCP_SSE" });

@@ -1,0 +1,10 @@
+import { applyD1Migrations } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { beforeAll } from "vitest";
+import { providerServices, seedRegistry } from "./helpers.ts";
+
+// Storage is per test file: migrate the gateway's database and seed the registry both Workers read.
+beforeAll(async () => {
+	await applyD1Migrations(env.DB, env.TEST_MIGRATIONS);
+	await seedRegistry(providerServices());
+});

@@ -1,0 +1,81 @@
+import { exports } from "cloudflare:workers";
+import { StreamableHTTPClientTransport, Client as V2Client } from "@modelcontextprotocol/client";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
+import { describe, expect, it } from "vitest";
+import { callTool, createKey, mcpFetch, mcpOrigin } from "./helpers.ts";
+
+/** A v1 SDK client over the legacy HTTP+SSE transport (protocol 2024-11-05), as older MCP clients speak it. */
+async function connectSse(headers: Record<string, string> = {}): Promise<Client> {
+	const fetchVia = (url: string | URL | Request, init?: RequestInit) => {
+		const request = new Request(url, init);
+		if (!request.headers.has("host")) request.headers.set("host", new URL(request.url).host);
+		for (const [name, value] of Object.entries(headers)) request.headers.set(name, value);
+		return exports.default.fetch(request);
+	};
+	const transport = new SSEClientTransport(new URL("/sse", mcpOrigin()), {
+		eventSourceInit: { fetch: fetchVia },
+		fetch: fetchVia,
+	});
+	const client = new Client({ name: "legacy-sse-test", version: "0.0.0" });
+	await client.connect(transport);
+	return client;
+}
+
+describe("legacy HTTP+SSE transport (/sse)", () => {
+	it("serves the same five tools and answers a search", async () => {
+		const client = await connectSse();
+		const { tools } = await client.listTools();
+		expect(tools.map((t) => t.name).sort()).toEqual([
+			"execute",
+			"get_started",
+			"health",
+			"list_tools",
+			"search_services",
+		]);
+		const result = await client.callTool({ name: "get_started", arguments: {} });
+		expect(result.structuredContent).toMatchObject({ auth_level: "anonymous" });
+		await client.close();
+	});
+});
+
+describe("signed-in transports", () => {
+	it("/mcp/signin challenges a caller without a token, so OAuth clients start signing in", async () => {
+		const response = await mcpFetch("/mcp/signin", {
+			method: "POST",
+			headers: { "content-type": "application/json", accept: "application/json, text/event-stream" },
+			body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }),
+		});
+		expect(response.status).toBe(401);
+		expect(response.headers.get("www-authenticate")).toContain(
+			`resource_metadata="${mcpOrigin()}/.well-known/oauth-protected-resource/mcp"`,
+		);
+	});
+
+	it("/mcp/signin with a key is the same server, as that key's account", async () => {
+		const { key } = await createKey("authenticated", 1234);
+		const transport = new StreamableHTTPClientTransport(new URL("/mcp/signin", mcpOrigin()), {
+			fetch: (url, init) => {
+				const request = new Request(url, init);
+				request.headers.set("host", new URL(request.url).host);
+				return exports.default.fetch(request);
+			},
+			requestInit: { headers: { authorization: `Bearer ${key}` } },
+		});
+		const client = new V2Client({ name: "signin-test", version: "0.0.0" });
+		await client.connect(transport);
+		const result = await callTool<{ account: { balance_cents: number } }>(client, "get_started");
+		expect(result.structuredContent?.account.balance_cents).toBe(1234);
+	});
+
+	it("/sse accepts an API key too", async () => {
+		const { key } = await createKey("authenticated", 777);
+		const client = await connectSse({ authorization: `Bearer ${key}` });
+		const result = await client.callTool({ name: "get_started", arguments: {} });
+		expect(result.structuredContent).toMatchObject({
+			auth_level: "authenticated",
+			account: { balance_cents: 777 },
+		});
+		await client.close();
+	});
+});
