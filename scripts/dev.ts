@@ -40,6 +40,7 @@ import {
 	startWorkers,
 	waitHealthy,
 } from "./lib/stack.ts";
+import { inspect } from "./mcp-inspector.ts";
 
 /** The free tool used in the printed example and checked by --smoke. */
 const EXAMPLE = {
@@ -124,6 +125,11 @@ async function main(): Promise<void> {
 
 	if (smoke) {
 		await checkExamples(gateway, credential.key);
+		const mcp = workers.find((w) => w.name === "mcp");
+		if (mcp) {
+			const failures = await inspect(`${mcp.origin}/mcp`, credential.key, say);
+			if (failures.length) throw new Error(`MCP Inspector checks failed:\n${failures.join("\n")}`);
+		}
 		await shutdown(0, "smoke run: everything answered; stopping.");
 	}
 	printBox(workers, credential.key, credential.created, flags["show-admin-token"] ? adminToken : undefined);
@@ -177,7 +183,10 @@ function printBox(
 	row("Gateway API", `${gateway.origin}/v1`);
 	row("API docs", `${gateway.origin}/docs`);
 	row("OpenAPI", `${gateway.origin}/openapi.json`);
-	for (const w of workers) if (w.name !== "gateway") row(w.title, w.origin);
+	for (const w of workers) {
+		if (w.name === "mcp") row(w.title, `${w.origin}/mcp  (legacy SSE: ${w.origin}/sse)`);
+		else if (w.name !== "gateway") row(w.title, w.origin);
+	}
 	lines.push("");
 	row("Dev key", key);
 	lines.push(`${"".padEnd(18)} ${created ? "new; " : ""}stored in .wrangler/dev-credential.json`);

@@ -62,6 +62,12 @@ export const WORKERS: readonly WorkerEntry[] = [
 		defaultPort: 8788,
 		portEnv: "PENUMBRA_MCP_PORT",
 		healthPath: "/health",
+		// OAuth tokens are bound to the server's own URL, and the links it prints point at the other Workers.
+		vars: (ports): Record<string, string> => ({
+			...(ports.mcp ? { PUBLIC_URL: `http://${HOST}:${ports.mcp}` } : {}),
+			...(ports.gateway ? { GATEWAY_PUBLIC_URL: `http://${HOST}:${ports.gateway}` } : {}),
+			...(ports.web ? { WEB_URL: `http://${HOST}:${ports.web}` } : {}),
+		}),
 	},
 	{
 		name: "chat",
