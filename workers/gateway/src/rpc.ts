@@ -93,6 +93,17 @@ export class GatewayRpc extends WorkerEntrypoint<GatewayEnv> {
 		return settle("verifyEmailSignIn", () => verifyEmailSignIn(this.env, email, code));
 	}
 
+	/** The live credential with this id (another Worker's session holds the id), or null when revoked or unknown. */
+	async identity(credentialId: string): Promise<Identity | null> {
+		try {
+			const credential = await new CredentialStore(this.env.DB).live(credentialId);
+			return { credential_id: credential.id, level: credential.level, email: credential.email };
+		} catch (error) {
+			if (error instanceof PenumbraError && error.code === "AUTH_REQUIRED") return null;
+			throw error;
+		}
+	}
+
 	/** Runs one REST call as `credentialId` (null: anonymous). */
 	async call(credentialId: string | null, call: GatewayCall): Promise<GatewayAnswer> {
 		if (!call.path.startsWith("/v1/") || call.path.startsWith("/v1/admin")) {

@@ -1,4 +1,4 @@
-import { env } from "cloudflare:workers";
+import { env, WorkerEntrypoint } from "cloudflare:workers";
 import { createMcpHandler } from "agents/mcp/server";
 import type { SessionProps } from "./auth/props.ts";
 import { oauthProviderFor, UNIFIED_KEY } from "./auth/provider.ts";
@@ -20,6 +20,34 @@ const mcp = createMcpHandler((ctx) => buildServer(env as McpEnv, ctx), {
 	allowedOriginHostnames: [...new Set([publicHost, "localhost", "127.0.0.1"])],
 });
 
+/** The execution context with the caller as its props, which the MCP handlers read. */
+function withProps(ctx: ExecutionContext, props: SessionProps): ExecutionContext {
+	return {
+		waitUntil: (promise: Promise<unknown>) => ctx.waitUntil(promise),
+		passThroughOnException: () => ctx.passThroughOnException(),
+		props,
+	} as unknown as ExecutionContext;
+}
+
+/**
+ * Our other Workers (the chat Worker's model loop) reach the MCP server here, over a service binding, acting for
+ * their signed-in user by credential id: only Workers we deploy hold this binding, and the credential is checked
+ * with the gateway on every request.
+ */
+export class McpInternal extends WorkerEntrypoint<McpEnv> {
+	async handle(credentialId: string, request: Request): Promise<Response> {
+		const identity = await this.env.GATEWAY.identity(credentialId);
+		if (!identity) return Response.json({ error: "invalid_credential" }, { status: 401 });
+		const url = new URL(request.url);
+		const target = new URL(`${url.pathname}${url.search}`, this.env.PUBLIC_URL);
+		if (target.pathname !== "/mcp") return Response.json({ error: "not_found" }, { status: 404 });
+		const forwarded = new Request(target, request);
+		forwarded.headers.set("host", target.host);
+		forwarded.headers.delete("authorization");
+		return mcp(forwarded, this.env, withProps(this.ctx, { ...identity, via: "session" }));
+	}
+}
+
 /**
  * Legacy SSE clients are anonymous or send a unified API key (OAuth tokens are bound to `/mcp`). The session's
  * Durable Object receives the caller as its props.
@@ -38,13 +66,7 @@ async function sse(request: Request, env: McpEnv, ctx: ExecutionContext): Promis
 			{ status: 401, headers: { "www-authenticate": 'Bearer error="invalid_token"' } },
 		);
 	}
-	const props: SessionProps = { ...identity, via: "key" };
-	const withProps = {
-		waitUntil: (promise: Promise<unknown>) => ctx.waitUntil(promise),
-		passThroughOnException: () => ctx.passThroughOnException(),
-		props,
-	} as unknown as ExecutionContext;
-	return legacySse.fetch(request, env, withProps);
+	return legacySse.fetch(request, env, withProps(ctx, { ...identity, via: "key" }));
 }
 
 export default {

@@ -9,7 +9,8 @@ export const SessionPropsSchema = z.object({
 	credential_id: z.string().regex(/^cred_[A-Za-z0-9]{1,64}$/),
 	level: z.enum(["identified", "authenticated"]),
 	email: z.string().nullable(),
-	via: z.enum(["oauth", "key"]),
+	/** oauth: a grant; key: a unified API key; session: one of our Workers acting for its signed-in user (chat). */
+	via: z.enum(["oauth", "key", "session"]),
 });
 
 export type SessionProps = z.infer<typeof SessionPropsSchema>;
