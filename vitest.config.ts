@@ -24,7 +24,7 @@ const MERCHANTS = [
 
 const ADMIN_TOKEN = "test-admin-token";
 
-/** What the gateway runs with in tests, wherever it runs: its own project, or behind the MCP Worker. */
+/** What the gateway runs with in tests, wherever it runs: its own project, or behind the MCP and chat Workers. */
 function gatewayTestBindings(sandboxOrigin: string): Record<string, string> {
 	return {
 		ADMIN_TOKEN,
@@ -43,13 +43,14 @@ function gatewayTestBindings(sandboxOrigin: string): Record<string, string> {
 }
 
 /**
- * The gateway as an auxiliary Worker in another project's Miniflare. Auxiliaries cannot be TypeScript or a wrangler
- * config, so the script is the bundle the global setup built, and the bindings are read from the same wrangler.toml
- * the gateway project uses (D1, KV, Durable Objects, rate limits, vars), so the two cannot drift. Storage with the
- * same id is shared between Workers of one Miniflare: this is how the MCP Worker reads the gateway's registry.
+ * A Worker as an auxiliary in another project's Miniflare. Auxiliaries cannot be TypeScript or a wrangler config, so
+ * the script is the bundle a global setup built, and the bindings (D1, KV, Durable Objects, service bindings, rate
+ * limits, vars) are read from the same wrangler.toml the Worker deploys with, so the two cannot drift; `bindings`
+ * adds or overrides vars and secrets. Storage with the same id is shared between the Workers of one Miniflare: this
+ * is how the MCP and chat Workers read the gateway's registry and database.
  */
-function gatewayWorker(scriptPath: string, bindings: Record<string, string>) {
-	const config = unstable_readConfig({ config: "wrangler.toml" });
+function auxiliaryWorker(configPath: string, scriptPath: string, bindings: Record<string, string>) {
+	const config = unstable_readConfig({ config: configPath });
 	// wrangler's declarations resolve these to `any`: pin the shape this file relies on.
 	const name: string = config.name;
 	const {
@@ -59,7 +60,41 @@ function gatewayWorker(scriptPath: string, bindings: Record<string, string>) {
 	}: Record<string, unknown> = unstable_getMiniflareWorkerOptions(config).workerOptions;
 	const vars = options.bindings as Record<string, string>;
 	const d1Databases = options.d1Databases as Record<string, { id: string }>;
-	return { ...options, name, modules: true, scriptPath, bindings: { ...vars, ...bindings }, d1Databases };
+	const kvNamespaces = options.kvNamespaces as Record<string, { id: string }>;
+	return {
+		...options,
+		name,
+		modules: true,
+		scriptPath,
+		bindings: { ...vars, ...bindings },
+		d1Databases,
+		kvNamespaces,
+	};
+}
+
+/** The gateway behind another Worker's service binding, as its own project runs it. */
+function gatewayWorker(scriptPath: string, sandboxOrigin: string) {
+	return auxiliaryWorker("wrangler.toml", scriptPath, gatewayTestBindings(sandboxOrigin));
+}
+
+/** The MCP Worker behind the chat Worker's MCP binding; its GATEWAY binding reaches the gateway auxiliary by name. */
+function mcpWorker(scriptPath: string) {
+	return auxiliaryWorker("workers/mcp/wrangler.toml", scriptPath, { REGISTRY_CACHE_SECONDS: "0" });
+}
+
+/**
+ * Test-only bindings of a project that runs the gateway as an auxiliary: its admin token, the migrations and
+ * registry the setup file applies, and its HTTP API (GATEWAY_HTTP) for admin calls (credentials, credit).
+ */
+async function besideGateway(gateway: ReturnType<typeof gatewayWorker>, registry: string) {
+	return {
+		bindings: {
+			TEST_ADMIN_TOKEN: ADMIN_TOKEN,
+			TEST_MIGRATIONS: await readD1Migrations("migrations"),
+			TEST_REGISTRY: registry,
+		},
+		serviceBindings: { GATEWAY_HTTP: gateway.name },
+	};
 }
 
 export default defineConfig({
@@ -88,23 +123,15 @@ export default defineConfig({
 			{
 				plugins: [
 					cloudflareTest(async ({ inject }) => {
-						const gateway = gatewayWorker(
-							inject("gatewayScript"),
-							gatewayTestBindings(inject("sandboxOrigin")),
-						);
+						const gateway = gatewayWorker(inject("gatewayScript"), inject("sandboxOrigin"));
+						const test = await besideGateway(gateway, inject("registry"));
 						return {
 							wrangler: { configPath: "./workers/mcp/wrangler.toml" },
 							miniflare: {
-								bindings: {
-									REGISTRY_CACHE_SECONDS: "0",
-									TEST_ADMIN_TOKEN: ADMIN_TOKEN,
-									TEST_MIGRATIONS: await readD1Migrations("migrations"),
-									TEST_REGISTRY: inject("registry"),
-								},
+								bindings: { ...test.bindings, REGISTRY_CACHE_SECONDS: "0" },
 								// The gateway's own database (same id, so same storage): the setup file migrates it.
 								d1Databases: gateway.d1Databases,
-								// Test-only: the gateway's HTTP API, for admin calls (credentials, credit).
-								serviceBindings: { GATEWAY_HTTP: gateway.name },
+								serviceBindings: test.serviceBindings,
 								workers: [gateway],
 							},
 						};
@@ -115,6 +142,37 @@ export default defineConfig({
 					include: ["workers/mcp/test/**/*.spec.ts"],
 					setupFiles: ["workers/mcp/test/setup.ts"],
 					globalSetup: ["test/node/global-setup.ts", "test/node/mcp-global-setup.ts"],
+				},
+			},
+			{
+				plugins: [
+					cloudflareTest(async ({ inject }) => {
+						const gateway = gatewayWorker(inject("gatewayScript"), inject("sandboxOrigin"));
+						const test = await besideGateway(gateway, inject("registry"));
+						const registry = gateway.kvNamespaces.REGISTRY;
+						if (!registry) throw new Error("wrangler.toml: the gateway has no REGISTRY namespace");
+						// Wrangler's vars (TOKEN_BUDGET, MAX_CONCURRENT_TURNS, …) stay as configured; DB is the gateway's by id.
+						return {
+							wrangler: { configPath: "./workers/chat/wrangler.toml" },
+							miniflare: {
+								bindings: {
+									...test.bindings,
+									ANTHROPIC_BASE_URL: inject("fakeAnthropicUrl"),
+									ANTHROPIC_API_KEY: inject("fakeAnthropicKey"),
+								},
+								// Test-only: the registry namespace the gateway and MCP Worker read, for seeding.
+								kvNamespaces: { TEST_REGISTRY_KV: registry },
+								serviceBindings: test.serviceBindings,
+								workers: [gateway, mcpWorker(inject("mcpScript"))],
+							},
+						};
+					}),
+				],
+				test: {
+					name: "chat",
+					include: ["workers/chat/test/**/*.spec.ts"],
+					setupFiles: ["workers/chat/test/setup.ts"],
+					globalSetup: ["test/node/global-setup.ts", "test/node/chat-global-setup.ts"],
 				},
 			},
 			{

@@ -90,6 +90,24 @@ export interface RecordedCall {
 	status: number;
 }
 
+/**
+ * A delta chunk the fake wrote to a stream (GET /_fake/sent): with its send time a bench can tell what a relay
+ * between the model and a client adds, matching chunks to what the client received by content order.
+ */
+export interface SentChunk {
+	/** Streamed responses this server has answered, counted from 1: tells a script's streams apart. */
+	stream: number;
+	script: string | null;
+	step: number | null;
+	/** The content block the chunk belongs to. */
+	index: number;
+	type: "text_delta" | "input_json_delta";
+	/** The chunk's text, or its partial JSON for a tool input. */
+	text: string;
+	/** `performance.timeOrigin + performance.now()` when the fake wrote it: epoch ms, comparable on one machine. */
+	at: number;
+}
+
 export interface ApiErrorBody {
 	type: "error";
 	error: { type: string; message: string };
@@ -345,6 +363,35 @@ export function estimateInputTokens(body: { system?: unknown; messages: unknown;
 	return Math.ceil(chars / 4);
 }
 
+/** Text of the tool_result blocks of the request's last user message (what the model just learned). */
+function lastToolResults(messages: MessageRequest["messages"]): string {
+	const last = messages.at(-1);
+	if (last?.role !== "user" || typeof last.content === "string") return "";
+	return last.content
+		.map((block) => {
+			if (block.type !== "tool_result") return "";
+			if (typeof block.content === "string") return block.content;
+			return (block.content ?? []).map((part) => (part.type === "text" ? part.text : "")).join("\n");
+		})
+		.join("\n");
+}
+
+/**
+ * A scripted tool input can use what the previous tool returned, as a real model would: any string
+ * `${result:<key>}` becomes the first string value of `"<key>"` in the last tool results (e.g. `${result:quote_id}`).
+ */
+function fillFromResults(input: unknown, messages: MessageRequest["messages"]): unknown {
+	const text = JSON.stringify(input);
+	if (!text.includes("${result:")) return input;
+	const results = lastToolResults(messages);
+	return JSON.parse(
+		text.replace(/\$\{result:([A-Za-z0-9_]+)\}/g, (_, key: string) => {
+			const found = new RegExp(`"${key}"\\s*:\\s*"((?:[^"\\\\]|\\\\.)*)"`).exec(results);
+			return found?.[1] ?? "";
+		}),
+	);
+}
+
 /** Output tokens: a quarter of the generated text and tool-input JSON, at least 1. */
 export function estimateOutputTokens(content: (TextBlock | ToolUseBlock)[]): number {
 	const chars = content.reduce(
@@ -371,6 +418,7 @@ export interface Reply {
 
 const DEFAULT_CHUNK = 8;
 const MAX_CALLS = 5000;
+const MAX_SENT = 50_000;
 
 function hash(text: string): string {
 	// FNV-1a twice with different seeds: 16 hex chars, stable across processes.
@@ -407,6 +455,8 @@ function usageOf(input: number, output: number): Usage {
 export class FakeModel {
 	private scripts = new Map<string, Script>();
 	private calls: RecordedCall[] = [];
+	private sent: SentChunk[] = [];
+	private streams = 0;
 	private seq = 0;
 	/** Scripted errors already served, per `script#step`, for `error.times`. */
 	private errorsServed = new Map<string, number>();
@@ -428,12 +478,14 @@ export class FakeModel {
 	remove(id: string): boolean {
 		for (const key of this.errorsServed.keys()) if (key.startsWith(`${id}#`)) this.errorsServed.delete(key);
 		this.calls = this.calls.filter((c) => c.script !== id);
+		this.sent = this.sent.filter((c) => c.script !== id);
 		return this.scripts.delete(id);
 	}
 
 	reset(): void {
 		this.scripts.clear();
 		this.calls = [];
+		this.sent = [];
 		this.errorsServed.clear();
 	}
 
@@ -447,6 +499,20 @@ export class FakeModel {
 			(c) =>
 				(kind === "all" || c.kind === kind) && (filter.script === undefined || c.script === filter.script),
 		);
+	}
+
+	/** Numbers a new streamed response, for its SentChunk records. */
+	nextStream(): number {
+		return ++this.streams;
+	}
+
+	recordSent(chunk: SentChunk): void {
+		this.sent.push(chunk);
+		if (this.sent.length > MAX_SENT) this.sent.splice(0, this.sent.length - MAX_SENT);
+	}
+
+	listSent(script?: string): SentChunk[] {
+		return script === undefined ? [...this.sent] : this.sent.filter((c) => c.script === script);
 	}
 
 	private find(messages: MessageParam[]): Script | undefined {
@@ -509,7 +575,7 @@ export class FakeModel {
 				type: "tool_use",
 				id: use.id ?? `toolu_01${hash(`${seed}|${i}`)}${hash(`${i}|${seed}`).slice(0, 8)}`,
 				name: use.name,
-				input: use.input ?? {},
+				input: fillFromResults(use.input ?? {}, body.messages),
 				caller: { type: "direct" },
 			});
 		});

@@ -8,6 +8,7 @@
  *   DELETE /_fake/scripts/<id>      drop one script and its calls (safe while other test files run)
  *   DELETE /_fake/scripts           drop every script and call
  *   GET    /_fake/calls?script=<id>&kind=messages|count_tokens|all   recorded requests (default kind: messages)
+ *   GET    /_fake/sent?script=<id>  each delta chunk streamed (for that script), with when it was written (SentChunk)
  *   GET    /_fake/rejected          the last requests refused with 4xx before reaching the model (debugging)
  *   GET    /_fake/health
  */
@@ -107,10 +108,11 @@ function sendError(res: ServerResponse, error: FakeApiError, id: string): void {
 	sendJson(res, error.status, body, headers);
 }
 
-async function sendStream(res: ServerResponse, reply: Reply, id: string): Promise<void> {
+async function sendStream(res: ServerResponse, reply: Reply, id: string, model: FakeModel): Promise<void> {
 	// The client going away (a test cutting the stream) stops generation, as it does at the API.
 	const gone = new AbortController();
 	res.on("close", () => gone.abort());
+	const stream = model.nextStream();
 	res.writeHead(200, {
 		"content-type": "text/event-stream; charset=utf-8",
 		"cache-control": "no-cache",
@@ -120,6 +122,17 @@ async function sendStream(res: ServerResponse, reply: Reply, id: string): Promis
 		if (item.delta && reply.delayMs > 0)
 			await sleep(reply.delayMs, undefined, { signal: gone.signal }).catch(() => {});
 		if (gone.signal.aborted) return;
+		if (item.data.type === "content_block_delta") {
+			const { index, delta } = item.data;
+			const chunk =
+				delta.type === "text_delta"
+					? { type: delta.type, text: delta.text }
+					: delta.type === "input_json_delta"
+						? { type: delta.type, text: delta.partial_json }
+						: null;
+			const at = performance.timeOrigin + performance.now();
+			if (chunk) model.recordSent({ stream, script: reply.script, step: reply.step, index, ...chunk, at });
+		}
 		res.write(`event: ${item.event}\ndata: ${JSON.stringify(item.data)}\n\n`);
 	}
 	res.end();
@@ -154,7 +167,7 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Pr
 		// A scripted failure is the model's answer, not a refusal: it stays out of the rejections list.
 		if (reply.error) sendError(res, reply.error, id);
 		else if (body.stream) {
-			await sendStream(res, reply, id);
+			await sendStream(res, reply, id, model);
 		} else {
 			sendJson(res, 200, reply.message, { "request-id": id });
 		}
@@ -181,6 +194,8 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Pr
 			}
 			const script = url.searchParams.get("script") ?? undefined;
 			sendJson(res, 200, { calls: model.listCalls({ script, kind }) });
+		} else if (path === "/_fake/sent" && req.method === "GET") {
+			sendJson(res, 200, { sent: model.listSent(url.searchParams.get("script") ?? undefined) });
 		} else if (path === "/_fake/rejected" && req.method === "GET") {
 			sendJson(res, 200, { rejected: rejections });
 		} else {

@@ -3,7 +3,7 @@ import { once } from "node:events";
 import Anthropic from "@anthropic-ai/sdk";
 import type { MessageParam, Tool, ToolUseBlock } from "@anthropic-ai/sdk/resources/messages";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { fakeModel } from "../fake-anthropic/client.ts";
+import { fakeModel, fromResult } from "../fake-anthropic/client.ts";
 import { estimateInputTokens } from "../fake-anthropic/script.ts";
 import { type FakeAnthropic, startFakeAnthropic } from "../fake-anthropic/server.ts";
 
@@ -347,6 +347,48 @@ describe("the rest of the API", () => {
 		expect(after.content).toEqual([{ type: "text", text: "You said: [s-calls] hello", citations: null }]);
 	});
 
+	it("lists each streamed delta chunk with its send time, per script and stream, for relay benchmarks", async () => {
+		await model.script({
+			id: "s-sent",
+			match: "[s-sent]",
+			steps: [{ text: "abcdefghij", chunk_size: 4, tool_uses: [{ name: "list_tools", input: { s: "x" } }] }],
+		});
+		const messages = [user("[s-sent] hi")];
+		const before = performance.timeOrigin + performance.now();
+		const received: { text: string; at: number }[] = [];
+		const stream = sdk.messages.stream({ model: MODEL, max_tokens: 64, messages });
+		stream.on("text", (text) => received.push({ text, at: performance.timeOrigin + performance.now() }));
+		await stream.finalMessage();
+		await sdk.messages.stream({ model: MODEL, max_tokens: 64, messages }).finalMessage();
+		await sdk.messages.create({ model: MODEL, max_tokens: 64, messages });
+
+		const sent = await model.sent("s-sent");
+		const streams = [...new Set(sent.map((c) => c.stream))];
+		expect(streams).toHaveLength(2);
+		const first = sent.filter((c) => c.stream === streams[0]);
+		expect(first.map((c) => [c.index, c.type, c.text])).toEqual([
+			[0, "text_delta", "abcd"],
+			[0, "text_delta", "efgh"],
+			[0, "text_delta", "ij"],
+			[1, "input_json_delta", ""],
+			[1, "input_json_delta", '{"s"'],
+			[1, "input_json_delta", ':"x"'],
+			[1, "input_json_delta", "}"],
+		]);
+		expect(first.every((c) => c.script === "s-sent" && c.step === 0)).toBe(true);
+		// Same clock as this process: each chunk was written after the request began and before the SDK saw it.
+		expect(received.map((r) => r.text)).toEqual(["abcd", "efgh", "ij"]);
+		received.forEach((r, i) => {
+			const at = first[i]?.at ?? Number.NaN;
+			expect(at).toBeGreaterThanOrEqual(before);
+			expect(at).toBeLessThanOrEqual(r.at);
+		});
+		expect((await model.sent()).filter((c) => c.script === "s-sent")).toEqual(sent);
+
+		await model.reset("s-sent");
+		expect(await model.sent("s-sent")).toEqual([]);
+	});
+
 	it("runs as a process that prints its URL (npm start)", async () => {
 		const child = spawn(process.execPath, ["scripts/fake-anthropic.ts", "--port", "0"], {
 			stdio: ["ignore", "pipe", "inherit"],
@@ -360,5 +402,44 @@ describe("the rest of the API", () => {
 			child.kill("SIGTERM");
 			await once(child, "exit");
 		}
+	});
+});
+
+describe("scripted tool inputs", () => {
+	it("fill fromResult(key) placeholders from the last tool results, as a model uses what a tool returned", async () => {
+		await model.script({
+			id: "s-fill",
+			match: "[s-fill]",
+			steps: [
+				{ tool_uses: [{ name: "search_services", input: { query: "food" } }] },
+				{
+					tool_uses: [
+						{ name: "list_tools", input: { service: fromResult("id"), missing: fromResult("nope") } },
+					],
+				},
+			],
+		});
+		const first = await sdk.messages.create({
+			model: MODEL,
+			max_tokens: 256,
+			tools: TOOLS,
+			messages: [user("[s-fill] food please")],
+		});
+		const use = first.content.find((b): b is ToolUseBlock => b.type === "tool_use");
+		if (!use) throw new Error("no tool_use");
+		const second = await sdk.messages.create({
+			model: MODEL,
+			max_tokens: 256,
+			tools: TOOLS,
+			messages: [
+				user("[s-fill] food please"),
+				{ role: "assistant", content: first.content },
+				user([
+					{ type: "tool_result", tool_use_id: use.id, content: 'Found 1.\n{"results":[{"id":"fooddash"}]}' },
+				]),
+			],
+		});
+		const next = second.content.find((b): b is ToolUseBlock => b.type === "tool_use");
+		expect(next?.input).toEqual({ service: "fooddash", missing: "" });
 	});
 });

@@ -37,3 +37,6 @@ export function readTransactionId(body: unknown, path: string): string {
 		internal: `x-transaction-id-path ${path} gave ${JSON.stringify(value)}`,
 	});
 }
+
+/** A quote id as the gateway issues it to callers: `q_<id>.<signature>`. */
+export const SIGNED_QUOTE_ID = /^q_[A-Za-z0-9]{8,40}\.[A-Za-z0-9_-]{16,40}$/;

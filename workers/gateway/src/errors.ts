@@ -1,34 +1,10 @@
 import type { Context, ErrorHandler, NotFoundHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
-import type { ZodError } from "zod";
-import { type FieldError, PenumbraError, toProblem } from "../../../packages/core/src/errors.ts";
+import { PenumbraError, toProblem } from "../../../packages/core/src/errors.ts";
 import { log } from "../../../packages/core/src/log.ts";
 import type { AppEnv } from "./types.ts";
 
-function escapePointerToken(token: PropertyKey): string {
-	return String(token).replaceAll("~", "~0").replaceAll("/", "~1");
-}
-
-/** RFC 6901 pointer for a path of keys, rooted at `root` (e.g. "/body"). */
-export function toPointer(path: readonly PropertyKey[], root = ""): string {
-	return root + path.map((p) => `/${escapePointerToken(p)}`).join("");
-}
-
-/** Turns a zod failure into VALIDATION_FAILED with one JSON pointer per bad field. */
-export function validationError(error: ZodError, root: string): PenumbraError {
-	const errors: FieldError[] = error.issues.map((issue) => ({
-		pointer: toPointer(issue.path, root),
-		message: issue.message,
-		...("expected" in issue && typeof issue.expected === "string" ? { expected: issue.expected } : {}),
-	}));
-	const first = errors[0];
-	return new PenumbraError("VALIDATION_FAILED", {
-		detail: first
-			? `Invalid request: ${first.pointer || "/"} ${first.message}${errors.length > 1 ? ` (and ${errors.length - 1} more)` : ""}`
-			: "Invalid request.",
-		extras: { errors },
-	});
-}
+export { toPointer, validationError } from "../../../packages/core/src/validation.ts";
 
 export function problemResponse(c: Context<AppEnv>, error: unknown): Response {
 	const problem = toProblem(error, { instance: new URL(c.req.url).pathname, requestId: c.get("requestId") });

@@ -80,23 +80,34 @@ describe("signed-in transports", () => {
 	});
 });
 
+/** Typed by hand: each Worker's generated types declare the main module, and the first one read wins. */
+const internal = (
+	exports as unknown as { McpInternal: { handle(id: string, request: Request): Promise<Response> } }
+).McpInternal;
+
 describe("McpInternal (our own Workers, over a service binding)", () => {
 	it("serves /mcp as the named credential, and refuses an unknown one", async () => {
 		const { id } = await createKey("authenticated", 4321);
 		const transport = new StreamableHTTPClientTransport(new URL("https://mcp.internal/mcp"), {
 			// An AbortSignal cannot cross RPC: send the request without one.
 			fetch: (url, init) =>
-				exports.McpInternal.handle(
+				internal.handle(
 					id,
 					new Request(url, { method: init?.method, headers: init?.headers, body: init?.body }),
 				),
 		});
 		const client = new V2Client({ name: "internal-test", version: "0.0.0" });
 		await client.connect(transport);
-		const result = await callTool<{ auth_level: string; account: { balance_cents: number } }>(client, "get_started");
-		expect(result.structuredContent).toMatchObject({ auth_level: "authenticated", account: { balance_cents: 4321 } });
+		const result = await callTool<{ auth_level: string; account: { balance_cents: number } }>(
+			client,
+			"get_started",
+		);
+		expect(result.structuredContent).toMatchObject({
+			auth_level: "authenticated",
+			account: { balance_cents: 4321 },
+		});
 
-		const refused = await exports.McpInternal.handle("cred_doesnotexist", new Request("https://mcp.internal/mcp"));
+		const refused = await internal.handle("cred_doesnotexist", new Request("https://mcp.internal/mcp"));
 		expect(refused.status).toBe(401);
 	});
 });

@@ -105,3 +105,59 @@ export const devMailbox = sqliteTable("dev_mailbox", {
 	code: text("code").notNull(),
 	createdAt: integer("created_at", { mode: "number" }).notNull(),
 });
+
+/**
+ * Chat conversations (chat Worker). `status` is `running` while a turn's model loop runs; counting those rows per
+ * credential is how concurrent turns are limited. `turn_started_at` lets a turn whose Durable Object never reported
+ * its end stop counting after a while.
+ */
+export const conversations = sqliteTable(
+	"conversations",
+	{
+		id: text("id").primaryKey(),
+		credentialId: text("credential_id").notNull(),
+		title: text("title").notNull(),
+		status: text("status", { enum: ["idle", "running", "awaiting_confirmation"] })
+			.notNull()
+			.default("idle"),
+		turnStartedAt: integer("turn_started_at", { mode: "number" }),
+		createdAt: integer("created_at", { mode: "number" }).notNull(),
+		updatedAt: integer("updated_at", { mode: "number" }).notNull(),
+	},
+	(t) => [
+		index("conversations_credential_updated_idx").on(t.credentialId, t.updatedAt),
+		index("conversations_credential_status_idx").on(t.credentialId, t.status),
+	],
+);
+
+/** The final messages of a conversation (user and assistant text); the stream's events live in its Durable Object. */
+export const messages = sqliteTable(
+	"messages",
+	{
+		id: text("id").primaryKey(),
+		conversationId: text("conversation_id")
+			.notNull()
+			.references(() => conversations.id, { onDelete: "cascade" }),
+		role: text("role", { enum: ["user", "assistant"] }).notNull(),
+		text: text("text").notNull(),
+		turnId: text("turn_id").notNull(),
+		/** JSON: the tool calls the assistant made in this turn. */
+		toolCalls: text("tool_calls", { mode: "json" }),
+		/** JSON: the turn's token usage. */
+		usage: text("usage", { mode: "json" }),
+		createdAt: integer("created_at", { mode: "number" }).notNull(),
+	},
+	(t) => [index("messages_conversation_created_idx").on(t.conversationId, t.createdAt)],
+);
+
+/** Chat site sign-ins. The cookie's token is never stored: only its SHA-256. */
+export const chatSessions = sqliteTable(
+	"chat_sessions",
+	{
+		tokenHash: text("token_hash").primaryKey(),
+		credentialId: text("credential_id").notNull(),
+		createdAt: integer("created_at", { mode: "number" }).notNull(),
+		expiresAt: integer("expires_at", { mode: "number" }).notNull(),
+	},
+	(t) => [index("chat_sessions_credential_idx").on(t.credentialId)],
+);

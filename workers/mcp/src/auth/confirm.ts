@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { SIGNED_QUOTE_ID } from "../../../../packages/core/src/purchase.ts";
 import { alert, type Html, html, money, pageResponse } from "./html.ts";
 import { csrfToken, endSession, formRejection, type HumanSession, readSession } from "./session.ts";
 import {
@@ -14,9 +15,6 @@ import {
 export function confirmationUrl(env: McpEnv, quoteId: string): string {
 	return `${new URL(env.PUBLIC_URL).origin}/confirm/${encodeURIComponent(quoteId)}`;
 }
-
-/** Quote ids as the gateway issues them (`q_<id>.<signature>`); anything else is not looked up. */
-const QUOTE_ID = /^q_[A-Za-z0-9]{8,40}\.[A-Za-z0-9_-]{16,40}$/;
 
 const QuoteSchema = z.object({
 	quote_id: z.string(),
@@ -148,7 +146,7 @@ function notFound(): Response {
 
 /** GET /confirm/:quote_id */
 export async function showConfirm(request: Request, env: McpEnv, quoteId: string): Promise<Response> {
-	if (!QUOTE_ID.test(quoteId)) return notFound();
+	if (!SIGNED_QUOTE_ID.test(quoteId)) return notFound();
 	const csrf = csrfToken(env, request);
 	const headers = new Headers();
 	if (csrf.setCookie) headers.append("set-cookie", csrf.setCookie);
@@ -189,7 +187,7 @@ function statusOf(answer: Answer): number {
 
 /** POST /confirm/:quote_id: a sign-in step, sign-out, Confirm or Decline. */
 export async function submitConfirm(request: Request, env: McpEnv, quoteId: string): Promise<Response> {
-	if (!QUOTE_ID.test(quoteId)) return notFound();
+	if (!SIGNED_QUOTE_ID.test(quoteId)) return notFound();
 	const form = await request.formData();
 	const rejection = formRejection(env, request, form);
 	if (rejection) {

@@ -1,0 +1,122 @@
+import { and, eq, lt } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/d1";
+import type { Context, MiddlewareHandler } from "hono";
+import { deleteCookie, getCookie, setCookie } from "hono/cookie";
+import { chatSessions } from "../../../packages/core/src/db/schema.ts";
+import { PenumbraError } from "../../../packages/core/src/errors.ts";
+import { hashApiKey, isWellFormedApiKey } from "../../../packages/core/src/keys.ts";
+import type { Identity } from "../../gateway/src/rpc.ts";
+
+export type { Identity };
+
+export interface ChatVariables {
+	requestId: string;
+	identity: Identity;
+}
+
+export type ChatApp = { Bindings: ChatEnv; Variables: ChatVariables };
+
+/**
+ * The site session cookie. Not `penumbra_session`: locally every Worker is on 127.0.0.1 and cookies ignore ports,
+ * so that name would collide with the MCP Worker's sign-in cookie. `__Host-` (Secure, host-only) outside development.
+ */
+export const SESSION_COOKIE = "penumbra_chat_session";
+export const SESSION_TTL_MS = 30 * 24 * 3600_000;
+
+const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
+
+function isDevelopment(env: ChatEnv): boolean {
+	return env.ENVIRONMENT === "development";
+}
+
+export function sessionCookieName(env: ChatEnv): string {
+	return isDevelopment(env) ? SESSION_COOKIE : `__Host-${SESSION_COOKIE}`;
+}
+
+/** 256 random bits, base64url. */
+function randomToken(): string {
+	const bytes = crypto.getRandomValues(new Uint8Array(32));
+	return btoa(String.fromCharCode(...bytes))
+		.replaceAll("+", "-")
+		.replaceAll("/", "_")
+		.replace(/=+$/, "");
+}
+
+function authRequired(detail: string): PenumbraError {
+	return new PenumbraError("AUTH_REQUIRED", { detail });
+}
+
+/** Starts a site session for a verified identity: stores the token's hash and sets the cookie. */
+export async function startSession(c: Context<ChatApp>, credentialId: string): Promise<void> {
+	const token = randomToken();
+	const now = Date.now();
+	const db = drizzle(c.env.DB);
+	await db.batch([
+		db
+			.delete(chatSessions)
+			.where(and(eq(chatSessions.credentialId, credentialId), lt(chatSessions.expiresAt, now))),
+		db.insert(chatSessions).values({
+			// The same SHA-256 hex as API keys: a leaked table cannot be replayed as cookies.
+			tokenHash: await hashApiKey(token),
+			credentialId,
+			createdAt: now,
+			expiresAt: now + SESSION_TTL_MS,
+		}),
+	]);
+	setCookie(c, sessionCookieName(c.env), token, {
+		path: "/",
+		httpOnly: true,
+		sameSite: "Lax",
+		secure: !isDevelopment(c.env),
+		maxAge: SESSION_TTL_MS / 1000,
+	});
+}
+
+/** Ends this browser's session (if any) and clears the cookie. */
+export async function endSession(c: Context<ChatApp>): Promise<void> {
+	const name = sessionCookieName(c.env);
+	const token = getCookie(c, name);
+	if (token && TOKEN_SHAPE.test(token)) {
+		await drizzle(c.env.DB)
+			.delete(chatSessions)
+			.where(eq(chatSessions.tokenHash, await hashApiKey(token)));
+	}
+	deleteCookie(c, name, { path: "/", secure: !isDevelopment(c.env) });
+}
+
+async function sessionCredential(c: Context<ChatApp>, token: string): Promise<string | null> {
+	if (!TOKEN_SHAPE.test(token)) return null;
+	const row = await drizzle(c.env.DB)
+		.select({ credentialId: chatSessions.credentialId, expiresAt: chatSessions.expiresAt })
+		.from(chatSessions)
+		.where(eq(chatSessions.tokenHash, await hashApiKey(token)))
+		.get();
+	return row && row.expiresAt > Date.now() ? row.credentialId : null;
+}
+
+/**
+ * Who is calling: `Authorization: Bearer <unified key>` when present (never falling back to the cookie), else the
+ * session cookie. The credential is re-read from the gateway every time, so a revoked one stops at once.
+ */
+export function requireIdentity(): MiddlewareHandler<ChatApp> {
+	return async function requireIdentityMiddleware(c, next) {
+		const authorization = c.req.header("authorization");
+		let identity: Identity | null;
+		if (authorization !== undefined) {
+			const key = /^Bearer\s+(\S+)$/i.exec(authorization)?.[1];
+			if (!key || !isWellFormedApiKey(key)) {
+				throw authRequired("Send a unified API key as `Authorization: Bearer <key>`, or sign in.");
+			}
+			identity = await c.env.GATEWAY.identify(key);
+			if (!identity) throw authRequired("This API key is unknown or revoked.");
+		} else {
+			const token = getCookie(c, sessionCookieName(c.env));
+			const credentialId = token ? await sessionCredential(c, token) : null;
+			if (!credentialId) throw authRequired("Sign in with your email, or send a unified API key.");
+			identity = await c.env.GATEWAY.identity(credentialId);
+			if (!identity) throw authRequired("This account is no longer active. Sign in again.");
+		}
+		c.set("identity", identity);
+		await next();
+	};
+}

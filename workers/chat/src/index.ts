@@ -1,0 +1,410 @@
+import { type Context, Hono, type MiddlewareHandler } from "hono";
+import { cors } from "hono/cors";
+import { HTTPException } from "hono/http-exception";
+import { z } from "zod";
+import { PenumbraError, toProblem } from "../../../packages/core/src/errors.ts";
+import { log } from "../../../packages/core/src/log.ts";
+import { SIGNED_QUOTE_ID } from "../../../packages/core/src/purchase.ts";
+import { validationError } from "../../../packages/core/src/validation.ts";
+import type { RpcProblem } from "../../gateway/src/rpc.ts";
+import { type ChatApp, endSession, requireIdentity, startSession } from "./auth.ts";
+import { CONVERSATION_ID, type Conversation, ConversationStore } from "./store.ts";
+
+export { ChatSession } from "./session.do.ts";
+
+const INCOMING_REQUEST_ID = /^[A-Za-z0-9._-]{8,128}$/;
+/** Bodies of routes other than POST /api/chat (sign-in, rename, confirm) are small. */
+const SMALL_BODY_BYTES = 16 * 1024;
+
+function intVar(value: string | undefined, fallback: number): number {
+	const n = Number(value);
+	return Number.isInteger(n) && n > 0 ? n : fallback;
+}
+
+function limitsOf(env: ChatEnv) {
+	return {
+		maxMessageChars: intVar(env.MAX_MESSAGE_CHARS, 8000),
+		maxConcurrentTurns: intVar(env.MAX_CONCURRENT_TURNS, 2),
+	};
+}
+
+function problemResponse(c: Context<ChatApp>, error: unknown): Response {
+	const problem = toProblem(error, { instance: new URL(c.req.url).pathname, requestId: c.get("requestId") });
+	const headers: Record<string, string> = { "content-type": "application/problem+json" };
+	if (error instanceof PenumbraError) {
+		const retryAfter = error.extras.retry_after_seconds;
+		if (typeof retryAfter === "number") headers["retry-after"] = String(Math.ceil(retryAfter));
+		if (error.code === "AUTH_REQUIRED") headers["www-authenticate"] = 'Bearer realm="penumbra"';
+	}
+	return new Response(JSON.stringify(problem), { status: problem.status, headers });
+}
+
+/** A problem that crossed the gateway binding, raised again here (pointers re-rooted at the request body). */
+function fromGateway(problem: RpcProblem): PenumbraError {
+	const { type: _type, title: _title, status, detail, code, errors, ...extras } = problem;
+	const reRooted = Array.isArray(errors)
+		? errors.map((e) =>
+				typeof e === "object" && e !== null ? { ...e, pointer: `/body${e.pointer ?? ""}` } : e,
+			)
+		: errors;
+	return new PenumbraError(code, {
+		detail,
+		status,
+		extras: { ...extras, ...(reRooted === undefined ? {} : { errors: reRooted }) },
+	});
+}
+
+function notFound(id: string): PenumbraError {
+	return new PenumbraError("NOT_FOUND", { detail: `No conversation ${id}.` });
+}
+
+function conflict(detail: string, reason?: string): PenumbraError {
+	return new PenumbraError("CONFLICT", { detail, ...(reason ? { extras: { reason } } : {}) });
+}
+
+function parse<S extends z.ZodType>(schema: S, value: unknown, root: string): z.output<S> {
+	const result = schema.safeParse(value);
+	if (!result.success) throw validationError(result.error, root);
+	return result.data;
+}
+
+/** The JSON body, refused before parsing when it is larger than `maxBytes`. */
+async function jsonBody(c: Context<ChatApp>, maxBytes = SMALL_BODY_BYTES): Promise<unknown> {
+	const tooLarge = () =>
+		new PenumbraError("PAYLOAD_TOO_LARGE", { detail: `The request body is larger than ${maxBytes} bytes.` });
+	if (Number(c.req.header("content-length") ?? 0) > maxBytes) throw tooLarge();
+	const text = await c.req.text();
+	if (new TextEncoder().encode(text).length > maxBytes) throw tooLarge();
+	try {
+		return JSON.parse(text);
+	} catch {
+		throw new PenumbraError("VALIDATION_FAILED", {
+			detail: "The request body must be JSON.",
+			extras: { errors: [{ pointer: "/body", message: "Not valid JSON." }] },
+		});
+	}
+}
+
+/** The caller's conversation; another user's (or a missing one) is NOT_FOUND, so ids reveal nothing. */
+async function ownConversation(c: Context<ChatApp>, id: string): Promise<Conversation> {
+	if (!CONVERSATION_ID.test(id)) throw notFound(id);
+	const conversation = await new ConversationStore(c.env.DB).get(id);
+	if (!conversation || conversation.credential_id !== c.get("identity").credential_id) throw notFound(id);
+	return conversation;
+}
+
+function sessionOf(env: ChatEnv, conversationId: string) {
+	return env.CHAT_SESSION.getByName(conversationId);
+}
+
+/** The session's event stream after `after`, with the headers a browser's EventSource and proxies need. */
+async function streamFrom(env: ChatEnv, conversationId: string, after: number): Promise<Response> {
+	const upstream = await sessionOf(env, conversationId).fetch(`https://session/stream?after=${after}`);
+	const headers = new Headers(upstream.headers);
+	headers.set("cache-control", "no-cache, no-transform");
+	headers.set("x-conversation-id", conversationId);
+	return new Response(upstream.body, { status: upstream.status, headers });
+}
+
+/** A turn that could not start: 429 when the user's limit is the reason, 409 when this conversation is busy. */
+async function turnRefused(store: ConversationStore, id: string, max: number): Promise<PenumbraError> {
+	const now = await store.get(id);
+	if (now?.status === "running") {
+		return conflict(
+			"A turn is already running in this conversation. Wait for it or cancel it.",
+			"TURN_IN_PROGRESS",
+		);
+	}
+	return new PenumbraError("RATE_LIMITED", {
+		detail: `${max} turn${max === 1 ? " is" : "s are"} already running for this account. Wait for one to finish or cancel it.`,
+		extras: { max_concurrent_turns: max },
+	});
+}
+
+/** After a turn failed to start, the conversation goes back to how it was (a paused purchase stays paused). */
+function restoredStatus(previous: Conversation["status"]): "idle" | "awaiting_confirmation" {
+	return previous === "awaiting_confirmation" ? "awaiting_confirmation" : "idle";
+}
+
+/** First line of the first message, shortened: the conversation's initial title. */
+function titleFrom(message: string): string {
+	const line = (message.split("\n").find((l) => l.trim() !== "") ?? "").replace(/\s+/g, " ").trim();
+	return line.length > 80 ? `${line.slice(0, 79)}…` : line || "New conversation";
+}
+
+function requestId(): MiddlewareHandler<ChatApp> {
+	return async function requestIdMiddleware(c, next) {
+		const incoming = c.req.header("x-request-id");
+		const id = incoming && INCOMING_REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
+		c.set("requestId", id);
+		await next();
+		c.res.headers.set("x-request-id", id);
+	};
+}
+
+function siteOrigin(env: ChatEnv): string {
+	return new URL(env.WEB_URL).origin;
+}
+
+/**
+ * Cross-site request forgery: a browser always names the page that sent a state-changing request. Only the chat
+ * site and this Worker's own pages may send one (non-browser clients send no Origin).
+ */
+function sameSiteWrites(): MiddlewareHandler<ChatApp> {
+	return async function sameSiteWritesMiddleware(c, next) {
+		const origin = c.req.header("origin");
+		const safe = c.req.method === "GET" || c.req.method === "HEAD" || c.req.method === "OPTIONS";
+		if (
+			!safe &&
+			origin !== undefined &&
+			origin !== siteOrigin(c.env) &&
+			origin !== new URL(c.req.url).origin
+		) {
+			throw new PenumbraError("FORBIDDEN", { detail: "This request was sent from another site." });
+		}
+		await next();
+	};
+}
+
+const EmailBody = z.object({ email: z.string().max(320) });
+const VerifyBody = z.object({ email: z.string().max(320), code: z.string().max(32) });
+const ChatBody = z.object({
+	conversation_id: z.string().max(64).optional(),
+	message: z.string().refine((s) => s.trim() !== "", "The message is empty."),
+});
+const ConfirmBody = z.object({
+	quote_id: z.string().regex(SIGNED_QUOTE_ID, "Not a quote id (q_….…, from purchase.confirmation_required)."),
+	decision: z.enum(["confirm", "decline"]),
+});
+const RenameBody = z.object({
+	title: z
+		.string()
+		.trim()
+		.min(1, "The title is empty.")
+		.max(200)
+		.transform((s) => s.replace(/\s+/g, " ")),
+});
+const ListQuery = z.object({
+	limit: z.coerce.number().int().min(1).max(100).default(20),
+	cursor: z.string().max(200).optional(),
+});
+const LastEventId = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+
+const app = new Hono<ChatApp>();
+
+app.use("*", requestId());
+app.use(
+	"/api/*",
+	cors({
+		origin: (origin, c: Context<ChatApp>) => (origin === siteOrigin(c.env) ? origin : null),
+		credentials: true,
+		allowMethods: ["GET", "POST", "PATCH", "DELETE"],
+		allowHeaders: ["content-type", "authorization", "last-event-id", "x-request-id"],
+		exposeHeaders: ["x-conversation-id", "x-request-id", "retry-after"],
+		maxAge: 600,
+	}),
+);
+app.use("/api/*", sameSiteWrites());
+
+app.get("/health", (c) => c.json({ status: "ok", service: "penumbra-chat" }));
+
+// ── sign-in ──────────────────────────────────────────────────────────────────────────────────────────────────────
+
+app.post("/api/auth/email/start", async (c) => {
+	const { email } = parse(EmailBody, await jsonBody(c), "/body");
+	const result = await c.env.GATEWAY.startEmailSignIn(email, c.req.header("cf-connecting-ip"));
+	if (!result.ok) throw fromGateway(result.problem);
+	return c.json({
+		sent: result.sent,
+		expires_at: result.expires_at,
+		...(result.dev_mailbox === undefined ? {} : { dev_mailbox: result.dev_mailbox }),
+	});
+});
+
+app.post("/api/auth/email/verify", async (c) => {
+	const { email, code } = parse(VerifyBody, await jsonBody(c), "/body");
+	const result = await c.env.GATEWAY.verifyEmailSignIn(email, code);
+	if (!result.ok) throw fromGateway(result.problem);
+	await startSession(c, result.credential_id);
+	return c.json({ credential_id: result.credential_id, email: result.email, level: result.level });
+});
+
+// Needs no identity: signing out of an expired session still clears the cookie.
+app.post("/api/auth/signout", async (c) => {
+	await endSession(c);
+	return c.body(null, 204);
+});
+
+app.use("/api/*", requireIdentity());
+
+app.get("/api/me", (c) => {
+	const { credential_id, email, level } = c.get("identity");
+	return c.json({ credential_id, email, level });
+});
+
+// ── chat ─────────────────────────────────────────────────────────────────────────────────────────────────────────
+
+app.post("/api/chat", async (c) => {
+	const { maxMessageChars, maxConcurrentTurns } = limitsOf(c.env);
+	// Room for JSON escaping (\uXXXX is six bytes per character) and the other fields.
+	const body = await jsonBody(c, maxMessageChars * 6 + 1024);
+	const input = parse(ChatBody, body, "/body");
+	if (input.message.length > maxMessageChars) {
+		throw new PenumbraError("PAYLOAD_TOO_LARGE", {
+			detail: `The message is ${input.message.length} characters; the limit is ${maxMessageChars}.`,
+			extras: { max_message_chars: maxMessageChars },
+		});
+	}
+	const credentialId = c.get("identity").credential_id;
+	const store = new ConversationStore(c.env.DB);
+	const created = input.conversation_id === undefined;
+	const conversation =
+		input.conversation_id === undefined
+			? await store.create(credentialId, titleFrom(input.message))
+			: await ownConversation(c, input.conversation_id);
+
+	if (!(await store.beginTurn(conversation.id, credentialId, maxConcurrentTurns))) {
+		const refusal = await turnRefused(store, conversation.id, maxConcurrentTurns);
+		if (created) await store.delete(conversation.id);
+		throw refusal;
+	}
+	const started = await sessionOf(c.env, conversation.id)
+		.startTurn({ conversation_id: conversation.id, credential_id: credentialId, message: input.message })
+		.catch(async (error: unknown) => {
+			await store.endTurn(conversation.id, restoredStatus(conversation.status));
+			throw error;
+		});
+	if (!started.ok) {
+		await store.endTurn(conversation.id, restoredStatus(conversation.status));
+		throw conflict(started.message, started.code);
+	}
+	return streamFrom(c.env, conversation.id, started.after);
+});
+
+app.get("/api/chat/:id/stream", async (c) => {
+	const header = c.req.header("last-event-id");
+	const raw = (header ?? c.req.query("last_event_id") ?? "").trim();
+	const after = parse(
+		LastEventId,
+		raw === "" ? "0" : raw,
+		header === undefined ? "/query/last_event_id" : "/header/last-event-id",
+	);
+	const conversation = await ownConversation(c, c.req.param("id"));
+	return streamFrom(c.env, conversation.id, after);
+});
+
+app.post("/api/chat/:id/cancel", async (c) => {
+	const conversation = await ownConversation(c, c.req.param("id"));
+	const { cancelled } = await sessionOf(c.env, conversation.id).cancel();
+	return c.json({ cancelled });
+});
+
+app.post("/api/chat/:id/confirm", async (c) => {
+	const conversation = await ownConversation(c, c.req.param("id"));
+	const { quote_id, decision } = parse(ConfirmBody, await jsonBody(c), "/body");
+	const identity = c.get("identity");
+	if (conversation.status !== "awaiting_confirmation") {
+		throw conflict("No purchase in this conversation is waiting for a decision.");
+	}
+	const { maxConcurrentTurns } = limitsOf(c.env);
+	const store = new ConversationStore(c.env.DB);
+	// The turn runs again once decided, so it takes a slot first: a refusal here leaves the quote undecided.
+	if (!(await store.beginTurn(conversation.id, identity.credential_id, maxConcurrentTurns))) {
+		throw await turnRefused(store, conversation.id, maxConcurrentTurns);
+	}
+	const clientIp = c.req.header("cf-connecting-ip");
+	const answer = await c.env.GATEWAY.call(identity.credential_id, {
+		method: "POST",
+		path: `/v1/quotes/${encodeURIComponent(quote_id)}/${decision}`,
+		request_id: c.get("requestId"),
+		...(clientIp ? { client_ip: clientIp } : {}),
+	}).catch(async (error: unknown) => {
+		await store.endTurn(conversation.id, "awaiting_confirmation");
+		throw error;
+	});
+	if (answer.status >= 400) {
+		await store.endTurn(conversation.id, "awaiting_confirmation");
+		return new Response(answer.body, {
+			status: answer.status,
+			headers: { "content-type": "application/problem+json" },
+		});
+	}
+	const resumed = await sessionOf(c.env, conversation.id)
+		.resume({ credential_id: identity.credential_id, quote_id, decision })
+		.catch(async (error: unknown) => {
+			await store.endTurn(conversation.id, "awaiting_confirmation");
+			throw error;
+		});
+	if (!resumed.ok) {
+		await store.endTurn(conversation.id, "awaiting_confirmation");
+		throw conflict(resumed.message, resumed.code);
+	}
+	return streamFrom(c.env, conversation.id, resumed.after);
+});
+
+// ── conversations ────────────────────────────────────────────────────────────────────────────────────────────────
+
+app.get("/api/conversations", async (c) => {
+	const query = parse(ListQuery, c.req.query(), "/query");
+	const page = await new ConversationStore(c.env.DB).list(c.get("identity").credential_id, {
+		limit: query.limit,
+		...(query.cursor === undefined ? {} : { cursor: query.cursor }),
+	});
+	return c.json(page);
+});
+
+app.get("/api/conversations/:id", async (c) => {
+	const conversation = await ownConversation(c, c.req.param("id"));
+	const messages = await new ConversationStore(c.env.DB).messages(conversation.id);
+	return c.json({ conversation, messages });
+});
+
+app.patch("/api/conversations/:id", async (c) => {
+	const conversation = await ownConversation(c, c.req.param("id"));
+	const { title } = parse(RenameBody, await jsonBody(c), "/body");
+	return c.json({ conversation: await new ConversationStore(c.env.DB).rename(conversation.id, title) });
+});
+
+app.delete("/api/conversations/:id", async (c) => {
+	const conversation = await ownConversation(c, c.req.param("id"));
+	await sessionOf(c.env, conversation.id).forget();
+	await new ConversationStore(c.env.DB).delete(conversation.id);
+	return c.body(null, 204);
+});
+
+/** drizzle's query errors quote the bound parameters (titles, message text): log the driver's error instead. */
+function loggable(err: Error): unknown {
+	return err.message.startsWith("Failed query:") ? { name: err.name, cause: err.cause } : err;
+}
+
+app.onError((err, c) => {
+	let error: unknown = err;
+	if (err instanceof HTTPException) {
+		error = new PenumbraError(err.status === 401 ? "AUTH_REQUIRED" : "VALIDATION_FAILED", {
+			detail: err.message || "Malformed request.",
+			status: err.status,
+			cause: err,
+		});
+	}
+	if (!(error instanceof PenumbraError) || error.status >= 500) {
+		// Never the body or query parameters: they carry the user's messages.
+		log("error", "request failed", {
+			request_id: c.get("requestId"),
+			method: c.req.method,
+			path: new URL(c.req.url).pathname,
+			error: loggable(err),
+		});
+	}
+	return problemResponse(c, error);
+});
+
+app.notFound((c) =>
+	problemResponse(
+		c,
+		new PenumbraError("NOT_FOUND", {
+			detail: `No route for ${c.req.method} ${new URL(c.req.url).pathname}.`,
+		}),
+	),
+);
+
+export default { fetch: app.fetch } satisfies ExportedHandler<ChatEnv>;

@@ -1,0 +1,138 @@
+import { runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { estimateInputTokens } from "../../../test/fake-anthropic/script.ts";
+import type { ChatSession } from "../src/session.do.ts";
+import { ChatSession as Session } from "../src/session.do.ts";
+import { ConversationStore } from "../src/store.ts";
+import { chatFetch, createKey, fake, readEvents, readStream } from "./helpers.ts";
+
+function marker(): string {
+	return `m${crypto.randomUUID().slice(0, 8)}`;
+}
+
+/**
+ * Runs turns on a conversation's Durable Object with other settings than the project's (no key, a tiny budget):
+ * a second ChatSession over the same storage, with the alarm run by hand so the configured instance never does.
+ */
+async function withSettings(
+	settings: Partial<ChatEnv>,
+	messages: string[],
+): Promise<{ events: { type: string; data: Record<string, unknown> }[]; conversationId: string }> {
+	const { id: credentialId } = await createKey("authenticated", 10_000);
+	const conversation = await new ConversationStore(env.DB).create(credentialId, "settings test");
+	const stub = env.CHAT_SESSION.getByName(conversation.id);
+	await runInDurableObject(stub, async (_instance: ChatSession, state) => {
+		const session = new Session(state, { ...env, ...settings });
+		for (const message of messages) {
+			const started = await session.startTurn({
+				conversation_id: conversation.id,
+				credential_id: credentialId,
+				message,
+			});
+			expect(started.ok).toBe(true);
+			await state.storage.deleteAlarm();
+			await session.alarm();
+		}
+	});
+	const response = await runInDurableObject(stub, (_instance: ChatSession, state) =>
+		new Session(state, env).fetch(new Request("https://session/stream?after=0")),
+	);
+	const events = (await readEvents(response)).map((e) => ({
+		type: e.event,
+		data: e.data as Record<string, unknown>,
+	}));
+	return { events, conversationId: conversation.id };
+}
+
+describe("without a model key", () => {
+	it("ends the stream with a clear error event that says how to set one", async () => {
+		const { events } = await withSettings({ ANTHROPIC_API_KEY: "" }, ["hello"]);
+		expect(events.map((e) => e.type)).toEqual(["session.started", "error"]);
+		expect(events[1]?.data).toMatchObject({ code: "MODEL_NOT_CONFIGURED" });
+		expect(String(events[1]?.data.message)).toContain("ANTHROPIC_API_KEY");
+	});
+});
+
+describe("the token budget", () => {
+	it("keeps every model call of a long conversation under the budget by summarizing the middle", async () => {
+		const id = marker();
+		await fake().script({
+			id,
+			match: id,
+			steps: Array.from({ length: 20 }, (_, i) => ({ text: `Reply ${i}.` })),
+		});
+		const budget = 2_500;
+		const long = (i: number) =>
+			`${id} message ${i}: ${"I would like to hear about delivery options. ".repeat(30)}`;
+		const { events } = await withSettings(
+			{ TOKEN_BUDGET: String(budget) },
+			Array.from({ length: 6 }, (_, i) => long(i)),
+		);
+		const completed = events.filter((e) => e.type === "assistant.completed");
+		expect(completed).toHaveLength(6);
+		// Once summarized, the first message no longer carries the marker, so the fake answers as its default model:
+		// find this conversation's calls by their latest message instead.
+		const calls = await fake().calls();
+		const turns = calls.filter(
+			(c) => Array.isArray(c.tools) && c.tools.length > 0 && JSON.stringify(c.messages.at(-1)).includes(id),
+		);
+		expect(turns).toHaveLength(6);
+		for (const call of turns) {
+			expect(
+				estimateInputTokens({ system: call.system, messages: call.messages, tools: call.tools }),
+			).toBeLessThanOrEqual(budget);
+		}
+		// The later calls carry a summary of the earlier turns, and still the latest message.
+		const last = JSON.stringify(turns.at(-1)?.messages);
+		expect(last).toContain("Summary of the earlier conversation");
+		expect(last).toContain("message 5:");
+		// Usage is reported per turn.
+		for (const e of completed) {
+			expect(e.data.usage).toMatchObject({
+				input_tokens: expect.any(Number),
+				output_tokens: expect.any(Number),
+			});
+		}
+	});
+});
+
+describe("cancel", () => {
+	it("stops a turn in progress; the stream ends with a cancelled completion", async () => {
+		const owner = await createKey("authenticated", 10_000);
+		const id = marker();
+		await fake().script({
+			id,
+			match: id,
+			steps: [{ text: "A very long answer. ".repeat(200), delay_ms_per_chunk: 20, chunk_size: 10 }],
+		});
+		const started = await readStream(
+			await chatFetch("/api/chat", { as: { key: owner.key }, json: { message: `${id} tell me a story` } }),
+			{ stopAfter: (e) => e.event === "assistant.delta" },
+		);
+		const first = started.events[0];
+		if (first?.event !== "session.started") throw new Error("no session.started");
+		const conversationId = first.data.conversation_id;
+		const cancelled = await chatFetch(`/api/chat/${conversationId}/cancel`, {
+			as: { key: owner.key },
+			method: "POST",
+		});
+		expect(await cancelled.json()).toEqual({ cancelled: true });
+		const rest = await readEvents(
+			await chatFetch(`/api/chat/${conversationId}/stream`, {
+				as: { key: owner.key },
+				headers: { "last-event-id": String(started.events.at(-1)?.id) },
+			}),
+		);
+		const end = rest.at(-1);
+		if (end?.event !== "assistant.completed") throw new Error(`ended with ${end?.event}`);
+		expect(end.data.stop_reason).toBe("cancelled");
+		// The conversation takes a new message afterwards.
+		const next = await chatFetch("/api/chat", {
+			as: { key: owner.key },
+			json: { conversation_id: conversationId, message: `${id} again` },
+		});
+		expect(next.status).toBe(200);
+		await readEvents(next);
+	});
+});
