@@ -16,14 +16,17 @@
  *   PENUMBRA_CHAT_PORT      chat API             (default 8789)
  *   PENUMBRA_WEB_PORT       chat site            (default 8790)
  *   PENUMBRA_SANDBOX_PORT   sandbox merchants    (default 8791)
+ *   PENUMBRA_FAKE_MODEL_PORT  local fake Anthropic API, used when workers/chat/.dev.vars has no ANTHROPIC_API_KEY (default 8792)
  *   PENUMBRA_DEV_EXIT_AFTER_READY=1   same as --smoke
  *   PENUMBRA_DEV_READY_TIMEOUT        seconds to wait for each health route (default 60)
  *   X_LOCAL_OBSERVABILITY=true        turn wrangler's local trace collector back on (off: see stack.ts)
  * Each Worker's devtools inspector listens on its port + 10000.
  * State lives in .wrangler/state, the dev registry in .wrangler/registry (both gitignored).
  */
+import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { parseArgs } from "node:util";
+import { parseArgs, parseEnv } from "node:util";
+import { startFakeAnthropic } from "../test/fake-anthropic/server.ts";
 import { AdminClient, ensureDevCredential, fundDevCredential } from "./lib/admin.ts";
 import { makePrefixer, Supervisor } from "./lib/proc.ts";
 import {
@@ -73,10 +76,32 @@ const readyTimeoutMs = (readyTimeoutSeconds > 0 ? readyTimeoutSeconds : 60) * 10
 
 const supervisor = new Supervisor();
 
+/** The local fake model, when the chat runs without a real key. */
+let fakeModel: { url: string; close(): Promise<void> } | null = null;
+
 async function shutdown(code: number, reason?: string): Promise<never> {
 	if (reason) say(reason);
 	await supervisor.stopAll();
+	await fakeModel?.close();
 	process.exit(code);
+}
+
+/**
+ * Claude needs ANTHROPIC_API_KEY in workers/chat/.dev.vars. Without one the chat talks to the local fake Messages
+ * API (test/fake-anthropic), so the whole product runs offline; its answers are canned.
+ */
+async function modelFor(chat: PlannedWorker | undefined): Promise<Record<string, Record<string, string>>> {
+	if (!chat) return {};
+	const file = join(root, "workers", "chat", ".dev.vars");
+	const key = existsSync(file) ? parseEnv(readFileSync(file, "utf8")).ANTHROPIC_API_KEY : undefined;
+	if (key) {
+		say("chat: using Claude (ANTHROPIC_API_KEY from workers/chat/.dev.vars)");
+		return {};
+	}
+	const port = portFromEnv(process.env, "PENUMBRA_FAKE_MODEL_PORT", 8792);
+	fakeModel = await startFakeAnthropic({ port, host: "127.0.0.1" });
+	say(`chat: no ANTHROPIC_API_KEY in workers/chat/.dev.vars, using the local fake model at ${fakeModel.url}`);
+	return { chat: { ANTHROPIC_BASE_URL: fakeModel.url, ANTHROPIC_API_KEY: "fake-local-key" } };
 }
 
 for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
@@ -99,6 +124,7 @@ async function main(): Promise<void> {
 		registryPath: join(root, ".wrangler", "registry"),
 		workers,
 		echo: true,
+		vars: await modelFor(workers.find((w) => w.name === "chat")),
 	};
 	const { adminToken, added } = ensureDevVars(root);
 	if (added.length > 0) say(`added ${added.join(", ")} to .dev.vars (random values)`);
@@ -130,6 +156,8 @@ async function main(): Promise<void> {
 			const failures = await inspect(`${mcp.origin}/mcp`, credential.key, say);
 			if (failures.length) throw new Error(`MCP Inspector checks failed:\n${failures.join("\n")}`);
 		}
+		const chat = workers.find((w) => w.name === "chat");
+		if (chat) await checkChat(chat, credential.key);
 		await shutdown(0, "smoke run: everything answered; stopping.");
 	}
 	printBox(workers, credential.key, credential.created, flags["show-admin-token"] ? adminToken : undefined);
@@ -168,6 +196,24 @@ async function checkExamples(gateway: PlannedWorker, key: string): Promise<void>
 		if (!response.ok) throw new Error(`${label} answered ${response.status}: ${text.slice(0, 500)}`);
 		say(`${label} → ${response.status} (${text.length} bytes)`);
 	}
+}
+
+/** One chat turn through the chat Worker, read to its end: the model (or the local fake) answers over SSE. */
+async function checkChat(chat: PlannedWorker, key: string): Promise<void> {
+	const url = `${chat.origin}/api/chat`;
+	const response = await fetch(url, {
+		method: "POST",
+		headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+		body: JSON.stringify({ message: "Hello from the smoke run" }),
+		signal: AbortSignal.timeout(30_000),
+	});
+	const text = await response.text();
+	if (!response.ok) throw new Error(`POST ${url} answered ${response.status}: ${text.slice(0, 500)}`);
+	const events = [...text.matchAll(/^event: (\S+)$/gm)].map((m) => m[1]);
+	if (events.at(-1) !== "assistant.completed") {
+		throw new Error(`POST ${url}: the stream ended with ${events.at(-1) ?? "nothing"}: ${text.slice(-500)}`);
+	}
+	say(`POST ${url} → ${events.length} events, ending with assistant.completed`);
 }
 
 function printBox(

@@ -76,6 +76,8 @@ export const WORKERS: readonly WorkerEntry[] = [
 		defaultPort: 8789,
 		portEnv: "PENUMBRA_CHAT_PORT",
 		healthPath: "/health",
+		// CORS and the session cookie are for the chat site, wherever it listens.
+		vars: (ports): Record<string, string> => (ports.web ? { WEB_URL: `http://${HOST}:${ports.web}` } : {}),
 	},
 	{
 		name: "web",
