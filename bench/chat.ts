@@ -41,6 +41,7 @@ import {
 } from "../scripts/lib/stack.ts";
 import { fakeModel, type SentChunk } from "../test/fake-anthropic/client.ts";
 import { startFakeAnthropic } from "../test/fake-anthropic/server.ts";
+import { table } from "./table.ts";
 
 const root = resolve(import.meta.dirname, "..");
 const started = performance.now();
@@ -519,18 +520,6 @@ interface Target {
 	value: number;
 	target: string;
 	met: boolean;
-}
-
-function table(rows: string[][]): string {
-	const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length))) ?? [];
-	return rows
-		.map((r, n) => {
-			const line = r.map((cell, i) =>
-				i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0),
-			);
-			return n === 0 ? `${line.join("  ")}\n${widths.map((w) => "─".repeat(w)).join("  ")}` : line.join("  ");
-		})
-		.join("\n");
 }
 
 const ms = (n: number) => (Number.isNaN(n) ? "n/a" : n.toFixed(2));

@@ -47,6 +47,7 @@ import {
 	waitHealthy,
 	wranglerCommand,
 } from "../scripts/lib/stack.ts";
+import { table } from "./table.ts";
 
 const root = resolve(import.meta.dirname, "..");
 const loadAtStart = loadavg().map((l) => Math.round(l * 100) / 100);
@@ -705,18 +706,6 @@ interface SizeReport {
 	search?: SearchFigure;
 	end_to_end?: EndToEndFigure;
 	cold?: ColdFigure;
-}
-
-function table(rows: string[][]): string {
-	const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length))) ?? [];
-	return rows
-		.map((r, n) => {
-			const line = r.map((cell, i) =>
-				i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0),
-			);
-			return n === 0 ? `${line.join("  ")}\n${widths.map((w) => "─".repeat(w)).join("  ")}` : line.join("  ");
-		})
-		.join("\n");
 }
 
 const bestRound = (s: SearchFigure) => Math.min(...s.per_call_p99_by_round_ms);

@@ -43,6 +43,7 @@ import {
 } from "../scripts/lib/stack.ts";
 import { type LoadShape, type Measurement, measure, preflight } from "./measure.ts";
 import { type BenchContext, type Comparison, type Probe, SUITES, type SuiteResults } from "./suites.ts";
+import { table } from "./table.ts";
 
 const root = resolve(import.meta.dirname, "..");
 const loadAtStart = loadavg().map((l) => Math.round(l * 100) / 100);
@@ -312,18 +313,6 @@ function describeErrors(m: Measurement): string {
 	if (m.connection_errors > 0)
 		statuses.push(`${m.connection_errors} connection errors (${m.timeouts} timeouts)`);
 	return statuses.join(", ");
-}
-
-function table(rows: string[][]): string {
-	const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length))) ?? [];
-	return rows
-		.map((r, n) => {
-			const line = r.map((cell, i) =>
-				i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0),
-			);
-			return n === 0 ? `${line.join("  ")}\n${widths.map((w) => "─".repeat(w)).join("  ")}` : line.join("  ");
-		})
-		.join("\n");
 }
 
 function printReport(report: SuiteReport[]): void {
