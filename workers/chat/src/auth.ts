@@ -96,27 +96,44 @@ async function sessionCredential(c: Context<ChatApp>, token: string): Promise<st
 
 /**
  * Who is calling: `Authorization: Bearer <unified key>` when present (never falling back to the cookie), else the
- * session cookie. The credential is re-read from the gateway every time, so a revoked one stops at once.
+ * session cookie; null when neither is sent. A bad key is refused; a cookie that no longer works is refused only when
+ * `strict` (browsing routes treat its holder as anonymous). The credential is re-read from the gateway every time, so
+ * a revoked one stops at once.
  */
+async function resolveIdentity(c: Context<ChatApp>, strict: boolean): Promise<Identity | null> {
+	const authorization = c.req.header("authorization");
+	if (authorization !== undefined) {
+		const key = /^Bearer\s+(\S+)$/i.exec(authorization)?.[1];
+		if (!key || !isWellFormedApiKey(key)) {
+			throw authRequired("Send a unified API key as `Authorization: Bearer <key>`, or sign in.");
+		}
+		const identity = await c.env.GATEWAY.identify(key);
+		if (!identity) throw authRequired("This API key is unknown or revoked.");
+		return identity;
+	}
+	const token = getCookie(c, sessionCookieName(c.env));
+	if (token === undefined && !strict) return null;
+	const credentialId = token ? await sessionCredential(c, token) : null;
+	if (!credentialId) {
+		if (!strict) return null;
+		throw authRequired("Sign in with your email, or send a unified API key.");
+	}
+	const identity = await c.env.GATEWAY.identity(credentialId);
+	if (!identity && strict) throw authRequired("This account is no longer active. Sign in again.");
+	return identity;
+}
+
+/** Routes after this need a signed-in user or a key (`identity` is set). */
 export function requireIdentity(): MiddlewareHandler<ChatApp> {
 	return async function requireIdentityMiddleware(c, next) {
-		const authorization = c.req.header("authorization");
-		let identity: Identity | null;
-		if (authorization !== undefined) {
-			const key = /^Bearer\s+(\S+)$/i.exec(authorization)?.[1];
-			if (!key || !isWellFormedApiKey(key)) {
-				throw authRequired("Send a unified API key as `Authorization: Bearer <key>`, or sign in.");
-			}
-			identity = await c.env.GATEWAY.identify(key);
-			if (!identity) throw authRequired("This API key is unknown or revoked.");
-		} else {
-			const token = getCookie(c, sessionCookieName(c.env));
-			const credentialId = token ? await sessionCredential(c, token) : null;
-			if (!credentialId) throw authRequired("Sign in with your email, or send a unified API key.");
-			identity = await c.env.GATEWAY.identity(credentialId);
-			if (!identity) throw authRequired("This account is no longer active. Sign in again.");
-		}
+		const identity = await resolveIdentity(c, true);
+		if (!identity) throw authRequired("Sign in with your email, or send a unified API key.");
 		c.set("identity", identity);
 		await next();
 	};
+}
+
+/** The caller of a route anyone may use (browsing): their identity when they sent a working one, else null. */
+export function optionalIdentity(c: Context<ChatApp>): Promise<Identity | null> {
+	return resolveIdentity(c, false);
 }

@@ -6,8 +6,8 @@ import { PenumbraError, toProblem } from "../../../packages/core/src/errors.ts";
 import { log } from "../../../packages/core/src/log.ts";
 import { SIGNED_QUOTE_ID } from "../../../packages/core/src/purchase.ts";
 import { validationError } from "../../../packages/core/src/validation.ts";
-import type { RpcProblem } from "../../gateway/src/rpc.ts";
-import { type ChatApp, endSession, requireIdentity, startSession } from "./auth.ts";
+import type { GatewayAnswer, GatewayCall, RpcProblem } from "../../gateway/src/rpc.ts";
+import { type ChatApp, endSession, optionalIdentity, requireIdentity, startSession } from "./auth.ts";
 import { CONVERSATION_ID, type Conversation, ConversationStore } from "./store.ts";
 
 export { ChatSession } from "./session.do.ts";
@@ -53,6 +53,54 @@ function fromGateway(problem: RpcProblem): PenumbraError {
 		extras: { ...extras, ...(reRooted === undefined ? {} : { errors: reRooted }) },
 	});
 }
+
+/** The gateway's answer as this Worker's: status and body as they are (problem+json stays problem+json). */
+function gatewayResponse(answer: GatewayAnswer): Response {
+	if (answer.status === 204) return new Response(null, { status: 204 });
+	const problem = answer.status >= 400;
+	const headers = new Headers({ "content-type": problem ? "application/problem+json" : "application/json" });
+	if (answer.status === 429) {
+		try {
+			const retryAfter = (JSON.parse(answer.body) as { retry_after_seconds?: unknown }).retry_after_seconds;
+			if (typeof retryAfter === "number") headers.set("retry-after", String(Math.ceil(retryAfter)));
+		} catch {}
+	}
+	if (answer.status === 401) headers.set("www-authenticate", 'Bearer realm="penumbra"');
+	return new Response(answer.body, { status: answer.status, headers });
+}
+
+/** One gateway REST call as `credentialId` (null: anonymous), answered as the gateway answered it. */
+async function forward(
+	c: Context<ChatApp>,
+	credentialId: string | null,
+	call: Pick<GatewayCall, "method" | "path" | "body">,
+): Promise<Response> {
+	const clientIp = c.req.header("cf-connecting-ip");
+	const answer = await c.env.GATEWAY.call(credentialId, {
+		...call,
+		request_id: c.get("requestId"),
+		...(clientIp ? { client_ip: clientIp } : {}),
+	});
+	return gatewayResponse(answer);
+}
+
+/** The request's own query string, for routes that take the gateway route's query parameters as they are. */
+function queryOf(c: Context<ChatApp>): string {
+	return new URL(c.req.url).search;
+}
+
+/**
+ * A path parameter that will be put into a gateway path: one that does not look like an id of its kind is
+ * NOT_FOUND here, so no value (`..`, `%2F`) can move the call to another gateway route.
+ */
+function idParam(c: Context<ChatApp>, name: string, shape: RegExp, what: string): string {
+	const value = c.req.param(name) ?? "";
+	if (!shape.test(value)) throw new PenumbraError("NOT_FOUND", { detail: `No ${what} ${value}.` });
+	return encodeURIComponent(value);
+}
+
+const SERVICE_ID = /^[a-z0-9][a-z0-9-]{0,63}$/;
+const KEY_ID = /^key_[A-Za-z0-9]{1,64}$/;
 
 function notFound(id: string): PenumbraError {
 	return new PenumbraError("NOT_FOUND", { detail: `No conversation ${id}.` });
@@ -198,7 +246,7 @@ app.use(
 	cors({
 		origin: (origin, c: Context<ChatApp>) => (origin === siteOrigin(c.env) ? origin : null),
 		credentials: true,
-		allowMethods: ["GET", "POST", "PATCH", "DELETE"],
+		allowMethods: ["GET", "POST", "PUT", "PATCH", "DELETE"],
 		allowHeaders: ["content-type", "authorization", "last-event-id", "x-request-id"],
 		exposeHeaders: ["x-conversation-id", "x-request-id", "retry-after"],
 		maxAge: 600,
@@ -233,6 +281,39 @@ app.post("/api/auth/email/verify", async (c) => {
 app.post("/api/auth/signout", async (c) => {
 	await endSession(c);
 	return c.body(null, 204);
+});
+
+// ── browsing: anyone (as themselves when signed in, so the anonymous per-address limit does not apply) ──────────
+
+app.get("/api/config", (c) =>
+	c.json({
+		environment: c.env.ENVIRONMENT,
+		mcp_url: c.env.MCP_URL,
+		dev_credit: c.env.ENVIRONMENT === "development",
+		top_up_url: c.env.TOP_UP_URL === "" ? null : c.env.TOP_UP_URL,
+	}),
+);
+
+app.get("/api/services", async (c) => {
+	const identity = await optionalIdentity(c);
+	return forward(c, identity?.credential_id ?? null, { method: "GET", path: `/v1/services${queryOf(c)}` });
+});
+
+app.get("/api/services/:id", async (c) => {
+	const id = idParam(c, "id", SERVICE_ID, "service");
+	const identity = await optionalIdentity(c);
+	return forward(c, identity?.credential_id ?? null, { method: "GET", path: `/v1/services/${id}` });
+});
+
+app.get("/api/services/:id/tools", async (c) => {
+	const id = idParam(c, "id", SERVICE_ID, "service");
+	const identity = await optionalIdentity(c);
+	return forward(c, identity?.credential_id ?? null, { method: "GET", path: `/v1/services/${id}/tools` });
+});
+
+app.get("/api/search", async (c) => {
+	const identity = await optionalIdentity(c);
+	return forward(c, identity?.credential_id ?? null, { method: "GET", path: `/v1/search${queryOf(c)}` });
 });
 
 app.use("/api/*", requireIdentity());
@@ -340,6 +421,70 @@ app.post("/api/chat/:id/confirm", async (c) => {
 		throw conflict(resumed.message, resumed.code);
 	}
 	return streamFrom(c.env, conversation.id, resumed.after);
+});
+
+// ── account: the signed-in owner's, through the gateway ──────────────────────────────────────────────────────────
+
+app.get("/api/account", (c) =>
+	forward(c, c.get("identity").credential_id, { method: "GET", path: "/v1/account" }),
+);
+
+app.get("/api/account/statement", (c) =>
+	forward(c, c.get("identity").credential_id, { method: "GET", path: `/v1/account/statement${queryOf(c)}` }),
+);
+
+app.get("/api/account/controls", (c) =>
+	forward(c, c.get("identity").credential_id, { method: "GET", path: "/v1/account/controls" }),
+);
+
+app.put("/api/account/controls", async (c) =>
+	forward(c, c.get("identity").credential_id, {
+		method: "PUT",
+		path: "/v1/account/controls",
+		body: await jsonBody(c),
+	}),
+);
+
+app.get("/api/account/keys", (c) =>
+	forward(c, c.get("identity").credential_id, { method: "GET", path: "/v1/account/keys" }),
+);
+
+app.post("/api/account/keys", async (c) =>
+	forward(c, c.get("identity").credential_id, {
+		method: "POST",
+		path: "/v1/account/keys",
+		body: await jsonBody(c),
+	}),
+);
+
+app.delete("/api/account/keys/:id", (c) => {
+	const id = idParam(c, "id", KEY_ID, "API key");
+	return forward(c, c.get("identity").credential_id, { method: "DELETE", path: `/v1/account/keys/${id}` });
+});
+
+// The gateway answers 404 outside development.
+app.post("/api/account/dev-credit", async (c) =>
+	forward(c, c.get("identity").credential_id, {
+		method: "POST",
+		path: "/v1/dev/credit",
+		body: await jsonBody(c),
+	}),
+);
+
+// ── quotes: the confirmation page for links from MCP clients (the gateway answers 404 for another owner's) ────────
+
+app.get("/api/quotes/:id", (c) => {
+	const id = idParam(c, "id", SIGNED_QUOTE_ID, "quote");
+	return forward(c, c.get("identity").credential_id, { method: "GET", path: `/v1/quotes/${id}` });
+});
+
+app.post("/api/quotes/:id/:decision{confirm|decline}", (c) => {
+	const id = idParam(c, "id", SIGNED_QUOTE_ID, "quote");
+	const decision = c.req.param("decision") === "confirm" ? "confirm" : "decline";
+	return forward(c, c.get("identity").credential_id, {
+		method: "POST",
+		path: `/v1/quotes/${id}/${decision}`,
+	});
 });
 
 // ── conversations ────────────────────────────────────────────────────────────────────────────────────────────────

@@ -9,6 +9,7 @@ import { registryOf } from "./registry.ts";
 import { accountRoutes } from "./routes/account.ts";
 import { adminRoutes } from "./routes/admin.ts";
 import { authRoutes } from "./routes/auth.ts";
+import { devRoutes } from "./routes/dev.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { passthroughRoutes } from "./routes/passthrough.ts";
 import { quoteRoutes } from "./routes/quotes.ts";
@@ -18,7 +19,8 @@ import { serviceRoutes } from "./routes/services.ts";
 export const app = createRouter();
 
 app.use("*", requestId());
-// Health (for monitors), docs, admin (own token) and sign-in (rate limited in its router) need no caller.
+// Health (for monitors), docs, admin (own token) and sign-in (rate limited in its router) need no caller; the dev
+// routes check the environment first and identify the caller themselves.
 app.use(
 	"*",
 	except(
@@ -33,6 +35,7 @@ app.route("/", quoteRoutes);
 app.route("/", accountRoutes);
 app.route("/", adminRoutes);
 app.route("/", authRoutes);
+app.route("/", devRoutes);
 
 app.get("/openapi.json", async (c) => {
 	const only = c.req.query("service");

@@ -1,6 +1,6 @@
-import { desc, eq } from "drizzle-orm";
+import { and, count, desc, eq, inArray, isNull } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
-import { credentials } from "../../../packages/core/src/db/schema.ts";
+import { apiKeys, credentials } from "../../../packages/core/src/db/schema.ts";
 import { PenumbraError } from "../../../packages/core/src/errors.ts";
 import { generateApiKey, hashApiKey, isWellFormedApiKey, newId } from "../../../packages/core/src/keys.ts";
 
@@ -26,6 +26,32 @@ function view(row: typeof credentials.$inferSelect): CredentialView {
 		created_at: new Date(row.createdAt).toISOString(),
 		revoked_at: row.revokedAt === null ? null : new Date(row.revokedAt).toISOString(),
 	};
+}
+
+/** A key the owner made for their account; the key itself only in the answer that creates it. */
+export interface ApiKeyView {
+	id: string;
+	name: string;
+	key_prefix: string;
+	created_at: string;
+	revoked_at: string | null;
+}
+
+/** Live keys one account may hold: enough for every assistant and machine, few enough to review. */
+export const MAX_LIVE_KEYS = 50;
+
+function keyView(row: typeof apiKeys.$inferSelect): ApiKeyView {
+	return {
+		id: row.id,
+		name: row.name,
+		key_prefix: row.keyPrefix,
+		created_at: new Date(row.createdAt).toISOString(),
+		revoked_at: row.revokedAt === null ? null : new Date(row.revokedAt).toISOString(),
+	};
+}
+
+function keyNotFound(id: string): PenumbraError {
+	return new PenumbraError("NOT_FOUND", { detail: `No API key ${id} on this account.` });
 }
 
 /** Credential storage in D1. Keys exist in plaintext only in the response that creates them. */
@@ -91,8 +117,9 @@ export class CredentialStore {
 	}
 
 	/**
-	 * Resolves a presented key to its live credential. Malformed keys are refused before any lookup;
-	 * revoked keys fail at once (no cache sits between revocation and this query).
+	 * Resolves a presented key to its live credential: the credential's own key or one of its owner's API keys.
+	 * Malformed keys are refused before any lookup; revoked keys (or keys of a revoked credential) fail at once (no
+	 * cache sits between revocation and this query).
 	 */
 	async authenticate(key: string): Promise<CredentialView> {
 		if (!isWellFormedApiKey(key)) {
@@ -101,10 +128,80 @@ export class CredentialStore {
 			});
 		}
 		const hash = await hashApiKey(key);
-		const [row] = await this.#db.select().from(credentials).where(eq(credentials.keyHash, hash));
+		// Both tables in one round trip: the credential whose own key this is, or whose live API key it is.
+		const [[own], [owner]] = await this.#db.batch([
+			this.#db.select().from(credentials).where(eq(credentials.keyHash, hash)),
+			this.#db
+				.select()
+				.from(credentials)
+				.where(
+					inArray(
+						credentials.id,
+						this.#db
+							.select({ id: apiKeys.credentialId })
+							.from(apiKeys)
+							.where(and(eq(apiKeys.keyHash, hash), isNull(apiKeys.revokedAt))),
+					),
+				),
+		]);
+		const row = own ?? owner;
 		if (!row || row.revokedAt !== null) {
 			throw new PenumbraError("AUTH_REQUIRED", { detail: "The API key is unknown or has been revoked." });
 		}
 		return view(row);
+	}
+
+	/** The account's API keys, newest first, revoked ones included (never the keys themselves). */
+	async listKeys(credentialId: string): Promise<ApiKeyView[]> {
+		const rows = await this.#db
+			.select()
+			.from(apiKeys)
+			.where(eq(apiKeys.credentialId, credentialId))
+			.orderBy(desc(apiKeys.createdAt), desc(apiKeys.id));
+		return rows.map(keyView);
+	}
+
+	/** A new API key for the account; `key` appears only in this answer. CONFLICT at MAX_LIVE_KEYS live keys. */
+	async createKey(credentialId: string, name: string): Promise<ApiKeyView & { key: string }> {
+		const [live] = await this.#db
+			.select({ n: count() })
+			.from(apiKeys)
+			.where(and(eq(apiKeys.credentialId, credentialId), isNull(apiKeys.revokedAt)));
+		if ((live?.n ?? 0) >= MAX_LIVE_KEYS) {
+			throw new PenumbraError("CONFLICT", {
+				detail: `This account has ${MAX_LIVE_KEYS} live API keys, the most it may hold. Revoke one first.`,
+				extras: { max_live_keys: MAX_LIVE_KEYS },
+			});
+		}
+		const { key, prefix, hash } = await generateApiKey();
+		const [row] = await this.#db
+			.insert(apiKeys)
+			.values({
+				id: newId("key_"),
+				credentialId,
+				keyHash: hash,
+				keyPrefix: prefix,
+				name,
+				createdAt: Date.now(),
+			})
+			.returning();
+		if (!row) throw new PenumbraError("INTERNAL", { detail: "Could not create the API key." });
+		return { ...keyView(row), key };
+	}
+
+	/** Revokes one of the account's keys (again: no change). Another account's key is NOT_FOUND, as a missing one. */
+	async revokeKey(credentialId: string, id: string): Promise<ApiKeyView> {
+		const [row] = await this.#db
+			.select()
+			.from(apiKeys)
+			.where(and(eq(apiKeys.id, id), eq(apiKeys.credentialId, credentialId)));
+		if (!row) throw keyNotFound(id);
+		if (row.revokedAt !== null) return keyView(row);
+		const [updated] = await this.#db
+			.update(apiKeys)
+			.set({ revokedAt: Date.now() })
+			.where(and(eq(apiKeys.id, id), eq(apiKeys.credentialId, credentialId)))
+			.returning();
+		return keyView(updated ?? row);
 	}
 }

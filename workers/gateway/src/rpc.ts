@@ -61,6 +61,22 @@ async function settle<T extends object>(what: string, fn: () => Promise<T>): Pro
 const INTERNAL_ORIGIN = "https://gateway.internal";
 
 /**
+ * The URL an RPC call's path names, refused unless it is a public /v1 route. Checked after parsing: dot segments
+ * ("/v1/services/../admin") and "//host" are resolved by the URL parser, not seen by a prefix test.
+ */
+export function internalUrl(path: string): URL {
+	const url = new URL(path, INTERNAL_ORIGIN);
+	if (
+		url.origin !== INTERNAL_ORIGIN ||
+		!url.pathname.startsWith("/v1/") ||
+		url.pathname.startsWith("/v1/admin")
+	) {
+		throw new Error(`GatewayRpc.call: ${path} is not a public /v1 route`);
+	}
+	return url;
+}
+
+/**
  * Typed RPC for the MCP and chat Workers over a service binding: they authenticate a presented key once, then act
  * as that credential. Calls go through the same routes, validation, limits and money checks as HTTP callers; the
  * credential is re-read on every call, so a revoked key stops working mid-session.
@@ -106,14 +122,12 @@ export class GatewayRpc extends WorkerEntrypoint<GatewayEnv> {
 
 	/** Runs one REST call as `credentialId` (null: anonymous). */
 	async call(credentialId: string | null, call: GatewayCall): Promise<GatewayAnswer> {
-		if (!call.path.startsWith("/v1/") || call.path.startsWith("/v1/admin")) {
-			throw new Error(`GatewayRpc.call: ${call.path} is not a public /v1 route`);
-		}
+		const url = internalUrl(call.path);
 		const headers = new Headers({ accept: "application/json" });
 		if (call.body !== undefined) headers.set("content-type", "application/json");
 		if (call.client_ip) headers.set("cf-connecting-ip", call.client_ip);
 		if (call.request_id) headers.set("x-request-id", call.request_id);
-		const request = new Request(new URL(call.path, INTERNAL_ORIGIN), {
+		const request = new Request(url, {
 			method: call.method,
 			headers,
 			...(call.body !== undefined ? { body: JSON.stringify(call.body) } : {}),

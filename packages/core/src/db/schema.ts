@@ -20,6 +20,27 @@ export const credentials = sqliteTable(
 export type Credential = typeof credentials.$inferSelect;
 
 /**
+ * More keys for the same account, made and revoked by its owner (the credential's own key is never shown to people
+ * who signed in by email). Only the SHA-256 is stored; a key acts as its credential, so revoking the credential stops
+ * them all.
+ */
+export const apiKeys = sqliteTable(
+	"api_keys",
+	{
+		id: text("id").primaryKey(),
+		credentialId: text("credential_id")
+			.notNull()
+			.references(() => credentials.id),
+		keyHash: text("key_hash").notNull().unique(),
+		keyPrefix: text("key_prefix").notNull(),
+		name: text("name").notNull(),
+		createdAt: integer("created_at", { mode: "number" }).notNull(),
+		revokedAt: integer("revoked_at", { mode: "number" }),
+	},
+	(t) => [index("api_keys_credential_created_idx").on(t.credentialId, t.createdAt)],
+);
+
+/**
  * The durable mirror of every money entry. Each credential's Account Durable Object is the source of truth and
  * drains its outbox here; inserts are keyed by entry id, so a retried drain never duplicates.
  */

@@ -3,6 +3,7 @@ import { PenumbraError } from "../../../../packages/core/src/errors.ts";
 import { accountOf } from "../account/client.ts";
 import { ControlsSchema } from "../account/controls.ts";
 import { createRouter } from "../app-factory.ts";
+import { CredentialStore, MAX_LIVE_KEYS } from "../credentials.ts";
 import { problems, ReceiptSchema } from "../schemas.ts";
 import type { Caller } from "../types.ts";
 
@@ -126,6 +127,86 @@ const putControls = createRoute({
 	},
 });
 
+const ApiKeySchema = z
+	.object({
+		id: z.string(),
+		name: z.string(),
+		key_prefix: z.string().openapi({ description: "The key's first characters, safe to display." }),
+		created_at: z.string(),
+		revoked_at: z.string().nullable(),
+	})
+	.openapi("ApiKey");
+
+const listKeys = createRoute({
+	method: "get",
+	operationId: "listApiKeys",
+	path: "/v1/account/keys",
+	tags: ["account"],
+	summary: "The API keys of this account, newest first (never the keys themselves)",
+	security,
+	responses: {
+		200: {
+			description: "Keys, revoked ones included",
+			content: { "application/json": { schema: z.object({ keys: z.array(ApiKeySchema) }) } },
+		},
+		...problems(401),
+	},
+});
+
+const createKey = createRoute({
+	method: "post",
+	operationId: "createApiKey",
+	path: "/v1/account/keys",
+	tags: ["account"],
+	summary: `Create another API key for this account (at most ${MAX_LIVE_KEYS} live); the key is returned once`,
+	security,
+	request: {
+		body: {
+			required: true,
+			content: {
+				"application/json": {
+					schema: z.object({
+						name: z
+							.string()
+							.trim()
+							.min(1, "Name the key, e.g. after the assistant that will use it.")
+							.max(100)
+							.openapi({ example: "Claude Desktop" }),
+					}),
+				},
+			},
+		},
+	},
+	responses: {
+		201: {
+			description: "Created. `key` is shown only in this response.",
+			content: { "application/json": { schema: ApiKeySchema.extend({ key: z.string() }) } },
+		},
+		...problems(400, 401, 409),
+	},
+});
+
+const revokeKey = createRoute({
+	method: "delete",
+	operationId: "revokeApiKey",
+	path: "/v1/account/keys/{id}",
+	tags: ["account"],
+	summary: "Revoke one of this account's API keys; takes effect on the next request",
+	security,
+	request: {
+		params: z.object({
+			id: z
+				.string()
+				.regex(/^key_[A-Za-z0-9]{1,64}$/, "an API key id from GET /v1/account/keys")
+				.openapi({ param: { name: "id", in: "path" } }),
+		}),
+	},
+	responses: {
+		204: { description: "Revoked (or already revoked)" },
+		...problems(400, 401, 404),
+	},
+});
+
 function credentialOf(caller: Caller): NonNullable<Caller["credential"]> {
 	if (!caller.credential) {
 		throw new PenumbraError("AUTH_REQUIRED", { detail: "The account belongs to an API key: send one." });
@@ -165,4 +246,18 @@ export const accountRoutes = createRouter()
 	.openapi(putControls, async (c) => {
 		const credential = credentialOf(c.get("caller"));
 		return c.json(await accountOf(c.env, credential.id).setControls(c.req.valid("json")), 200);
+	})
+	.openapi(listKeys, async (c) => {
+		const credential = credentialOf(c.get("caller"));
+		return c.json({ keys: await new CredentialStore(c.env.DB).listKeys(credential.id) }, 200);
+	})
+	.openapi(createKey, async (c) => {
+		const credential = credentialOf(c.get("caller"));
+		const { name } = c.req.valid("json");
+		return c.json(await new CredentialStore(c.env.DB).createKey(credential.id, name), 201);
+	})
+	.openapi(revokeKey, async (c) => {
+		const credential = credentialOf(c.get("caller"));
+		await new CredentialStore(c.env.DB).revokeKey(credential.id, c.req.valid("param").id);
+		return c.body(null, 204);
 	});

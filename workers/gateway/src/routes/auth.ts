@@ -119,7 +119,7 @@ const mailboxRoute = createRoute({
 
 export const authRoutes = createRouter();
 authRoutes.use("/v1/auth/*", limitByIp());
-authRoutes.use("/v1/dev/*", limitByIp());
+authRoutes.use("/v1/dev/mailbox", limitByIp());
 
 authRoutes
 	.openapi(startRoute, async (c) => {

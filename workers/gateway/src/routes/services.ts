@@ -1,5 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { CompiledService, CompiledTool } from "../../../../packages/core/src/registry/types.ts";
+import { cachedServiceSearch } from "../../../../packages/core/src/search/cache.ts";
 import { createRouter } from "../app-factory.ts";
 import { executeTool } from "../execute.ts";
 import { publicInputSchema, purchase } from "../purchase.ts";
@@ -63,6 +64,57 @@ const listServices = createRoute({
 				},
 			},
 		},
+	},
+});
+
+const SearchResultSchema = z
+	.object({
+		id: z.string(),
+		name: z.string(),
+		category: z.string(),
+		description: z.string(),
+		why: z
+			.array(z.string())
+			.openapi({ description: 'Why it matched, in words: \'tag "delivery" (from "food")\'.' }),
+		price: z.string(),
+		requires_auth: z.boolean(),
+		has_purchases: z.boolean(),
+		tools: z.array(z.object({ name: z.string(), summary: z.string(), purchase: z.boolean() })),
+		score: z.number(),
+	})
+	.openapi("SearchResult");
+
+const searchServices = createRoute({
+	operationId: "searchServices",
+	method: "get",
+	path: "/v1/search",
+	tags: ["services"],
+	summary: "Find services by what the user wants, in plain words (typos corrected, concepts expanded)",
+	request: {
+		query: z.object({
+			q: z.string().trim().min(1).max(200).openapi({ example: "order some food" }),
+			category: z.string().max(64).optional(),
+			limit: z.coerce.number().int().min(1).max(20).default(5),
+		}),
+	},
+	responses: {
+		200: {
+			description: "Ranked services, best first",
+			content: {
+				"application/json": {
+					schema: z.object({
+						query: z.string(),
+						results: z.array(SearchResultSchema),
+						corrected: z.array(z.object({ from: z.string(), to: z.string() })),
+						expanded: z.array(z.object({ from: z.string(), to: z.array(z.string()) })),
+						categories: z.array(z.string()),
+						empty_reason: z.enum(["nothing_matched", "unknown_category", "empty_registry"]).optional(),
+						hint: z.string().optional(),
+					}),
+				},
+			},
+		},
+		...problems(400, 429),
 	},
 });
 
@@ -191,6 +243,25 @@ export const serviceRoutes = createRouter()
 			},
 			200,
 		);
+	})
+	.openapi(searchServices, async (c) => {
+		const { q, category, limit } = c.req.valid("query");
+		const search = await cachedServiceSearch(c.env.REGISTRY, c.env.REGISTRY_CACHE_SECONDS);
+		if (!search) {
+			return c.json(
+				{
+					query: q,
+					results: [],
+					corrected: [],
+					expanded: [],
+					categories: [],
+					empty_reason: "empty_registry" as const,
+					hint: "No services are registered yet.",
+				},
+				200,
+			);
+		}
+		return c.json(search.search(q, { limit, ...(category ? { category } : {}) }), 200);
 	})
 	.openapi(getService, async (c) => {
 		const service = await registryOf(c.env).service(c.req.valid("param").id);
