@@ -442,9 +442,13 @@ export class ChatSession extends DurableObject<ChatEnv> {
 				},
 				{ signal: this.#abort?.signal },
 			);
+			// A new model call's text is a new paragraph of the same answer, live and when the answer is read back.
+			let separator = turn.text === "" ? "" : "\n\n";
 			stream.on("text", (delta) => {
-				turn.text += delta;
-				this.#emit("assistant.delta", { turn_id: turn.turn_id, text: delta });
+				const text = `${separator}${delta}`;
+				separator = "";
+				turn.text += text;
+				this.#emit("assistant.delta", { turn_id: turn.turn_id, text });
 			});
 			const final = await stream.finalMessage();
 			turn.usage.input_tokens += final.usage.input_tokens;

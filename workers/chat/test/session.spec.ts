@@ -122,7 +122,7 @@ describe("a turn that searches, lists tools, quotes and buys", () => {
 		const completed = events.at(-1);
 		if (completed?.event !== "assistant.completed") throw new Error("no assistant.completed");
 		expect(completed.data.message.text).toBe(
-			"Let me find food delivery.Here is the price; buying now.Done: your order is placed.",
+			"Let me find food delivery.\n\nHere is the price; buying now.\n\nDone: your order is placed.",
 		);
 		expect(completed.data.usage.model_calls).toBe(5);
 		expect(completed.data.usage.input_tokens).toBeGreaterThan(0);
