@@ -180,6 +180,21 @@ export default defineConfig({
 				test: { name: "sandbox", include: ["workers/sandbox/test/**/*.spec.ts"] },
 			},
 			{
+				// The chat site in real headless Chromium against the whole stack, started once for the project; the
+				// scenarios share that stack (and one fake model), so they run one file at a time in one process.
+				test: {
+					name: "browser",
+					environment: "node",
+					include: ["test/browser/**/*.spec.ts"],
+					globalSetup: ["test/browser/global-setup.ts"],
+					pool: "forks",
+					maxWorkers: 1,
+					fileParallelism: false,
+					testTimeout: 60_000,
+					hookTimeout: 60_000,
+				},
+			},
+			{
 				// CLI and provider contract tests: plain Node, they read provider folders and fixtures from disk.
 				test: {
 					name: "node",

@@ -2,12 +2,13 @@
  * `npm start`: the whole system on this machine, on workerd via `wrangler dev`.
  *
  * Steps: ensure `.dev.vars` (random ADMIN_TOKEN, sandbox provider keys) → apply D1 migrations →
- * seed the provider registry into local KV → one `wrangler dev` per Worker (table in
- * scripts/lib/stack.ts) → wait for each health route → reuse or create the dev credential
- * (`.wrangler/dev-credential.json`) → print URLs, key and examples. Ctrl-C stops everything.
+ * seed the provider registry into local KV (meanwhile `vite build` of the chat site) → one `wrangler dev` per
+ * Worker and `wrangler pages dev` for the site (table in scripts/lib/stack.ts) → wait for each health route →
+ * reuse or create the dev credential (`.wrangler/dev-credential.json`) → print URLs, key and examples.
+ * Ctrl-C stops everything.
  *
  * Flags:
- *   --smoke              exit 0 once everything is up and the printed examples answer 2xx (CI)
+ *   --smoke              exit 0 once everything is up and the printed examples (and the site) answer 2xx (CI)
  *   --show-admin-token   also print the ADMIN_TOKEN from .dev.vars
  *
  * Environment:
@@ -21,7 +22,8 @@
  *   PENUMBRA_DEV_READY_TIMEOUT        seconds to wait for each health route (default 60)
  *   X_LOCAL_OBSERVABILITY=true        turn wrangler's local trace collector back on (off: see stack.ts)
  * Each Worker's devtools inspector listens on its port + 10000.
- * State lives in .wrangler/state, the dev registry in .wrangler/registry (both gitignored).
+ * State lives in .wrangler/state (the site's, which holds nothing, in .wrangler/state-web), the dev registry in
+ * .wrangler/registry (all gitignored).
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -32,6 +34,7 @@ import { makePrefixer, Supervisor } from "./lib/proc.ts";
 import {
 	applyMigrations,
 	assertPortsFree,
+	buildSites,
 	describeFetchError,
 	ensureDevVars,
 	firstExit,
@@ -113,7 +116,12 @@ for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
 }
 
 async function main(): Promise<void> {
-	const workers = planWorkers(root, (entry) => portFromEnv(process.env, entry.portEnv, entry.defaultPort));
+	const workers = planWorkers(
+		root,
+		(entry) => portFromEnv(process.env, entry.portEnv, entry.defaultPort),
+		undefined,
+		(entry, reason) => say(`warning: not starting the ${entry.title.toLowerCase()}: ${reason}`),
+	);
 	const gateway = workers.find((w) => w.name === "gateway");
 	if (!gateway) throw new Error("wrangler.toml (the gateway) is missing");
 	await assertPortsFree(workers);
@@ -129,10 +137,16 @@ async function main(): Promise<void> {
 	const { adminToken, added } = ensureDevVars(root);
 	if (added.length > 0) say(`added ${added.join(", ")} to .dev.vars (random values)`);
 
-	say("applying D1 migrations…");
-	await applyMigrations(supervisor, options);
-	say("seeding the provider registry…");
-	await seedRegistry(supervisor, options);
+	// The site's build touches no state: it runs beside the migrations and the seed.
+	await Promise.all([
+		buildSites(supervisor, options, say),
+		(async () => {
+			say("applying D1 migrations…");
+			await applyMigrations(supervisor, options);
+			say("seeding the provider registry…");
+			await seedRegistry(supervisor, options);
+		})(),
+	]);
 
 	say(`starting ${workers.map((w) => `${w.name} (:${w.port})`).join(", ")}…`);
 	const running = startWorkers(supervisor, options);
@@ -158,6 +172,8 @@ async function main(): Promise<void> {
 		}
 		const chat = workers.find((w) => w.name === "chat");
 		if (chat) await checkChat(chat, credential.key);
+		const web = workers.find((w) => w.name === "web");
+		if (web) await checkSite(web);
 		await shutdown(0, "smoke run: everything answered; stopping.");
 	}
 	printBox(workers, credential.key, credential.created, flags["show-admin-token"] ? adminToken : undefined);
@@ -214,6 +230,27 @@ async function checkChat(chat: PlannedWorker, key: string): Promise<void> {
 		throw new Error(`POST ${url}: the stream ended with ${events.at(-1) ?? "nothing"}: ${text.slice(-500)}`);
 	}
 	say(`POST ${url} → ${events.length} events, ending with assistant.completed`);
+}
+
+/** The site's page, and an API call through its Pages Function to the chat Worker (and on to the gateway). */
+async function checkSite(web: PlannedWorker): Promise<void> {
+	for (const [path, type] of [
+		["/", "text/html"],
+		["/api/config", "application/json"],
+	] as const) {
+		const url = `${web.origin}${path}`;
+		let response: Response;
+		try {
+			response = await fetch(url, { signal: AbortSignal.timeout(15_000) });
+		} catch (error) {
+			throw new Error(`GET ${url} failed: ${describeFetchError(error)}`);
+		}
+		const text = await response.text();
+		if (!response.ok) throw new Error(`GET ${url} answered ${response.status}: ${text.slice(0, 500)}`);
+		const contentType = response.headers.get("content-type") ?? "";
+		if (!contentType.startsWith(type)) throw new Error(`GET ${url} answered ${contentType}, not ${type}`);
+		say(`GET ${url} → ${response.status} (${text.length} bytes)`);
+	}
 }
 
 function printBox(

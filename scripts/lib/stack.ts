@@ -1,12 +1,12 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { delimiter, join } from "node:path";
+import { delimiter, dirname, join, relative } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { parseEnv } from "node:util";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { providerSecretName } from "../../workers/gateway/src/upstream.ts";
-import { indent, isPortFree, type ManagedProcess, type Supervisor } from "./proc.ts";
+import { freePort, indent, isPortFree, type ManagedProcess, type Supervisor } from "./proc.ts";
 
 /** Every local process listens on loopback only. */
 export const HOST = "127.0.0.1";
@@ -32,6 +32,11 @@ export interface WorkerEntry {
 	healthPath: string;
 	/** `--var` values that depend on where the other Workers listen. */
 	vars?: (ports: Readonly<Record<string, number>>) => Record<string, string>;
+	/**
+	 * A Cloudflare Pages project instead of a Worker: `vite build` of `config`'s folder, then `wrangler pages dev
+	 * <output>` there (Pages reads its wrangler.toml from the working directory). Skipped while `source` is missing.
+	 */
+	site?: { source: string; output: string };
 }
 
 export const WORKERS: readonly WorkerEntry[] = [
@@ -76,8 +81,11 @@ export const WORKERS: readonly WorkerEntry[] = [
 		defaultPort: 8789,
 		portEnv: "PENUMBRA_CHAT_PORT",
 		healthPath: "/health",
-		// CORS and the session cookie are for the chat site, wherever it listens.
-		vars: (ports): Record<string, string> => (ports.web ? { WEB_URL: `http://${HOST}:${ports.web}` } : {}),
+		// CORS and the session cookie are for the chat site, wherever it listens; the site shows the MCP URL.
+		vars: (ports): Record<string, string> => ({
+			...(ports.web ? { WEB_URL: `http://${HOST}:${ports.web}` } : {}),
+			...(ports.mcp ? { MCP_URL: `http://${HOST}:${ports.mcp}/mcp` } : {}),
+		}),
 	},
 	{
 		name: "web",
@@ -86,6 +94,7 @@ export const WORKERS: readonly WorkerEntry[] = [
 		defaultPort: 8790,
 		portEnv: "PENUMBRA_WEB_PORT",
 		healthPath: "/",
+		site: { source: "web/src", output: "dist" },
 	},
 ];
 
@@ -122,14 +131,23 @@ export function portFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: numb
 	return port;
 }
 
-/** The Workers of `entries` (default: the `npm start` table) whose config exists, with ports from `portOf`. */
+/**
+ * The Workers of `entries` (default: the `npm start` table) whose config exists, with ports from `portOf`.
+ * `onSkip` hears about a site whose config exists but whose source does not (yet).
+ */
 export function planWorkers(
 	root: string,
 	portOf: (entry: WorkerEntry) => number,
 	entries: readonly WorkerEntry[] = WORKERS,
+	onSkip?: (entry: WorkerEntry, reason: string) => void,
 ): PlannedWorker[] {
 	return entries
 		.filter((entry) => existsSync(join(root, entry.config)))
+		.filter((entry) => {
+			if (!entry.site || existsSync(join(root, entry.site.source))) return true;
+			onSkip?.(entry, `${entry.site.source} does not exist yet`);
+			return false;
+		})
 		.map((entry) => {
 			const port = portOf(entry);
 			return {
@@ -139,6 +157,40 @@ export function planWorkers(
 				origin: `http://${HOST}:${port}`,
 			};
 		});
+}
+
+/**
+ * Like planWorkers, but every HTTP and inspector port is one the OS has free right now (tests and benchmarks run
+ * beside a developer's `npm start`). `names` picks the entries.
+ */
+export async function planOnFreePorts(
+	root: string,
+	names: readonly string[],
+	entries: readonly WorkerEntry[] = WORKERS,
+	onSkip?: (entry: WorkerEntry, reason: string) => void,
+): Promise<PlannedWorker[]> {
+	const used = new Set<number>();
+	const nextPort = async (): Promise<number> => {
+		for (;;) {
+			const port = await freePort(HOST);
+			if (!used.has(port)) {
+				used.add(port);
+				return port;
+			}
+		}
+	};
+	const planned = planWorkers(
+		root,
+		() => 0,
+		entries.filter((e) => names.includes(e.name)),
+		onSkip,
+	);
+	for (const worker of planned) {
+		worker.port = await nextPort();
+		worker.inspectorPort = await nextPort();
+		worker.origin = `http://${HOST}:${worker.port}`;
+	}
+	return planned;
 }
 
 export function portsOf(workers: readonly PlannedWorker[]): Record<string, number> {
@@ -288,17 +340,41 @@ export interface RunningWorker {
 	proc: ManagedProcess;
 }
 
-/** Starts one `wrangler dev` per planned Worker, all at once. */
+/** `vite build` of every site among the planned Workers (into its output folder), one after the other. */
+export async function buildSites(
+	supervisor: Supervisor,
+	options: StackOptions,
+	say: (line: string) => void = () => {},
+): Promise<void> {
+	for (const worker of options.workers) {
+		if (!worker.site) continue;
+		const dir = dirname(join(options.root, worker.config));
+		const output = relative(options.root, join(dir, worker.site.output));
+		say(
+			`building the ${worker.title.toLowerCase()}: vite build ${relative(options.root, dir)}/ → ${output}/…`,
+		);
+		const started = Date.now();
+		await supervisor.run({
+			name: `${worker.name}:build`,
+			command: process.execPath,
+			args: [join(options.root, "node_modules", "vite", "bin", "vite.js"), "build", "--logLevel", "warn"],
+			cwd: dir,
+			env: childEnv(options),
+			echo: options.echo,
+		});
+		say(`built ${output}/ in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+	}
+}
+
+/**
+ * Starts every planned Worker at once: `wrangler dev` for a Worker, `wrangler pages dev` for a site (its service
+ * bindings reach the other processes through the shared dev registry).
+ */
 export function startWorkers(supervisor: Supervisor, options: StackOptions): RunningWorker[] {
 	const ports = portsOf(options.workers);
 	return options.workers.map((worker) => {
-		const vars = Object.entries({ ...worker.vars?.(ports), ...options.vars?.[worker.name] }).flatMap(
-			([key, value]) => ["--var", `${key}:${value}`],
-		);
-		const { command, args } = wranglerCommand(options.root, [
-			"dev",
-			"-c",
-			join(options.root, worker.config),
+		const values = Object.entries({ ...worker.vars?.(ports), ...options.vars?.[worker.name] });
+		const common = [
 			"--ip",
 			HOST,
 			"--port",
@@ -306,16 +382,32 @@ export function startWorkers(supervisor: Supervisor, options: StackOptions): Run
 			"--inspector-port",
 			String(worker.inspectorPort),
 			"--persist-to",
-			options.persistTo,
+			// A site keeps no data of its own (its bindings reach the Workers through the dev registry), and a
+			// second workerd opening the shared SQLite files at start-up races the others (SQLITE_BUSY): its own folder.
+			worker.site ? `${options.persistTo}-${worker.name}` : options.persistTo,
 			"--show-interactive-dev-session=false",
 			...(options.logLevel ? ["--log-level", options.logLevel] : []),
-			...vars,
-		]);
+		];
+		const { command, args } = worker.site
+			? wranglerCommand(options.root, [
+					"pages",
+					"dev",
+					worker.site.output,
+					...common,
+					...values.flatMap(([key, value]) => ["--binding", `${key}=${value}`]),
+				])
+			: wranglerCommand(options.root, [
+					"dev",
+					"-c",
+					join(options.root, worker.config),
+					...common,
+					...values.flatMap(([key, value]) => ["--var", `${key}:${value}`]),
+				]);
 		const proc = supervisor.spawn({
 			name: worker.name,
 			command,
 			args,
-			cwd: options.root,
+			cwd: worker.site ? dirname(join(options.root, worker.config)) : options.root,
 			env: childEnv(options),
 			echo: options.echo,
 		});
