@@ -1,41 +1,11 @@
-/** The chat stream's events as the chat Worker sends them (workers/chat/src/events.ts). */
+/** The chat stream's events as the chat Worker sends them: the types are the Worker's own. */
 
-export interface QuoteView {
-	quote_id: string;
-	service: string;
-	tool: string;
-	amount_cents: number;
-	expires_at: string;
-	status?: string;
-}
+import type { ChatEventData } from "../../../workers/chat/src/events.ts";
 
-export interface EventData {
-	"session.started": { conversation_id: string; turn_id: string; model: string };
-	"assistant.delta": { turn_id: string; text: string };
-	"mcp.tool.started": { turn_id: string; tool_use_id: string; name: string; input: unknown };
-	"mcp.tool.result": {
-		turn_id: string;
-		tool_use_id: string;
-		name: string;
-		is_error: boolean;
-		result: unknown;
-		summary: string;
-	};
-	"purchase.confirmation_required": {
-		turn_id: string;
-		tool_use_id: string;
-		quote: QuoteView;
-		confirm_url: string | null;
-		decide_url: string;
-	};
-	"assistant.completed": {
-		turn_id: string;
-		message: { role: "assistant"; text: string };
-		usage: unknown;
-		stop_reason: string;
-	};
-	error: { turn_id?: string; code: string; message: string };
-}
+export type { QuoteView } from "../../../workers/chat/src/events.ts";
+
+/** Heartbeats only keep the connection open; the page never sees them. */
+export type EventData = Omit<ChatEventData, "heartbeat">;
 
 export type EventType = keyof EventData;
 
