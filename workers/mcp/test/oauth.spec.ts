@@ -173,6 +173,7 @@ describe("OAuth discovery", () => {
 			registration_endpoint: `${mcpOrigin()}/register`,
 			code_challenge_methods_supported: expect.arrayContaining(["S256"]),
 			scopes_supported: ["penumbra"],
+			client_id_metadata_document_supported: true,
 		});
 	});
 

@@ -83,6 +83,9 @@ export function oauthProviderFor(env: McpEnv, mcp: McpFetch): OAuthProvider<McpE
 		scopesSupported: [SCOPE],
 		requiredScopes: [SCOPE],
 		resourceMetadata: { resource, resource_name: "Penumbra" },
+		// Clients may name themselves by a metadata URL instead of registering (MCP's Client ID Metadata Documents);
+		// global_fetch_strictly_public (wrangler.toml) keeps those fetches on the public internet.
+		clientIdMetadataDocumentEnabled: true,
 		// Every client's discovery starts with a 401: an info line, not the library's console.warn.
 		onError({ status, code, description }) {
 			log(status >= 500 ? "error" : "info", "oauth error response", { status, code, description });
