@@ -1,3 +1,12 @@
+/**
+ * drizzle's errors quote the failed SQL with its bound values (`Failed query: … params: a@b.c,…`): keep the query,
+ * drop the values, which can be people's emails or messages.
+ */
+function withoutQueryParams(message: string): string {
+	const at = message.startsWith("Failed query:") ? message.lastIndexOf("\nparams:") : -1;
+	return at === -1 ? message : `${message.slice(0, at)}\nparams: [not logged]`;
+}
+
 /** What every redacted value is replaced with. */
 export const REDACTED = "***REDACTED***";
 
@@ -82,7 +91,8 @@ function walk(value: unknown, ancestors: Set<object>, depth: number): unknown {
 	if (ancestors.has(value)) return "[Circular]";
 	if (depth >= MAX_DEPTH) return "[Truncated]";
 	if (value instanceof Headers) return redactHeaders(value);
-	if (value instanceof Error) return { name: value.name, message: redactString(value.message) };
+	if (value instanceof Error)
+		return { name: value.name, message: redactString(withoutQueryParams(value.message)) };
 	const isArray = Array.isArray(value);
 	const proto: unknown = Object.getPrototypeOf(value);
 	if (!isArray && proto !== Object.prototype && proto !== null) return value;

@@ -517,11 +517,6 @@ app.delete("/api/conversations/:id", async (c) => {
 	return c.body(null, 204);
 });
 
-/** drizzle's query errors quote the bound parameters (titles, message text): log the driver's error instead. */
-function loggable(err: Error): unknown {
-	return err.message.startsWith("Failed query:") ? { name: err.name, cause: err.cause } : err;
-}
-
 app.onError((err, c) => {
 	let error: unknown = err;
 	if (err instanceof HTTPException) {
@@ -537,7 +532,9 @@ app.onError((err, c) => {
 			request_id: c.get("requestId"),
 			method: c.req.method,
 			path: new URL(c.req.url).pathname,
-			error: loggable(err),
+			// A failed query's bound values (titles, message text) are dropped by log()'s redaction.
+			error: err,
+			cause: err.cause,
 		});
 	}
 	return problemResponse(c, error);

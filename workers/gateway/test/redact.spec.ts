@@ -125,6 +125,18 @@ describe("redact", () => {
 		});
 	});
 
+	it("keeps a failed query's SQL but not its bound values (emails, messages)", () => {
+		const failed = new Error(
+			'Failed query: insert into "users" ("email") values (?)\nparams: ada@example.com',
+		);
+		expect(redact({ error: failed })).toEqual({
+			error: {
+				name: "Error",
+				message: 'Failed query: insert into "users" ("email") values (?)\nparams: [not logged]',
+			},
+		});
+	});
+
 	it("keeps primitives", () => {
 		expect(redact(7)).toBe(7);
 		expect(redact(null)).toBe(null);
