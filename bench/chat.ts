@@ -35,9 +35,8 @@ import {
 	planWorkers,
 	type StackOptions,
 	seedRegistry,
-	startWorkers,
+	startWorkersInOrder,
 	WORKERS,
-	waitHealthy,
 } from "../scripts/lib/stack.ts";
 import { fakeModel, type SentChunk } from "../test/fake-anthropic/client.ts";
 import { startFakeAnthropic } from "../test/fake-anthropic/server.ts";
@@ -616,12 +615,11 @@ async function main(): Promise<number> {
 	);
 	await applyMigrations(supervisor, options);
 	await seedRegistry(supervisor, options);
-	const running = startWorkers(supervisor, options);
+	const running = await startWorkersInOrder(supervisor, options, 60_000);
 	let died: string | undefined;
 	void firstExit(running).then(({ worker: w, proc }) => {
 		if (!supervisor.isStopping) died = `${w.name} ${proc.exitDescription}: ${proc.lastLines(10).join(" | ")}`;
 	});
-	await waitHealthy(running, 60_000);
 
 	const admin = new AdminClient(worker(options, "gateway").origin, adminToken);
 	const [relayCredential] = await createCredentials(admin, 1);

@@ -43,8 +43,7 @@ import {
 	portFromEnv,
 	type StackOptions,
 	seedRegistry,
-	startWorkers,
-	waitHealthy,
+	startWorkersInOrder,
 } from "./lib/stack.ts";
 import { inspect } from "./mcp-inspector.ts";
 
@@ -148,16 +147,13 @@ async function main(): Promise<void> {
 		})(),
 	]);
 
-	say(`starting ${workers.map((w) => `${w.name} (:${w.port})`).join(", ")}…`);
-	const running = startWorkers(supervisor, options);
-	let ready = false;
+	say(`starting ${workers.map((w) => `${w.name} (:${w.port})`).join(", ")}, one after another…`);
+	// Until every Worker answers, a death is reported by the start-up itself with the Worker's last output.
+	const running = await startWorkersInOrder(supervisor, options, readyTimeoutMs);
 	void firstExit(running).then(({ worker, proc }) => {
-		// Before ready, waitHealthy reports the death with the Worker's last output.
-		if (!ready || supervisor.isStopping) return;
+		if (supervisor.isStopping) return;
 		void shutdown(1, `${worker.name} ${proc.exitDescription}; stopping the others.`);
 	});
-	await waitHealthy(running, readyTimeoutMs);
-	ready = true;
 
 	const admin = new AdminClient(gateway.origin, adminToken);
 	const credential = await ensureDevCredential(admin, join(root, ".wrangler", "dev-credential.json"));

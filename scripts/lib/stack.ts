@@ -370,9 +370,13 @@ export async function buildSites(
  * Starts every planned Worker at once: `wrangler dev` for a Worker, `wrangler pages dev` for a site (its service
  * bindings reach the other processes through the shared dev registry).
  */
-export function startWorkers(supervisor: Supervisor, options: StackOptions): RunningWorker[] {
+export function startWorkers(
+	supervisor: Supervisor,
+	options: StackOptions,
+	only: readonly PlannedWorker[] = options.workers,
+): RunningWorker[] {
 	const ports = portsOf(options.workers);
-	return options.workers.map((worker) => {
+	return only.map((worker) => {
 		const values = Object.entries({ ...worker.vars?.(ports), ...options.vars?.[worker.name] });
 		const common = [
 			"--ip",
@@ -413,6 +417,24 @@ export function startWorkers(supervisor: Supervisor, options: StackOptions): Run
 		});
 		return { worker, proc };
 	});
+}
+
+/**
+ * Starts the planned Workers one after another, each once the one before answers its health route: workerd
+ * processes opening the shared SQLite state at the same moment can fail at start-up with SQLITE_BUSY (seen in CI).
+ */
+export async function startWorkersInOrder(
+	supervisor: Supervisor,
+	options: StackOptions,
+	timeoutMs: number,
+): Promise<RunningWorker[]> {
+	const running: RunningWorker[] = [];
+	for (const worker of options.workers) {
+		const started = startWorkers(supervisor, options, [worker]);
+		running.push(...started);
+		await waitHealthy(started, timeoutMs);
+	}
+	return running;
 }
 
 /**

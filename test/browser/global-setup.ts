@@ -16,8 +16,7 @@ import {
 	planOnFreePorts,
 	type StackOptions,
 	seedRegistry,
-	startWorkers,
-	waitHealthy,
+	startWorkersInOrder,
 } from "../../scripts/lib/stack.ts";
 import { startFakeAnthropic } from "../fake-anthropic/server.ts";
 import { type BrowserStack, CHROMIUM } from "./browser.ts";
@@ -94,8 +93,7 @@ async function startStack(): Promise<{ stack: BrowserStack; teardown: () => Prom
 			buildSites(supervisor, options),
 			applyMigrations(supervisor, options).then(() => seedRegistry(supervisor, options)),
 		]);
-		const running = startWorkers(supervisor, options);
-		await waitHealthy(running, READY_TIMEOUT_MS);
+		const running = await startWorkersInOrder(supervisor, options, READY_TIMEOUT_MS);
 		// A Worker that dies later would fail the tests in confusing ways; say which one it was.
 		for (const { worker, proc } of running) {
 			void proc.exited.then(() => {
