@@ -201,26 +201,11 @@ export class ChatSession extends DurableObject<ChatEnv> {
 		}
 		if (current?.status === "awaiting_confirmation" && current.pending) {
 			// Moving on without deciding: the pending purchase is not made, and the transcript stays well-formed.
-			this.#pushTranscript({
-				role: "user",
-				content: [
-					...current.pending.done,
-					{
-						type: "tool_result",
-						tool_use_id: current.pending.tool_use_id,
-						content: "The user did not confirm this purchase; it was not made.",
-					},
-					...current.pending.rest.map(
-						(block): ToolResultBlockParam => ({
-							type: "tool_result",
-							tool_use_id: block.id,
-							content: "Not run: the turn ended before this call.",
-						}),
-					),
-				],
-			});
-			// Two user messages in a row are not allowed: close the paused turn with a short assistant line.
-			this.#pushTranscript({ role: "assistant", content: "The purchase was not confirmed." });
+			this.#abandonPending(
+				current,
+				"The user did not confirm this purchase; it was not made.",
+				"The purchase was not confirmed.",
+			);
 		}
 		const after = this.#lastSeq();
 		const turn: Turn = {
@@ -284,7 +269,7 @@ export class ChatSession extends DurableObject<ChatEnv> {
 		const turn = this.#turn();
 		if (!turn || turn.status === "done") return { cancelled: false };
 		if (turn.status === "awaiting_confirmation") {
-			this.#abandonPending(turn, "The user stopped the turn; the purchase was not made.");
+			this.#abandonPending(turn, "The user stopped the turn; the purchase was not made.", "Stopped.");
 			await this.#finish(turn, "cancelled");
 			return { cancelled: true };
 		}
@@ -594,8 +579,11 @@ export class ChatSession extends DurableObject<ChatEnv> {
 		if (this.#turn()?.cancel_requested) throw new Cancelled();
 	}
 
-	/** Closes a paused call in the transcript when the turn ends without the owner's decision. */
-	#abandonPending(turn: Turn, why: string): void {
+	/**
+	 * Closes a paused call in the transcript when the turn ends without the owner's decision: its result says `why`,
+	 * and a short assistant line (`closing`) keeps user and assistant messages alternating.
+	 */
+	#abandonPending(turn: Turn, why: string, closing: string): void {
 		if (!turn.pending) return;
 		this.#pushTranscript({
 			role: "user",
@@ -611,7 +599,7 @@ export class ChatSession extends DurableObject<ChatEnv> {
 				),
 			],
 		});
-		this.#pushTranscript({ role: "assistant", content: "Stopped." });
+		this.#pushTranscript({ role: "assistant", content: closing });
 		turn.pending = undefined;
 	}
 
