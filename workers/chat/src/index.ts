@@ -1,8 +1,8 @@
 import { type Context, Hono, type MiddlewareHandler } from "hono";
 import { cors } from "hono/cors";
-import { HTTPException } from "hono/http-exception";
 import { z } from "zod";
-import { PenumbraError, toProblem } from "../../../packages/core/src/errors.ts";
+import { PenumbraError } from "../../../packages/core/src/errors.ts";
+import { fromHttpException, problemResponse as renderProblem } from "../../../packages/core/src/http.ts";
 import { log } from "../../../packages/core/src/log.ts";
 import { SIGNED_QUOTE_ID } from "../../../packages/core/src/purchase.ts";
 import { validationError } from "../../../packages/core/src/validation.ts";
@@ -29,14 +29,7 @@ function limitsOf(env: ChatEnv) {
 }
 
 function problemResponse(c: Context<ChatApp>, error: unknown): Response {
-	const problem = toProblem(error, { instance: new URL(c.req.url).pathname, requestId: c.get("requestId") });
-	const headers: Record<string, string> = { "content-type": "application/problem+json" };
-	if (error instanceof PenumbraError) {
-		const retryAfter = error.extras.retry_after_seconds;
-		if (typeof retryAfter === "number") headers["retry-after"] = String(Math.ceil(retryAfter));
-		if (error.code === "AUTH_REQUIRED") headers["www-authenticate"] = 'Bearer realm="penumbra"';
-	}
-	return new Response(JSON.stringify(problem), { status: problem.status, headers });
+	return renderProblem(error, { instance: new URL(c.req.url).pathname, requestId: c.get("requestId") });
 }
 
 /** A problem that crossed the gateway binding, raised again here (pointers re-rooted at the request body). */
@@ -518,14 +511,7 @@ app.delete("/api/conversations/:id", async (c) => {
 });
 
 app.onError((err, c) => {
-	let error: unknown = err;
-	if (err instanceof HTTPException) {
-		error = new PenumbraError(err.status === 401 ? "AUTH_REQUIRED" : "VALIDATION_FAILED", {
-			detail: err.message || "Malformed request.",
-			status: err.status,
-			cause: err,
-		});
-	}
+	const error = fromHttpException(err);
 	if (!(error instanceof PenumbraError) || error.status >= 500) {
 		// Never the body or query parameters: they carry the user's messages.
 		log("error", "request failed", {
