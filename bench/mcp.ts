@@ -24,15 +24,15 @@ import { availableParallelism, cpus, loadavg } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { type CallToolResult, Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
-import { countTokens } from "gpt-tokenizer/encoding/o200k_base";
-import { buildRegistryFromDir } from "../packages/cli/src/registry-build.ts";
-import { synthProviders } from "../packages/cli/src/synth.ts";
-import { buildRegistry } from "../packages/core/src/registry/build.ts";
+import { buildRegistryFromDir } from "@penumbra/cli/registry-build";
+import { synthProviders } from "@penumbra/cli/synth";
 import {
+	buildRegistry,
 	type CompiledService,
 	REGISTRY_INDEX_KEY,
 	REGISTRY_SEARCH_KEY,
-} from "../packages/core/src/registry/types.ts";
+} from "@penumbra/core/registry";
+import { countTokens } from "gpt-tokenizer/encoding/o200k_base";
 import { freePort, makePrefixer, Supervisor } from "../scripts/lib/proc.ts";
 import {
 	childEnv,

@@ -10,9 +10,8 @@
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { synthProviders } from "../packages/cli/src/synth.ts";
-import { buildRegistry } from "../packages/core/src/registry/build.ts";
-import { REGISTRY_INDEX_KEY } from "../packages/core/src/registry/types.ts";
+import { synthProviders } from "@penumbra/cli/synth";
+import { buildRegistry, REGISTRY_INDEX_KEY } from "@penumbra/core/registry";
 import { freePort, makePrefixer, Supervisor } from "../scripts/lib/proc.ts";
 import {
 	childEnv,

@@ -24,7 +24,7 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, cpus, loadavg } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { buildRegistryFromDir } from "../packages/cli/src/registry-build.ts";
+import { buildRegistryFromDir } from "@penumbra/cli/registry-build";
 import { AdminClient, fundDevCredential } from "../scripts/lib/admin.ts";
 import { freePort, makePrefixer, Supervisor } from "../scripts/lib/proc.ts";
 import {

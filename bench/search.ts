@@ -11,10 +11,10 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
-import { buildRegistryFromDir } from "../packages/cli/src/registry-build.ts";
-import { synthProviders } from "../packages/cli/src/synth.ts";
-import type { CompiledService } from "../packages/core/src/registry/types.ts";
-import { buildSearchIndex, loadSearchIndex, type ServiceSearch } from "../packages/core/src/search/index.ts";
+import { buildRegistryFromDir } from "@penumbra/cli/registry-build";
+import { synthProviders } from "@penumbra/cli/synth";
+import type { CompiledService } from "@penumbra/core/registry";
+import { buildSearchIndex, loadSearchIndex, type ServiceSearch } from "@penumbra/core/search";
 
 const root = resolve(import.meta.dirname, "..");
 const { values } = parseArgs({

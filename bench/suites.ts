@@ -1,5 +1,5 @@
-import type { CompiledService } from "../packages/core/src/registry/types.ts";
-import { buildUpstreamRequest } from "../workers/gateway/src/upstream.ts";
+import type { CompiledService } from "@penumbra/core/registry";
+import { buildUpstreamRequest } from "@penumbra/core/upstream-request";
 import type { Measurement, RequestSpec } from "./measure.ts";
 import { moneySuite } from "./money.ts";
 

@@ -7,9 +7,10 @@
  * addresses each by name first, so the object knows its credential id (calls from this other process arrive
  * without it) and its ledger outbox drains into D1 as in production.
  */
+
+import type { AccountDO } from "@penumbra/gateway/account";
 import { Hono } from "hono";
 import { z } from "zod";
-import type { AccountDO } from "../../workers/gateway/src/index.ts";
 
 const RunSchema = z.object({
 	/** `ping`: a round trip that touches no storage; `pairs`: hold 1¢ then capture it, each under its own key. */

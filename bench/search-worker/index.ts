@@ -7,14 +7,11 @@
  * runs `loop` batches and compares them with the same batch without searching (`none`), by wall time and by the CPU
  * time of this Worker's processes, which needs no clock in here at all.
  */
+
+import { REGISTRY_SEARCH_KEY } from "@penumbra/core/registry";
+import { loadSearchIndex, type SearchIndexData, type ServiceSearch } from "@penumbra/core/search";
 import { Hono } from "hono";
 import { z } from "zod";
-import { REGISTRY_SEARCH_KEY } from "../../packages/core/src/registry/types.ts";
-import {
-	loadSearchIndex,
-	type SearchIndexData,
-	type ServiceSearch,
-} from "../../packages/core/src/search/index.ts";
 
 interface SearchBenchEnv {
 	REGISTRY: KVNamespace;

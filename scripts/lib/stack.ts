@@ -3,9 +3,9 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { delimiter, dirname, join, relative } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { parseEnv } from "node:util";
+import { providerSecretName } from "@penumbra/core/upstream-request";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
-import { providerSecretName } from "../../workers/gateway/src/upstream.ts";
 import { freePort, indent, isPortFree, type ManagedProcess, type Supervisor } from "./proc.ts";
 
 /** Every local process listens on loopback only. */

@@ -2,9 +2,9 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promis
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
+import { type ScaffoldResult, scaffoldProvider } from "@penumbra/cli/scaffold";
+import { type ContractReport, checkProviderContract } from "@penumbra/cli/scaffold-contract";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type ScaffoldResult, scaffoldProvider } from "../../packages/cli/src/scaffold.ts";
-import { type ContractReport, checkProviderContract } from "../../packages/cli/src/scaffold-contract.ts";
 
 const CORPUS = path.resolve("test/fixtures/openapi-corpus");
 

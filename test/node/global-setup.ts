@@ -1,6 +1,6 @@
+import { buildRegistryFromDir } from "@penumbra/cli/registry-build";
 import type { TestProject } from "vitest/node";
 import { unstable_startWorker } from "wrangler";
-import { buildRegistryFromDir } from "../../packages/cli/src/registry-build.ts";
 
 declare module "vitest" {
 	export interface ProvidedContext {

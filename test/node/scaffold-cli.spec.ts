@@ -4,8 +4,8 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { checkProviderContract, createMetaSchemaChecker } from "@penumbra/cli/scaffold-contract";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { checkProviderContract, createMetaSchemaChecker } from "../../packages/cli/src/scaffold-contract.ts";
 
 const BIN = path.resolve("packages/cli/bin/penumbra.js");
 

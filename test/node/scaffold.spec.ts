@@ -2,11 +2,11 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
+import { type ScaffoldOptions, scaffoldProvider } from "@penumbra/cli/scaffold";
+import { deriveOperationId } from "@penumbra/cli/scaffold-ids";
+import { parseSpecText } from "@penumbra/cli/scaffold-parse";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, parseDocument } from "yaml";
-import { type ScaffoldOptions, scaffoldProvider } from "../../packages/cli/src/scaffold.ts";
-import { deriveOperationId } from "../../packages/cli/src/scaffold-ids.ts";
-import { parseSpecText } from "../../packages/cli/src/scaffold-parse.ts";
 
 const CORPUS = "test/fixtures/openapi-corpus";
 

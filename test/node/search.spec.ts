@@ -1,15 +1,14 @@
-import { beforeAll, describe, expect, it } from "vitest";
-import { buildRegistryFromDir } from "../../packages/cli/src/registry-build.ts";
-import { synthProviders } from "../../packages/cli/src/synth.ts";
-import { buildRegistry } from "../../packages/core/src/registry/build.ts";
-import { type CompiledService, REGISTRY_SEARCH_KEY } from "../../packages/core/src/registry/types.ts";
+import { buildRegistryFromDir } from "@penumbra/cli/registry-build";
+import { synthProviders } from "@penumbra/cli/synth";
+import { buildRegistry, type CompiledService, REGISTRY_SEARCH_KEY } from "@penumbra/core/registry";
 import {
 	buildSearchIndex,
 	loadSearchIndex,
 	type SearchIndexData,
 	type ServiceSearch,
 	updateSearchIndex,
-} from "../../packages/core/src/search/index.ts";
+} from "@penumbra/core/search";
+import { beforeAll, describe, expect, it } from "vitest";
 
 const NOW = "2026-01-01T00:00:00.000Z";
 

@@ -2,11 +2,11 @@ import { spawn } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { buildRegistryFromDir } from "@penumbra/cli/registry-build";
+import { createMetaSchemaChecker } from "@penumbra/cli/scaffold-contract";
+import { synthProviderDocs, synthProviders } from "@penumbra/cli/synth";
+import { REGISTRY_INDEX_KEY, serviceKey } from "@penumbra/core/registry";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildRegistryFromDir } from "../../packages/cli/src/registry-build.ts";
-import { createMetaSchemaChecker } from "../../packages/cli/src/scaffold-contract.ts";
-import { synthProviderDocs, synthProviders } from "../../packages/cli/src/synth.ts";
-import { REGISTRY_INDEX_KEY, serviceKey } from "../../packages/core/src/registry/types.ts";
 
 const BIN = path.resolve("packages/cli/bin/penumbra.js");
 

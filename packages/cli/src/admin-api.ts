@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
+import { toErrorMessage } from "@penumbra/core/errors";
 import { z } from "zod";
-import { toErrorMessage } from "../../core/src/errors.ts";
 import { type OptionValues, stringOption } from "./command.ts";
 import { err, usageError } from "./output.ts";
 

@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { PenumbraError, toErrorMessage } from "../../core/src/errors.ts";
+import { PenumbraError, toErrorMessage } from "@penumbra/core/errors";
 import type { Command } from "./command.ts";
 import { keyCommands } from "./keys.ts";
 import { moneyCommands, refreshCommands } from "./money.ts";

@@ -1,5 +1,5 @@
-import { PenumbraError } from "../../core/src/errors.ts";
-import type { CompileProblem } from "../../core/src/registry/types.ts";
+import { PenumbraError } from "@penumbra/core/errors";
+import type { CompileProblem } from "@penumbra/core/registry";
 
 /** Writes one line to stdout. */
 export function out(line = ""): void {

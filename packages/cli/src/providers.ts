@@ -1,9 +1,9 @@
 import { spawn } from "node:child_process";
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { toErrorMessage } from "@penumbra/core/errors";
+import { serviceKey } from "@penumbra/core/registry";
 import { z } from "zod";
-import { toErrorMessage } from "../../core/src/errors.ts";
-import { serviceKey } from "../../core/src/registry/types.ts";
 import { type Command, flag, type OptionValues, stringOption } from "./command.ts";
 import { err, formatProblem, out, table, usageError } from "./output.ts";
 import { buildRegistryFromDir, type RegistryFromDir } from "./registry-build.ts";

@@ -1,13 +1,17 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import path from "node:path";
-import { buildRegistry } from "../../core/src/registry/build.ts";
-import { compileProvider } from "../../core/src/registry/compile.ts";
-import { isRecord } from "../../core/src/registry/json-pointer.ts";
-import { isRemoteSpec, manifestSchema, parseManifest } from "../../core/src/registry/manifest.ts";
-import { parseStructured } from "../../core/src/registry/parse.ts";
-import { fetchSpec } from "../../core/src/registry/spec-fetch.ts";
-import type { CompiledService, CompileProblem, RegistryIndex } from "../../core/src/registry/types.ts";
-import { parseAllowlist } from "../../core/src/ssrf.ts";
+import type { CompiledService, CompileProblem, RegistryIndex } from "@penumbra/core/registry";
+import {
+	buildRegistry,
+	compileProvider,
+	fetchSpec,
+	isRecord,
+	isRemoteSpec,
+	manifestSchema,
+	parseManifest,
+	parseStructured,
+} from "@penumbra/core/registry";
+import { parseAllowlist } from "@penumbra/core/ssrf";
 
 export interface RegistryFromDir {
 	/** Every provider folder found, compiled or not. */

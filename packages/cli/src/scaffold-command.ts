@@ -1,8 +1,8 @@
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { PenumbraError, toErrorMessage } from "../../core/src/errors.ts";
-import { assessUpstreamUrl, parseAllowlist } from "../../core/src/ssrf.ts";
+import { PenumbraError, toErrorMessage } from "@penumbra/core/errors";
+import { assessUpstreamUrl, parseAllowlist } from "@penumbra/core/ssrf";
 import { type Command, flag, stringOption } from "./command.ts";
 import { err, formatProblem, out, usageError } from "./output.ts";
 import { CONTRACT_HELPER, type ScaffoldChange, type ScaffoldResult, scaffoldProvider } from "./scaffold.ts";

@@ -2,12 +2,9 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Schema, Validator } from "@cfworker/json-schema";
-import { toErrorMessage } from "../../core/src/errors.ts";
-import { compileProvider } from "../../core/src/registry/compile.ts";
-import { isRecord } from "../../core/src/registry/json-pointer.ts";
-import { isRemoteSpec } from "../../core/src/registry/manifest.ts";
-import { parseStructured } from "../../core/src/registry/parse.ts";
-import type { CompiledService, CompileProblem, JsonSchema } from "../../core/src/registry/types.ts";
+import { toErrorMessage } from "@penumbra/core/errors";
+import type { CompiledService, CompileProblem, JsonSchema } from "@penumbra/core/registry";
+import { compileProvider, isRecord, isRemoteSpec, parseStructured } from "@penumbra/core/registry";
 
 const META_DIR = fileURLToPath(new URL("../../../test/fixtures/json-schema-2020-12/", import.meta.url));
 const META_PARTS = [

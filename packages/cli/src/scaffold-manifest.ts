@@ -1,4 +1,4 @@
-import { isRecord, pointerJoin } from "../../core/src/registry/json-pointer.ts";
+import { isRecord, pointerJoin } from "@penumbra/core/registry";
 import { MANIFEST_FILE, type ScaffoldChange, type ScaffoldContext, specChange } from "./scaffold-types.ts";
 import { listOperations } from "./scaffold-walk.ts";
 

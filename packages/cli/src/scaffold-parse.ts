@@ -1,7 +1,7 @@
+import { toErrorMessage } from "@penumbra/core/errors";
+import type { CompileProblem } from "@penumbra/core/registry";
 import { CORE_SCHEMA, load as loadLenient } from "js-yaml";
 import { LineCounter, parseDocument, type YAMLError } from "yaml";
-import { toErrorMessage } from "../../core/src/errors.ts";
-import type { CompileProblem } from "../../core/src/registry/types.ts";
 
 /** Where a strict YAML 1.2 parse failed, when the lenient fallback read the text anyway. */
 export interface LenientRead {

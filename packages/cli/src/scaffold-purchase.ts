@@ -1,7 +1,11 @@
-import { isRecord, pointerJoin } from "../../core/src/registry/json-pointer.ts";
-import { createSpecContext, derefObject } from "../../core/src/registry/refs.ts";
-import { compactSchema } from "../../core/src/registry/schema.ts";
-import type { JsonSchema } from "../../core/src/registry/types.ts";
+import type { JsonSchema } from "@penumbra/core/registry";
+import {
+	compactSchema,
+	createSpecContext,
+	derefObject,
+	isRecord,
+	pointerJoin,
+} from "@penumbra/core/registry";
 import { type ScaffoldContext, specChange } from "./scaffold-types.ts";
 import { listOperations, type OperationEntry } from "./scaffold-walk.ts";
 

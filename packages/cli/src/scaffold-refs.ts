@@ -1,5 +1,5 @@
-import { toErrorMessage } from "../../core/src/errors.ts";
-import { isRecord, pointerGet, pointerJoin } from "../../core/src/registry/json-pointer.ts";
+import { toErrorMessage } from "@penumbra/core/errors";
+import { isRecord, pointerGet, pointerJoin } from "@penumbra/core/registry";
 import { parseSpecText } from "./scaffold-parse.ts";
 import { type ScaffoldContext, specChange } from "./scaffold-types.ts";
 import { allRefs, forEachRef, type NodeKind, type RefSite } from "./scaffold-walk.ts";

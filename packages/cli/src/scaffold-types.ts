@@ -1,4 +1,4 @@
-import type { CompileProblem } from "../../core/src/registry/types.ts";
+import type { CompileProblem } from "@penumbra/core/registry";
 
 /** One edit scaffold made, in a file it writes: where, what was there, what is there now, and why. */
 export interface ScaffoldChange {

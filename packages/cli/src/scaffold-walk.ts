@@ -1,4 +1,4 @@
-import { isRecord, pointerJoin } from "../../core/src/registry/json-pointer.ts";
+import { isRecord, pointerJoin } from "@penumbra/core/registry";
 
 /** The OpenAPI 3.x object types a `$ref` can stand for, as far as bundling and repair care. */
 export type NodeKind =

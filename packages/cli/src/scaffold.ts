@@ -1,11 +1,9 @@
+import { toErrorMessage } from "@penumbra/core/errors";
+import type { CompiledService, CompileProblem } from "@penumbra/core/registry";
+import { compileProvider, isRecord, manifestSchema } from "@penumbra/core/registry";
+import { assessUpstreamUrl } from "@penumbra/core/ssrf";
 import { upgrade } from "@scalar/openapi-upgrader";
 import { parse as parseYaml, stringify } from "yaml";
-import { toErrorMessage } from "../../core/src/errors.ts";
-import { compileProvider } from "../../core/src/registry/compile.ts";
-import { isRecord } from "../../core/src/registry/json-pointer.ts";
-import { manifestSchema } from "../../core/src/registry/manifest.ts";
-import type { CompiledService, CompileProblem } from "../../core/src/registry/types.ts";
-import { assessUpstreamUrl } from "../../core/src/ssrf.ts";
 import { normalizeOperationIds, sharedPrefixLength } from "./scaffold-ids.ts";
 import { deriveAuth, describeFromSpec, guessCategory, tagsFromSpec } from "./scaffold-manifest.ts";
 import { parseSpecText } from "./scaffold-parse.ts";

@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { buildRegistry } from "@penumbra/core/registry";
 import { stringify } from "yaml";
-import { buildRegistry } from "../../core/src/registry/build.ts";
 import { type Command, flag, stringOption } from "./command.ts";
 import { err, formatProblem, out, usageError } from "./output.ts";
 import { synthProviderDocs, synthProviders } from "./synth.ts";

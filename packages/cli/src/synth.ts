@@ -1,5 +1,5 @@
-import { compileProvider } from "../../core/src/registry/compile.ts";
-import type { CompiledService, CompileProblem } from "../../core/src/registry/types.ts";
+import type { CompiledService, CompileProblem } from "@penumbra/core/registry";
+import { compileProvider } from "@penumbra/core/registry";
 import { BRAND_PREFIXES, CITIES, SYNTH_CATEGORIES, type SynthCategory } from "./synth-data.ts";
 
 export interface SynthOptions {

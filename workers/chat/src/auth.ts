@@ -1,10 +1,10 @@
+import { chatSessions } from "@penumbra/core/db";
+import { PenumbraError } from "@penumbra/core/errors";
+import { hashApiKey, isWellFormedApiKey } from "@penumbra/core/keys";
 import { and, eq, lt } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import type { Context, MiddlewareHandler } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
-import { chatSessions } from "../../../packages/core/src/db/schema.ts";
-import { PenumbraError } from "../../../packages/core/src/errors.ts";
-import { hashApiKey, isWellFormedApiKey } from "../../../packages/core/src/keys.ts";
 import type { Identity } from "../../gateway/src/rpc.ts";
 
 export type { Identity };

@@ -1,11 +1,11 @@
+import { PenumbraError } from "@penumbra/core/errors";
+import { fromHttpException, problemResponse as renderProblem } from "@penumbra/core/http";
+import { log } from "@penumbra/core/log";
+import { SIGNED_QUOTE_ID } from "@penumbra/core/purchase";
+import { validationError } from "@penumbra/core/validation";
 import { type Context, Hono, type MiddlewareHandler } from "hono";
 import { cors } from "hono/cors";
 import { z } from "zod";
-import { PenumbraError } from "../../../packages/core/src/errors.ts";
-import { fromHttpException, problemResponse as renderProblem } from "../../../packages/core/src/http.ts";
-import { log } from "../../../packages/core/src/log.ts";
-import { SIGNED_QUOTE_ID } from "../../../packages/core/src/purchase.ts";
-import { validationError } from "../../../packages/core/src/validation.ts";
 import type { GatewayAnswer, GatewayCall, RpcProblem } from "../../gateway/src/rpc.ts";
 import { type ChatApp, endSession, optionalIdentity, requireIdentity, startSession } from "./auth.ts";
 import { CONVERSATION_ID, type Conversation, ConversationStore } from "./store.ts";

@@ -7,7 +7,7 @@ import type {
 	ToolUseBlock,
 } from "@anthropic-ai/sdk/resources/messages";
 import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
-import { log } from "../../../packages/core/src/log.ts";
+import { log } from "@penumbra/core/log";
 import { fitToBudget } from "./budget.ts";
 import {
 	type ChatEvent,

@@ -1,8 +1,8 @@
+import { conversations, messages } from "@penumbra/core/db";
+import { PenumbraError } from "@penumbra/core/errors";
+import { newId } from "@penumbra/core/keys";
 import { and, asc, desc, eq, lt, ne, or, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
-import { conversations, messages } from "../../../packages/core/src/db/schema.ts";
-import { PenumbraError } from "../../../packages/core/src/errors.ts";
-import { newId } from "../../../packages/core/src/keys.ts";
 
 export type ConversationStatus = "idle" | "running" | "awaiting_confirmation";
 

@@ -1,8 +1,8 @@
 import { env, exports } from "cloudflare:workers";
 import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
+import type { CompiledService } from "@penumbra/core/registry";
+import { buildRegistry } from "@penumbra/core/registry";
 import { expect } from "vitest";
-import { buildRegistry } from "../../../packages/core/src/registry/build.ts";
-import type { CompiledService } from "../../../packages/core/src/registry/types.ts";
 import { type FakeModelClient, fakeModel } from "../../../test/fake-anthropic/client.ts";
 import { asOwner, callTool, createKey, foodOrder, gatewayFetch, textOf } from "../../mcp/test/helpers.ts";
 import type { ChatEventData, ChatEventType } from "../src/events.ts";

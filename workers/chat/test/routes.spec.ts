@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
+import { generateApiKey, hashApiKey } from "@penumbra/core/keys";
 import { describe, expect, it } from "vitest";
-import { generateApiKey, hashApiKey } from "../../../packages/core/src/keys.ts";
 import { SESSION_COOKIE } from "../src/auth.ts";
 import { ConversationStore, STALE_TURN_MS } from "../src/store.ts";
 import { type Caller, chatFetch, createKey, gatewayFetch, signIn } from "./helpers.ts";

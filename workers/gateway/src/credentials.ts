@@ -1,8 +1,8 @@
+import { apiKeys, credentials } from "@penumbra/core/db";
+import { PenumbraError } from "@penumbra/core/errors";
+import { generateApiKey, hashApiKey, isWellFormedApiKey, newId } from "@penumbra/core/keys";
 import { and, count, desc, eq, inArray, isNull } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
-import { apiKeys, credentials } from "../../../packages/core/src/db/schema.ts";
-import { PenumbraError } from "../../../packages/core/src/errors.ts";
-import { generateApiKey, hashApiKey, isWellFormedApiKey, newId } from "../../../packages/core/src/keys.ts";
 
 export type CredentialLevel = "identified" | "authenticated";
 

@@ -1,10 +1,10 @@
+import { PenumbraError } from "@penumbra/core/errors";
+import { fromHttpException, problemResponse as renderProblem } from "@penumbra/core/http";
+import { log } from "@penumbra/core/log";
 import type { Context, ErrorHandler, NotFoundHandler } from "hono";
-import { PenumbraError } from "../../../packages/core/src/errors.ts";
-import { fromHttpException, problemResponse as renderProblem } from "../../../packages/core/src/http.ts";
-import { log } from "../../../packages/core/src/log.ts";
 import type { AppEnv } from "./types.ts";
 
-export { toPointer, validationError } from "../../../packages/core/src/validation.ts";
+export { toPointer, validationError } from "@penumbra/core/validation";
 
 export function problemResponse(c: Context<AppEnv>, error: unknown): Response {
 	return renderProblem(error, { instance: new URL(c.req.url).pathname, requestId: c.get("requestId") });

@@ -1,11 +1,12 @@
-import { PenumbraError } from "../../../packages/core/src/errors.ts";
-import type { CompiledService, CompiledTool } from "../../../packages/core/src/registry/types.ts";
-import { parseAllowlist } from "../../../packages/core/src/ssrf.ts";
+import { PenumbraError } from "@penumbra/core/errors";
+import type { CompiledService, CompiledTool } from "@penumbra/core/registry";
+import { parseAllowlist } from "@penumbra/core/ssrf";
+import { buildUpstreamRequest, type UpstreamRequest } from "@penumbra/core/upstream-request";
 import { accountOf, unwrap } from "./account/client.ts";
 import { assertLevel } from "./middleware/auth.ts";
 import { validateParameters } from "./params.ts";
 import type { Caller } from "./types.ts";
-import { buildUpstreamRequest, callUpstream, type UpstreamRequest, type UpstreamResult } from "./upstream.ts";
+import { callUpstream, type UpstreamResult } from "./upstream.ts";
 
 export interface ExecutionResult {
 	service: string;

@@ -1,5 +1,5 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
-import type { CompiledService, CompiledTool } from "../../../packages/core/src/registry/types.ts";
+import type { CompiledService, CompiledTool } from "@penumbra/core/registry";
 import type { Registry } from "./registry.ts";
 import type { AppEnv } from "./types.ts";
 

@@ -1,6 +1,6 @@
 import { type OutputUnit, Validator } from "@cfworker/json-schema";
-import { type FieldError, PenumbraError } from "../../../packages/core/src/errors.ts";
-import type { CompiledTool } from "../../../packages/core/src/registry/types.ts";
+import { type FieldError, PenumbraError } from "@penumbra/core/errors";
+import type { CompiledTool } from "@penumbra/core/registry";
 import { closest } from "./suggest.ts";
 
 const validators = new WeakMap<CompiledTool, Validator>();

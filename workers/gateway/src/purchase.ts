@@ -1,6 +1,7 @@
-import { PenumbraError } from "../../../packages/core/src/errors.ts";
-import { readAmountCents, readTransactionId } from "../../../packages/core/src/purchase.ts";
-import type { CompiledService, CompiledTool, JsonSchema } from "../../../packages/core/src/registry/types.ts";
+import { PenumbraError } from "@penumbra/core/errors";
+import { readAmountCents, readTransactionId } from "@penumbra/core/purchase";
+import type { CompiledService, CompiledTool, JsonSchema } from "@penumbra/core/registry";
+import { buildUpstreamRequest, type UpstreamRequest } from "@penumbra/core/upstream-request";
 import type { Receipt } from "./account/account.do.ts";
 import { accountOf, unwrap } from "./account/client.ts";
 import { secretReader, sendUpstream } from "./execute.ts";
@@ -8,7 +9,6 @@ import { assertLevel } from "./middleware/auth.ts";
 import { validateParameters } from "./params.ts";
 import { issueQuoteId, paramsHash, parseQuoteId, verifyQuote } from "./quotes.ts";
 import type { Caller } from "./types.ts";
-import { buildUpstreamRequest, type UpstreamRequest } from "./upstream.ts";
 
 const QUOTE_TTL_MS = 9 * 60_000;
 const IDEMPOTENCY_HEADER = /^idempotency-key$/i;

@@ -1,5 +1,5 @@
-import { PenumbraError } from "../../../packages/core/src/errors.ts";
-import { newId, timingSafeEqual } from "../../../packages/core/src/keys.ts";
+import { PenumbraError } from "@penumbra/core/errors";
+import { newId, timingSafeEqual } from "@penumbra/core/keys";
 
 /** JSON with object keys sorted at every level, so equal parameters always hash alike. */
 function canonical(value: unknown): string {

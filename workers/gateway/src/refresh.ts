@@ -1,9 +1,8 @@
-import { log } from "../../../packages/core/src/log.ts";
-import { toIndexCard } from "../../../packages/core/src/registry/build.ts";
-import { compileProvider } from "../../../packages/core/src/registry/compile.ts";
-import { fetchSpec } from "../../../packages/core/src/registry/spec-fetch.ts";
+import { log } from "@penumbra/core/log";
 import {
 	type CompiledService,
+	compileProvider,
+	fetchSpec,
 	REGISTRY_INDEX_KEY,
 	REGISTRY_REMOTE_KEY,
 	REGISTRY_SEARCH_KEY,
@@ -11,9 +10,10 @@ import {
 	type RegistryIndex,
 	type RemoteSpec,
 	serviceKey,
-} from "../../../packages/core/src/registry/types.ts";
-import { updateSearchIndex } from "../../../packages/core/src/search/index.ts";
-import { parseAllowlist } from "../../../packages/core/src/ssrf.ts";
+	toIndexCard,
+} from "@penumbra/core/registry";
+import { updateSearchIndex } from "@penumbra/core/search";
+import { parseAllowlist } from "@penumbra/core/ssrf";
 
 export interface RefreshResult {
 	id: string;

@@ -1,11 +1,11 @@
-import { PenumbraError } from "../../../packages/core/src/errors.ts";
+import { PenumbraError } from "@penumbra/core/errors";
 import {
 	type CompiledService,
 	type CompiledTool,
 	REGISTRY_INDEX_KEY,
 	type RegistryIndex,
 	serviceKey,
-} from "../../../packages/core/src/registry/types.ts";
+} from "@penumbra/core/registry";
 import { closest } from "./suggest.ts";
 
 interface Cached<T> {

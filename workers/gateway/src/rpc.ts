@@ -1,6 +1,6 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
-import { PenumbraError, type Problem, toProblem } from "../../../packages/core/src/errors.ts";
-import { log } from "../../../packages/core/src/log.ts";
+import { PenumbraError, type Problem, toProblem } from "@penumbra/core/errors";
+import { log } from "@penumbra/core/log";
 import { app } from "./app.ts";
 import { CredentialStore } from "./credentials.ts";
 import { resolvedCallers } from "./middleware/auth.ts";

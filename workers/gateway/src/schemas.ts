@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { ERROR_STATUS } from "../../../packages/core/src/errors.ts";
+import { ERROR_STATUS } from "@penumbra/core/errors";
 
 export const ProblemSchema = z
 	.object({

@@ -1,10 +1,10 @@
 import { z } from "@hono/zod-openapi";
+import { devMailbox, emailCodes, users } from "@penumbra/core/db";
+import { PenumbraError } from "@penumbra/core/errors";
+import { newId, timingSafeEqual } from "@penumbra/core/keys";
+import { log } from "@penumbra/core/log";
 import { desc, eq } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
-import { devMailbox, emailCodes, users } from "../../../packages/core/src/db/schema.ts";
-import { PenumbraError } from "../../../packages/core/src/errors.ts";
-import { newId, timingSafeEqual } from "../../../packages/core/src/keys.ts";
-import { log } from "../../../packages/core/src/log.ts";
 import { CredentialStore } from "./credentials.ts";
 import { validationError } from "./errors.ts";
 import type { Identity } from "./rpc.ts";

@@ -1,4 +1,4 @@
-import type { AuthLevel } from "../../../packages/core/src/auth-levels.ts";
+import type { AuthLevel } from "@penumbra/core/auth-levels";
 
 /** Who is calling: resolved once per request by the auth middleware. */
 export interface Caller {

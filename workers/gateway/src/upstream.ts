@@ -1,16 +1,7 @@
-import { type ErrorCode, PenumbraError, toErrorMessage } from "../../../packages/core/src/errors.ts";
-import { REDACTED, redact } from "../../../packages/core/src/redact.ts";
-import type { CompiledService, CompiledTool } from "../../../packages/core/src/registry/types.ts";
-import { assertUpstreamUrl } from "../../../packages/core/src/ssrf.ts";
-
-export interface UpstreamRequest {
-	url: URL;
-	method: string;
-	headers: Headers;
-	body?: string;
-	/** Values that must never come back to the caller (the injected upstream credential). */
-	secrets: string[];
-}
+import { type ErrorCode, PenumbraError, toErrorMessage } from "@penumbra/core/errors";
+import { REDACTED, redact } from "@penumbra/core/redact";
+import { assertUpstreamUrl } from "@penumbra/core/ssrf";
+import type { UpstreamRequest } from "@penumbra/core/upstream-request";
 
 export interface UpstreamResult {
 	status: number;
@@ -32,104 +23,6 @@ export interface UpstreamOptions {
 
 const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE"]);
 const RETRYABLE_STATUS = new Set([502, 503, 504]);
-const USER_AGENT = "Penumbra-Gateway/0.1";
-
-/** Name of the Worker secret holding a provider's upstream key, e.g. PROVIDER_FOODDASH_API_KEY. */
-export function providerSecretName(serviceId: string): string {
-	return `PROVIDER_${serviceId.toUpperCase().replaceAll("-", "_")}_API_KEY`;
-}
-
-function paramString(value: unknown): string {
-	return typeof value === "object" && value !== null ? JSON.stringify(value) : String(value);
-}
-
-/** Joins an upstream base URL and a path template, substituting path parameters (percent-encoded). */
-function resolveUrl(base: string, path: string, params: Record<string, unknown>): URL {
-	const filled = path.replace(/\{([^}]+)\}/g, (_, name: string) => {
-		const value = params[name];
-		if (value === undefined || value === null || value === "") {
-			throw new PenumbraError("VALIDATION_FAILED", {
-				detail: `Missing path parameter "${name}".`,
-				extras: { errors: [{ pointer: `/parameters/${name}`, message: "is required" }] },
-			});
-		}
-		return encodeURIComponent(paramString(value));
-	});
-	return new URL(base.replace(/\/+$/, "") + filled);
-}
-
-/**
- * Builds the upstream HTTP request for a tool call from validated parameters. The provider's own credential
- * (a Worker secret) is injected per its manifest; nothing from the caller's request headers is forwarded.
- */
-export function buildUpstreamRequest(
-	service: CompiledService,
-	tool: CompiledTool,
-	params: Record<string, unknown>,
-	secrets: (name: string) => string | undefined,
-): UpstreamRequest {
-	const url = resolveUrl(service.upstream, tool.path, params);
-	const headers = new Headers({ accept: "application/json", "user-agent": USER_AGENT });
-	for (const param of tool.params) {
-		const value = params[param.name];
-		if (value === undefined || value === null || param.in === "path") continue;
-		if (param.in === "query") {
-			for (const item of Array.isArray(value) ? value : [value])
-				url.searchParams.append(param.name, paramString(item));
-		} else {
-			headers.set(param.name, paramString(value));
-		}
-	}
-	let body: string | undefined;
-	if (tool.body) {
-		let payload: unknown;
-		if (tool.body.mode === "property") {
-			payload = params.body;
-		} else {
-			const picked: Record<string, unknown> = {};
-			for (const name of tool.body.properties) if (params[name] !== undefined) picked[name] = params[name];
-			payload = Object.keys(picked).length > 0 || tool.body.required ? picked : undefined;
-		}
-		if (payload !== undefined) {
-			body = JSON.stringify(payload);
-			headers.set(
-				"content-type",
-				tool.body.contentType.includes("json") ? tool.body.contentType : "application/json",
-			);
-		}
-	}
-	const secret = injectCredential(service, url, headers, secrets);
-	return {
-		url,
-		method: tool.method.toUpperCase(),
-		headers,
-		secrets: secret ? [secret] : [],
-		...(body !== undefined ? { body } : {}),
-	};
-}
-
-export function injectCredential(
-	service: CompiledService,
-	url: URL,
-	headers: Headers,
-	secrets: (name: string) => string | undefined,
-): string | undefined {
-	const auth = service.auth;
-	if (auth.scheme === "none") return undefined;
-	const secretName = providerSecretName(service.card.id);
-	const secret = secrets(secretName);
-	if (!secret) {
-		throw new PenumbraError("UPSTREAM_ERROR", {
-			detail: `Service "${service.card.id}" is not configured on this gateway yet.`,
-			internal: `missing Worker secret ${secretName}`,
-			status: 503,
-		});
-	}
-	const value = `${auth.prefix ?? ""}${secret}`;
-	if (auth.in === "query") url.searchParams.set(auth.name ?? "api_key", value);
-	else headers.set(auth.name ?? "Authorization", value);
-	return secret;
-}
 
 /** Replaces any occurrence of a secret in a parsed JSON value (an upstream that echoes our key must not leak it). */
 function scrubSecrets(value: unknown, secrets: readonly string[]): unknown {

@@ -1,6 +1,6 @@
 import { env, exports } from "cloudflare:workers";
+import { hashApiKey } from "@penumbra/core/keys";
 import { describe, expect, it } from "vitest";
-import { hashApiKey } from "../../../packages/core/src/keys.ts";
 import { MAX_LIVE_KEYS } from "../src/credentials.ts";
 import { internalUrl } from "../src/rpc.ts";
 import { call, createKey, expectProblem, json } from "./helpers.ts";

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
+import { hashApiKey } from "@penumbra/core/keys";
 import { describe, expect, it } from "vitest";
-import { hashApiKey } from "../../../packages/core/src/keys.ts";
 import { call, createKey, expectProblem, json } from "./helpers.ts";
 
 const admin = { authorization: `Bearer ${env.ADMIN_TOKEN}` };

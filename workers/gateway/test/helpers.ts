@@ -1,7 +1,7 @@
 import { env, exports } from "cloudflare:workers";
+import type { CompiledService } from "@penumbra/core/registry";
+import { buildRegistry } from "@penumbra/core/registry";
 import { expect } from "vitest";
-import { buildRegistry } from "../../../packages/core/src/registry/build.ts";
-import type { CompiledService } from "../../../packages/core/src/registry/types.ts";
 
 export const ORIGIN = "http://gateway.test";
 

@@ -1,11 +1,5 @@
+import { generateApiKey, hashApiKey, isWellFormedApiKey, newId, timingSafeEqual } from "@penumbra/core/keys";
 import { describe, expect, it } from "vitest";
-import {
-	generateApiKey,
-	hashApiKey,
-	isWellFormedApiKey,
-	newId,
-	timingSafeEqual,
-} from "../../../packages/core/src/keys.ts";
 
 const BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 

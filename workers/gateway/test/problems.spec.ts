@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
+import { serviceKey } from "@penumbra/core/registry";
 import { describe, expect, it } from "vitest";
-import { serviceKey } from "../../../packages/core/src/registry/types.ts";
 import { addServices, call, createKey, expectProblem, providerService, sandboxOrigin } from "./helpers.ts";
 
 describe("problem documents", () => {

@@ -1,6 +1,6 @@
+import type { CompiledService } from "@penumbra/core/registry";
+import { compileProvider } from "@penumbra/core/registry";
 import { describe, expect, it } from "vitest";
-import { compileProvider } from "../../../packages/core/src/registry/compile.ts";
-import type { CompiledService } from "../../../packages/core/src/registry/types.ts";
 import {
 	addServices,
 	call,

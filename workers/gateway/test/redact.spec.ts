@@ -1,7 +1,7 @@
+import { PenumbraError } from "@penumbra/core/errors";
+import { log } from "@penumbra/core/log";
+import { REDACTED, redact, redactHeaders } from "@penumbra/core/redact";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { PenumbraError } from "../../../packages/core/src/errors.ts";
-import { log } from "../../../packages/core/src/log.ts";
-import { REDACTED, redact, redactHeaders } from "../../../packages/core/src/redact.ts";
 
 const KEY = "unified-3fJ9aQ0bZx7LmN2pR5sT8uV1wY4cD6eG9hK2jM5nP8qRsT";
 

@@ -1,14 +1,14 @@
 import { createScheduledController } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { afterEach, describe, expect, it } from "vitest";
-import { compileProvider } from "../../../packages/core/src/registry/compile.ts";
-import { fetchSpec } from "../../../packages/core/src/registry/spec-fetch.ts";
 import {
 	type CompiledService,
+	compileProvider,
+	fetchSpec,
 	REGISTRY_SEARCH_KEY,
 	REGISTRY_SEARCH_VERSION_KEY,
-} from "../../../packages/core/src/registry/types.ts";
-import { loadSearchIndex, type SearchIndexData } from "../../../packages/core/src/search/index.ts";
+} from "@penumbra/core/registry";
+import { loadSearchIndex, type SearchIndexData } from "@penumbra/core/search";
+import { afterEach, describe, expect, it } from "vitest";
 import worker from "../src/index.ts";
 import { addServices, call, createKey, json, sandboxOrigin } from "./helpers.ts";
 

@@ -1,19 +1,23 @@
 import { Validator } from "@cfworker/json-schema";
-import { describe, expect, it } from "vitest";
-import { parse } from "yaml";
-import { buildRegistry, toIndexCard } from "../../../packages/core/src/registry/build.ts";
-import { type CompileResult, compileProvider } from "../../../packages/core/src/registry/compile.ts";
-import { isRecord, pointerGet, pointerTokens } from "../../../packages/core/src/registry/json-pointer.ts";
 import {
+	buildRegistry,
 	type CompiledService,
 	type CompiledTool,
 	type CompileProblem,
+	type CompileResult,
+	compileProvider,
+	isRecord,
+	pointerGet,
+	pointerTokens,
 	REGISTRY_INDEX_KEY,
 	REGISTRY_REMOTE_KEY,
 	REGISTRY_SEARCH_KEY,
 	REGISTRY_SEARCH_VERSION_KEY,
 	serviceKey,
-} from "../../../packages/core/src/registry/types.ts";
+	toIndexCard,
+} from "@penumbra/core/registry";
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
 
 const MANIFEST = `
 id: shop

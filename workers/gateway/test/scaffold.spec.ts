@@ -1,5 +1,5 @@
+import { scaffoldProvider } from "@penumbra/cli/scaffold";
 import { describe, expect, it } from "vitest";
-import { scaffoldProvider } from "../../../packages/cli/src/scaffold.ts";
 import skycastSpec from "../../../providers/skycast/openapi.yaml?raw";
 import { addServices, call, createKey, json, sandboxOrigin } from "./helpers.ts";
 

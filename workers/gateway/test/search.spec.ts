@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
+import { REGISTRY_SEARCH_KEY } from "@penumbra/core/registry";
 import { describe, expect, it } from "vitest";
-import { REGISTRY_SEARCH_KEY } from "../../../packages/core/src/registry/types.ts";
 import { call, createKey, expectProblem, json } from "./helpers.ts";
 
 interface Answer {

@@ -1,7 +1,7 @@
 import { applyD1Migrations } from "cloudflare:test";
 import { env } from "cloudflare:workers";
+import type { CompiledService } from "@penumbra/core/registry";
 import { beforeAll } from "vitest";
-import type { CompiledService } from "../../../packages/core/src/registry/types.ts";
 import { seedRegistry } from "./helpers.ts";
 
 beforeAll(async () => {

@@ -1,6 +1,6 @@
 import { env, exports } from "cloudflare:workers";
+import { PenumbraError } from "@penumbra/core/errors";
 import { describe, expect, it } from "vitest";
-import { PenumbraError } from "../../../packages/core/src/errors.ts";
 import {
 	type EmailSender,
 	HttpEmailSender,

@@ -1,6 +1,6 @@
+import { PenumbraError } from "@penumbra/core/errors";
+import { assertUpstreamUrl, assessUpstreamUrl, parseAllowlist } from "@penumbra/core/ssrf";
 import { describe, expect, it } from "vitest";
-import { PenumbraError } from "../../../packages/core/src/errors.ts";
-import { assertUpstreamUrl, assessUpstreamUrl, parseAllowlist } from "../../../packages/core/src/ssrf.ts";
 
 const SANDBOX = "http://127.0.0.1:8791";
 const allowlist = parseAllowlist(`${SANDBOX}, http://localhost:9000`);

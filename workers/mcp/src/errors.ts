@@ -1,5 +1,5 @@
 import type { CallToolResult } from "@modelcontextprotocol/server";
-import type { Problem } from "../../../packages/core/src/errors.ts";
+import type { Problem } from "@penumbra/core/errors";
 
 /** Links a model can hand to its human. */
 export interface Links {

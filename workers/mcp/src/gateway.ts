@@ -1,4 +1,4 @@
-import { PenumbraError, type Problem, toProblem } from "../../../packages/core/src/errors.ts";
+import { PenumbraError, type Problem, toProblem } from "@penumbra/core/errors";
 import type { SessionProps } from "./auth/props.ts";
 
 export type GatewayResult<T> = { ok: true; data: T } | { ok: false; problem: Problem };

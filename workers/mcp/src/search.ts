@@ -1,5 +1,5 @@
-import { cachedServiceSearch } from "../../../packages/core/src/search/cache.ts";
-import type { ServiceSearch } from "../../../packages/core/src/search/index.ts";
+import type { ServiceSearch } from "@penumbra/core/search";
+import { cachedServiceSearch } from "@penumbra/core/search";
 
 /** The prebuilt search index (cached per isolate, shared with the gateway's /v1/search), or null when unseeded. */
 export function serviceSearch(env: McpEnv): Promise<ServiceSearch | null> {

@@ -7,8 +7,8 @@ import {
 	type ServerContext,
 } from "@modelcontextprotocol/server";
 import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/server/validators/cf-worker";
+import type { Problem } from "@penumbra/core/errors";
 import { z } from "zod";
-import type { Problem } from "../../../packages/core/src/errors.ts";
 import { confirmationUrl } from "./auth/confirm.ts";
 import { currentSession, type SessionProps } from "./auth/props.ts";
 import { connectHelp, type Links, linksOf, toolError, toolResult } from "./errors.ts";

@@ -5,9 +5,9 @@ import {
 	type ClientOptions,
 	StreamableHTTPClientTransport,
 } from "@modelcontextprotocol/client";
+import type { CompiledService } from "@penumbra/core/registry";
+import { buildRegistry } from "@penumbra/core/registry";
 import { expect } from "vitest";
-import { buildRegistry } from "../../../packages/core/src/registry/build.ts";
-import type { CompiledService } from "../../../packages/core/src/registry/types.ts";
 
 /** The gateway answers any host; this one only names it in test output. */
 const GATEWAY_ORIGIN = "http://gateway.test";

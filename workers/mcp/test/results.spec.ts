@@ -1,5 +1,5 @@
+import type { CompiledService } from "@penumbra/core/registry";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { CompiledService } from "../../../packages/core/src/registry/types.ts";
 import { callTool, connect, createKey, providerServices, seedRegistry, textOf } from "./helpers.ts";
 
 /** FoodDash behind the sandbox's `large` fault: every answer padded to `bytes` with one long `_padding` string. */

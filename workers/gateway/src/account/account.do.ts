@@ -1,6 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
-import type { ErrorCode } from "../../../../packages/core/src/errors.ts";
-import { log } from "../../../../packages/core/src/log.ts";
+import type { ErrorCode } from "@penumbra/core/errors";
+import { log } from "@penumbra/core/log";
 import { type Controls, ControlsSchema, DEFAULT_CONTROLS } from "./controls.ts";
 import { mirrorEntries } from "./ledger.ts";
 import { SCHEMA } from "./schema.ts";

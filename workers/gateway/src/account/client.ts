@@ -1,4 +1,4 @@
-import { PenumbraError } from "../../../../packages/core/src/errors.ts";
+import { PenumbraError } from "@penumbra/core/errors";
 import type { Result } from "./account.do.ts";
 
 /** The Account Durable Object of one credential. */

@@ -1,4 +1,4 @@
-import { log } from "../../../../packages/core/src/log.ts";
+import { log } from "@penumbra/core/log";
 import { accountOf } from "./client.ts";
 
 export interface ReconcileRow {

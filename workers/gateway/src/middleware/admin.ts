@@ -1,6 +1,6 @@
+import { PenumbraError } from "@penumbra/core/errors";
+import { timingSafeEqual } from "@penumbra/core/keys";
 import type { MiddlewareHandler } from "hono";
-import { PenumbraError } from "../../../../packages/core/src/errors.ts";
-import { timingSafeEqual } from "../../../../packages/core/src/keys.ts";
 import type { AppEnv } from "../types.ts";
 
 /** Guards operator routes with the ADMIN_TOKEN secret (compared in constant time). */

@@ -1,6 +1,6 @@
+import { type AuthLevel, meetsLevel } from "@penumbra/core/auth-levels";
+import { PenumbraError } from "@penumbra/core/errors";
 import type { MiddlewareHandler } from "hono";
-import { type AuthLevel, meetsLevel } from "../../../../packages/core/src/auth-levels.ts";
-import { PenumbraError } from "../../../../packages/core/src/errors.ts";
 import { CredentialStore } from "../credentials.ts";
 import type { AppEnv, Caller } from "../types.ts";
 

@@ -1,5 +1,5 @@
+import { log } from "@penumbra/core/log";
 import type { MiddlewareHandler } from "hono";
-import { log } from "../../../../packages/core/src/log.ts";
 import type { AppEnv } from "../types.ts";
 
 const INCOMING_ID = /^[A-Za-z0-9._-]{8,128}$/;

@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { PenumbraError } from "@penumbra/core/errors";
 import type { MiddlewareHandler } from "hono";
-import { PenumbraError } from "../../../../packages/core/src/errors.ts";
 import { createRouter } from "../app-factory.ts";
 import { problems } from "../schemas.ts";
 import {

@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { PenumbraError } from "../../../../packages/core/src/errors.ts";
+import { PenumbraError } from "@penumbra/core/errors";
 import { accountOf, unwrap } from "../account/client.ts";
 import { createRouter } from "../app-factory.ts";
 import { identifyCaller } from "../middleware/auth.ts";

@@ -1,11 +1,11 @@
+import { PenumbraError } from "@penumbra/core/errors";
+import type { CompiledService, CompiledTool } from "@penumbra/core/registry";
+import { injectCredential } from "@penumbra/core/upstream-request";
 import { type Context, Hono } from "hono";
-import { PenumbraError } from "../../../../packages/core/src/errors.ts";
-import type { CompiledService, CompiledTool } from "../../../../packages/core/src/registry/types.ts";
 import { authorizeTool, secretReader, sendUpstream, withUsage } from "../execute.ts";
 import { createQuote, purchase } from "../purchase.ts";
 import { registryOf } from "../registry.ts";
 import type { AppEnv } from "../types.ts";
-import { injectCredential } from "../upstream.ts";
 
 const MAX_BODY_BYTES = 256 * 1024;
 const FORWARDED_HEADERS = ["accept", "content-type", "idempotency-key", "accept-language"];

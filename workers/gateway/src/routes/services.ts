@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import type { CompiledService, CompiledTool } from "../../../../packages/core/src/registry/types.ts";
-import { cachedServiceSearch } from "../../../../packages/core/src/search/cache.ts";
+import type { CompiledService, CompiledTool } from "@penumbra/core/registry";
+import { cachedServiceSearch } from "@penumbra/core/search";
 import { createRouter } from "../app-factory.ts";
 import { executeTool } from "../execute.ts";
 import { publicInputSchema, purchase } from "../purchase.ts";

@@ -1,6 +1,6 @@
+import { readAmountCents, readTransactionId } from "@penumbra/core/purchase";
+import type { CompiledTool } from "@penumbra/core/registry";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { readAmountCents, readTransactionId } from "../../../../packages/core/src/purchase.ts";
-import type { CompiledTool } from "../../../../packages/core/src/registry/types.ts";
 import {
 	addServices,
 	call,

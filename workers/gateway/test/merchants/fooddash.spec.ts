@@ -1,5 +1,5 @@
+import { readAmountCents } from "@penumbra/core/purchase";
 import { beforeAll, describe, expect, it } from "vitest";
-import { readAmountCents } from "../../../../packages/core/src/purchase.ts";
 import { call, expectProblem } from "../helpers.ts";
 import { type Shopper, shopper } from "./shopper.ts";
 

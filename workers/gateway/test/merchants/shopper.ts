@@ -1,6 +1,6 @@
+import { readAmountCents, readTransactionId } from "@penumbra/core/purchase";
+import type { CompiledTool } from "@penumbra/core/registry";
 import { expect } from "vitest";
-import { readAmountCents, readTransactionId } from "../../../../packages/core/src/purchase.ts";
-import type { CompiledTool } from "../../../../packages/core/src/registry/types.ts";
 import { autoApprove, call, createKey, expectProblem, json, providerService } from "../helpers.ts";
 
 /** Enough for a family's flights; the auto-approve threshold set by {@link shopper} is the same. */

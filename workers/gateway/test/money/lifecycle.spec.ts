@@ -1,6 +1,6 @@
 import { runInDurableObject } from "cloudflare:test";
+import type { CompiledService } from "@penumbra/core/registry";
 import { describe, expect, it } from "vitest";
-import type { CompiledService } from "../../../../packages/core/src/registry/types.ts";
 import {
 	addServices,
 	call,

@@ -1,7 +1,7 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import type { CompiledService } from "@penumbra/core/registry";
 import { beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import type { CompiledService } from "../../../../packages/core/src/registry/types.ts";
 import { addServices, call, createKey, json, providerService, sandboxOrigin } from "../helpers.ts";
 import {
 	ADMIN,

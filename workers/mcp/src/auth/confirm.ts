@@ -1,5 +1,5 @@
+import { SIGNED_QUOTE_ID } from "@penumbra/core/purchase";
 import { z } from "zod";
-import { SIGNED_QUOTE_ID } from "../../../../packages/core/src/purchase.ts";
 import { alert, type Html, html, money, pageResponse } from "./html.ts";
 import { csrfToken, endSession, formRejection, type HumanSession, readSession } from "./session.ts";
 import {

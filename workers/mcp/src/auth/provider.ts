@@ -1,5 +1,5 @@
 import { OAuthProvider } from "@cloudflare/workers-oauth-provider";
-import { log } from "../../../../packages/core/src/log.ts";
+import { log } from "@penumbra/core/log";
 import { type PagesEnv, SCOPE, showAuthorize, submitAuthorize } from "./authorize.ts";
 import { showConfirm, submitConfirm } from "./confirm.ts";
 import { html, pageResponse } from "./html.ts";

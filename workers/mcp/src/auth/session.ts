@@ -1,5 +1,5 @@
+import { timingSafeEqual } from "@penumbra/core/keys";
 import { z } from "zod";
-import { timingSafeEqual } from "../../../../packages/core/src/keys.ts";
 
 /** Who signed in on this browser (authorize and confirm pages); kept in OAUTH_KV under the hash of the cookie. */
 export const HumanSessionSchema = z.object({
