@@ -4,14 +4,10 @@ import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/sdk/validatio
 import type { CallToolResult, InputRequiredResult } from "@modelcontextprotocol/server";
 import { McpAgent } from "agents/mcp";
 import { type SessionProps, SessionPropsSchema } from "./auth/props.ts";
-import {
-	type CallContext,
-	confirmMessage,
-	type HumanConfirm,
-	INSTRUCTIONS,
-	SERVER_INFO,
-	TOOLS,
-} from "./server.ts";
+import { confirmMessage, type HumanConfirm } from "./confirmation.ts";
+import { TOOLS } from "./server.ts";
+import { INSTRUCTIONS, SERVER_INFO } from "./server-info.ts";
+import type { CallContext } from "./tools/context.ts";
 
 /**
  * The legacy HTTP+SSE transport (`/sse`, protocol 2024-11-05) for older clients. That transport keeps a session,

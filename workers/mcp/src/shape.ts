@@ -4,6 +4,9 @@
  * for less.
  */
 
+import type { CallToolResult } from "@modelcontextprotocol/server";
+import { toolResult } from "./errors.ts";
+
 export interface Shaped {
 	value: unknown;
 	bytes: number;
@@ -126,4 +129,35 @@ export function capSize(value: unknown, limit: number): Shaped {
 		truncated: true,
 		note: `Truncated: the answer is ${bytes} bytes and the limit is ${limit}; this is its first part as JSON text. Ask for specific \`fields\` to get whole values.`,
 	};
+}
+
+function resultLimit(env: McpEnv): number {
+	const n = Number(env.RESULT_LIMIT_BYTES);
+	return Number.isInteger(n) && n >= 1024 ? n : 24 * 1024;
+}
+
+/** A gateway answer as a tool result: its `result` projected onto `fields` and capped, its metadata kept whole. */
+export function shapedResult(
+	env: McpEnv,
+	body: Record<string, unknown>,
+	fields: string[] | undefined,
+): CallToolResult {
+	const { result, ...meta } = body;
+	let value = result;
+	let missing: string[] = [];
+	if (fields && fields.length > 0) ({ value, missing } = project(result, fields));
+	const shaped = capSize(value, resultLimit(env));
+	const notes = [
+		...(shaped.note ? [shaped.note] : []),
+		...(missing.length ? [`No such field(s) in the answer: ${missing.join(", ")}.`] : []),
+	];
+	return toolResult(
+		{
+			...meta,
+			result: shaped.value,
+			...(shaped.truncated ? { truncated: true } : {}),
+			...(notes.length ? { note: notes.join(" ") } : {}),
+		},
+		notes.length ? notes.join(" ") : undefined,
+	);
 }

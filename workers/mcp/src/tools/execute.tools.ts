@@ -1,0 +1,199 @@
+import type { CallToolResult, InputRequiredResult } from "@modelcontextprotocol/server";
+import type { Problem } from "@penumbra/core/errors";
+import { z } from "zod";
+import { confirmationUrl } from "../auth/confirm.ts";
+import { type AskOutcome, askHuman, type HumanConfirm } from "../confirmation.ts";
+import { type Links, linksOf, toolError, toolResult } from "../errors.ts";
+import type { Gateway } from "../gateway.ts";
+import { shapedResult } from "../shape.ts";
+import { type CallContext, dollars, gatewayOf, ServiceId, ToolName, type ToolView } from "./context.ts";
+
+interface QuoteView {
+	quote_id: string;
+	service: string;
+	tool: string;
+	merchant: string;
+	amount_cents: number;
+	currency: "USD";
+	expires_at: string;
+	requires_confirmation: boolean;
+	details: unknown;
+}
+
+const ExecuteInput = z.object({
+	service: ServiceId,
+	tool: ToolName,
+	parameters: z
+		.record(z.string(), z.unknown())
+		.default({})
+		.describe("The tool's input, as its input_schema describes."),
+	quote_id: z
+		.string()
+		.max(200)
+		.optional()
+		.describe("For purchase tools: the quote_id of a quote for exactly these arguments."),
+	fields: z
+		.array(z.string().max(200))
+		.max(50)
+		.optional()
+		.describe("Dotted paths to keep from the result, e.g. ['items.name', 'items.price_cents']."),
+});
+
+interface ExecuteArgs {
+	service: string;
+	tool: string;
+	parameters: Record<string, unknown>;
+	quote_id?: string | undefined;
+	fields?: string[] | undefined;
+}
+
+type ExecuteResult = CallToolResult | InputRequiredResult;
+
+function quoteResult(env: McpEnv, quote: QuoteView): CallToolResult {
+	const confirm = quote.requires_confirmation
+		? {
+				needs_owner_confirmation: true,
+				confirmation_url: confirmationUrl(env, quote.quote_id),
+			}
+		: {};
+	return toolResult(
+		{
+			status: "quoted",
+			quote: {
+				quote_id: quote.quote_id,
+				merchant: quote.merchant,
+				service: quote.service,
+				tool: quote.tool,
+				amount_cents: quote.amount_cents,
+				amount: dollars(quote.amount_cents),
+				currency: quote.currency,
+				expires_at: quote.expires_at,
+				details: quote.details,
+			},
+			...confirm,
+			next: quote.requires_confirmation
+				? `This is above the owner's auto-approve threshold: tell the user the price and ask them to confirm at ${confirmationUrl(env, quote.quote_id)}, then call execute again with the same arguments plus quote_id.`
+				: "Tell the user the price. To buy, call execute again with the same service, tool and parameters plus this quote_id.",
+		},
+		`Quote ${quote.quote_id}: ${dollars(quote.amount_cents)} at ${quote.merchant}, valid until ${quote.expires_at}. Nothing has been charged.`,
+	);
+}
+
+function withReceiptNote(result: CallToolResult, amountCents: number): CallToolResult {
+	const first = result.content[0];
+	if (first?.type === "text")
+		first.text = `Bought for ${dollars(amountCents)}. Receipt below.\n${first.text}`;
+	return result;
+}
+
+function authRequired(args: ExecuteArgs, level: ToolView["auth_level"], links: Links): CallToolResult {
+	return toolError(
+		{
+			type: "",
+			title: "",
+			status: 401,
+			code: "AUTH_REQUIRED",
+			detail: `${args.service}.${args.tool} needs a connected account (${level} level). Nothing was called.`,
+			required_level: level,
+		},
+		links,
+	);
+}
+
+/** A purchase the gateway held for confirmation and the human did not accept here (yet). */
+function notConfirmed(
+	env: McpEnv,
+	quoteId: string,
+	held: Problem,
+	asked: Exclude<AskOutcome, { kind: "accept" }>,
+): ExecuteResult {
+	const links = linksOf(env);
+	if (asked?.kind === "decline") {
+		return toolResult({ status: "declined", quote_id: quoteId, note: "The user declined this purchase." });
+	}
+	if (asked?.kind === "failed") return toolError(asked.problem, links);
+	if (asked?.kind === "asking") return asked.result;
+	const url = confirmationUrl(env, quoteId);
+	return toolError(
+		{
+			...held,
+			detail: `${held.detail} Ask the user to open ${url}, confirm, and tell you; then call execute again with the same arguments.`,
+			confirmation_url: url,
+		},
+		links,
+	);
+}
+
+function boughtResult(
+	env: McpEnv,
+	data: Record<string, unknown>,
+	fields: string[] | undefined,
+): CallToolResult {
+	const receipt = data.receipt as { amount_cents?: number } | undefined;
+	const status = data.replayed ? "already_bought" : "bought";
+	const result = shapedResult(env, { status, ...data }, fields);
+	return receipt?.amount_cents !== undefined ? withReceiptNote(result, receipt.amount_cents) : result;
+}
+
+/** Without a quote_id: a quote, nothing charged. With one: the purchase, asking the human first when it is held. */
+async function purchase(
+	env: McpEnv,
+	gateway: Gateway,
+	args: ExecuteArgs,
+	confirm: HumanConfirm | undefined,
+): Promise<ExecuteResult> {
+	const links = linksOf(env);
+	if (!args.quote_id) {
+		const quote = await gateway.post<QuoteView>("/v1/quotes", {
+			service: args.service,
+			tool: args.tool,
+			parameters: args.parameters,
+		});
+		return quote.ok ? quoteResult(env, quote.data) : toolError(quote.problem, links);
+	}
+	const quoteId = args.quote_id;
+	const buy = () =>
+		gateway.post<Record<string, unknown>>(
+			`/v1/services/${encodeURIComponent(args.service)}/tools/${args.tool}`,
+			{ parameters: args.parameters, quote_id: quoteId },
+		);
+	let bought = await buy();
+	if (!bought.ok && bought.problem.code === "CONFIRMATION_REQUIRED") {
+		const asked = await askHuman(gateway, quoteId, confirm);
+		if (asked?.kind !== "accept") return notConfirmed(env, quoteId, bought.problem, asked);
+		bought = await buy();
+	}
+	if (!bought.ok) return toolError(bought.problem, links);
+	return boughtResult(env, bought.data, args.fields);
+}
+
+async function execute(
+	env: McpEnv,
+	gateway: Gateway,
+	args: ExecuteArgs,
+	confirm?: HumanConfirm,
+): Promise<ExecuteResult> {
+	const links = linksOf(env);
+	const serviceId = encodeURIComponent(args.service);
+	const listed = await gateway.get<{ tools: ToolView[] }>(`/v1/services/${serviceId}/tools`);
+	if (!listed.ok) return toolError(listed.problem, links);
+	const tool = listed.data.tools.find((t) => t.name === args.tool);
+	if (tool && tool.auth_level !== "anonymous" && gateway.session === null) {
+		return authRequired(args, tool.auth_level, links);
+	}
+	if (tool?.purchase?.kind === "purchase") return purchase(env, gateway, args, confirm);
+	const ran = await gateway.post<Record<string, unknown>>(`/v1/services/${serviceId}/tools/${args.tool}`, {
+		parameters: args.parameters,
+	});
+	return ran.ok ? shapedResult(env, ran.data, args.fields) : toolError(ran.problem, links);
+}
+
+export const executeTool = {
+	title: "Run a service's tool",
+	description:
+		"Run one tool of a service with parameters matching its input schema (from list_tools). Purchase tools: without quote_id you get a quote and nothing is charged; call again with the same arguments plus quote_id to buy and get a receipt. Some purchases need the user's confirmation first. Big answers are cut to a size limit: pass fields to get only what you need.",
+	inputSchema: ExecuteInput,
+	annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
+	run: (call: CallContext, args: z.infer<typeof ExecuteInput>) =>
+		execute(call.env, gatewayOf(call), args, call.confirm),
+} as const;

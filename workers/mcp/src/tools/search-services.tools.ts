@@ -1,0 +1,52 @@
+import type { CallToolResult } from "@modelcontextprotocol/server";
+import { z } from "zod";
+import { toolResult } from "../errors.ts";
+import type { Gateway } from "../gateway.ts";
+import { serviceSearch } from "../search.ts";
+import { type CallContext, gatewayOf, readOnly } from "./context.ts";
+
+const SearchInput = z.object({
+	query: z.string().min(1).max(200).describe("What the user wants, in plain words."),
+	category: z.string().max(64).optional().describe("Only this category, e.g. food, travel."),
+	limit: z.number().int().min(1).max(20).optional().describe("Results to return (default 5)."),
+});
+
+async function searchServices(
+	env: McpEnv,
+	gateway: Gateway,
+	args: { query: string; category?: string | undefined; limit?: number | undefined },
+): Promise<CallToolResult> {
+	const search = await serviceSearch(env);
+	if (!search) {
+		return toolResult({
+			query: args.query,
+			results: [],
+			corrected: [],
+			expanded: [],
+			categories: [],
+			empty_reason: "empty_registry",
+			hint: "No services are registered yet.",
+		});
+	}
+	const answer = search.search(args.query, {
+		...(args.category ? { category: args.category } : {}),
+		...(args.limit ? { limit: args.limit } : {}),
+	});
+	const needsAccount = !gateway.session && answer.results.some((r) => r.has_purchases || r.requires_auth);
+	return toolResult({
+		...answer,
+		...(needsAccount
+			? { auth_note: "Browsing is open; buying or account-only tools need the user to connect an account." }
+			: {}),
+	});
+}
+
+export const searchServicesTool = {
+	title: "Search services",
+	description:
+		"Find services for what the user wants, in plain words (e.g. 'order some food', 'get me a cab'). Typos are corrected and concepts expanded. Returns services best first with why they matched, prices and their best-matching tools.",
+	inputSchema: SearchInput,
+	annotations: readOnly,
+	run: (call: CallContext, args: z.infer<typeof SearchInput>) =>
+		searchServices(call.env, gatewayOf(call), args),
+} as const;
