@@ -1,5 +1,6 @@
 import { REGISTRY_SEARCH_KEY, REGISTRY_SEARCH_VERSION_KEY } from "../registry/types.ts";
-import { loadSearchIndex, type SearchIndexData, type ServiceSearch } from "./read.ts";
+import type { SearchIndexData } from "./format.ts";
+import { loadSearchIndex, type ServiceSearch } from "./read.ts";
 
 /** What the loader reads from: the REGISTRY KV namespace (kept structural so this file stays runtime-neutral). */
 export interface SearchIndexStore {

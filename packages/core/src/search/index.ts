@@ -1,2 +1,4 @@
+export * from "./build.ts";
 export * from "./cache.ts";
+export type { SearchIndexData, ServiceRow, ToolRow } from "./format.ts";
 export * from "./read.ts";

@@ -1,43 +1,18 @@
-import MiniSearch, {
-	type AsPlainObject,
-	type SearchResult as MiniSearchResult,
-	type Options,
-} from "minisearch";
-import type SearchableMap from "minisearch/SearchableMap";
-import { PenumbraError } from "../errors.ts";
-import type { CompiledService } from "../registry/types.ts";
-import { CONCEPT_TABLE, closestConceptWord } from "./concepts.ts";
-import { clip, editDistance, processTerm, terms, tokenize } from "./text.ts";
-
-/**
- * A tool as search results show it. Compact, as 10,000 services hold 200,000 tools: just the name when its summary
- * only restates the name and it spends no money, else `[name, summary]`, and `[name, summary, 1]` for a purchase.
- */
-export type ToolRow = string | [name: string, summary: string] | [name: string, summary: string, purchase: 1];
-
-/** What a result shows of a service, stored beside the index: `[id, name, category, description, price, flags, tools]`. */
-export type ServiceRow = [
-	id: string,
-	name: string,
-	category: string,
-	description: string,
-	price: string,
-	flags: number,
-	tools: ToolRow[],
-];
-
-/** The prebuilt search index as stored in KV under `registry:search`: plain JSON. */
-export interface SearchIndexData {
-	version: 1;
-	built_at: string;
-	/** Last time the gateway's spec refresh rewrote some services in place. */
-	refreshed_at?: string;
-	/** Every category in the registry, sorted. */
-	categories: string[];
-	services: ServiceRow[];
-	/** MiniSearch's own serialization (`toJSON`); the document id is the row's position in `services`. */
-	index: AsPlainObject;
-}
+import MiniSearch, { type SearchResult as MiniSearchResult } from "minisearch";
+import {
+	checkVersion,
+	FIELD_BOOST,
+	type Field,
+	FLAG_AUTH,
+	FLAG_PURCHASES,
+	MINISEARCH_OPTIONS,
+	type SearchDoc,
+	type SearchIndexData,
+	type ServiceRow,
+	type ToolRow,
+} from "./format.ts";
+import { type Plan, planQuery, type QueryTerm, type Vocabulary, vocabularyOf } from "./plan.ts";
+import { editDistance, terms } from "./text.ts";
 
 export interface SearchOptions {
 	/** Exact category (case-insensitive). */
@@ -85,250 +60,18 @@ export interface ServiceSearch {
 	readonly builtAt: string;
 }
 
-const FLAG_AUTH = 1;
-const FLAG_PURCHASES = 2;
-const DESCRIPTION_LIMIT = 160;
-const SUMMARY_LIMIT = 80;
 const DEFAULT_LIMIT = 5;
 const MAX_LIMIT = 20;
 const DEFAULT_TOOLS = 3;
 const MAX_TOOLS = 20;
-/** A concept's terms count for less than the words the user typed. */
-const EXPANSION_WEIGHT = 0.45;
 /** Services whose tool words stay cached per isolate (about 40 tools each). */
 const TOOL_TERM_CACHE = 2000;
-
-/**
- * One document per service. Fields are few on purpose: search time grows with the postings a term has, one per
- * field a document holds it in, and common words ("order", "book") sit in thousands of services at 10,000.
- */
-interface SearchDoc {
-	row: number;
-	/** Name and id. */
-	name: string;
-	/** Category and tags. */
-	tags: string;
-	description: string;
-	/** Tool names, summaries and the first sentence of each description, and the flow (which names tools). */
-	tools: string;
-}
-
-type Field = Exclude<keyof SearchDoc, "row">;
-
-const FIELDS: readonly Field[] = ["name", "tags", "description", "tools"];
-
-const FIELD_BOOST: Record<Field, number> = { name: 5, tags: 3, description: 1.5, tools: 1 };
 const CONCEPT_FIELDS: Field[] = ["name", "tags"];
-
-/** Build and load must agree on these, or the loaded index cannot be read. */
-const MINISEARCH_OPTIONS: Options<SearchDoc> = {
-	idField: "row",
-	fields: [...FIELDS],
-	storeFields: [],
-	tokenize: (text) => tokenize(text),
-	processTerm: (term) => processTerm(term),
-	autoVacuum: false,
-};
-
-// ---------------------------------------------------------------- build side
-
-function firstSentence(text: string, limit: number): string {
-	const end = text.search(/[.!?](\s|$)/);
-	return clip(end >= 0 ? text.slice(0, end + 1) : text, limit);
-}
-
-function priceSummary(service: CompiledService): string {
-	const { min_cents: min, max_cents: max } = service.card.fees;
-	const usage =
-		max === 0
-			? "no usage fee"
-			: min === max
-				? `usage fee ${max}¢ per call`
-				: `usage fee ${min}–${max}¢ per call`;
-	if (!service.card.has_purchases) return max === 0 ? "free to use" : usage;
-	const model = service.card.pricing_model ? ` (${clip(service.card.pricing_model, 70)})` : "";
-	return `purchases quoted before buying${model}; ${usage}`;
-}
-
-/** "Get one vehicle" says nothing `get_vehicle` does not. */
-function restatesName(name: string, summary: string): boolean {
-	const nameTerms = new Set(terms(name));
-	return terms(summary).every((t) => nameTerms.has(t));
-}
-
-function toToolRow(tool: CompiledService["tools"][number]): ToolRow {
-	const purchase = tool.purchase?.kind === "purchase";
-	const summary = clip(tool.summary, SUMMARY_LIMIT);
-	if (purchase) return [tool.name, summary, 1];
-	return summary === "" || restatesName(tool.name, summary) ? tool.name : [tool.name, summary];
-}
 
 function fromToolRow(tool: ToolRow): { name: string; summary: string; purchase: boolean } {
 	if (typeof tool !== "string") return { name: tool[0], summary: tool[1], purchase: tool[2] === 1 };
 	const words = tool.replace(/_/g, " ");
 	return { name: tool, summary: `${words.charAt(0).toUpperCase()}${words.slice(1)}`, purchase: false };
-}
-
-function toRow(service: CompiledService): ServiceRow {
-	const { card } = service;
-	return [
-		card.id,
-		card.name,
-		card.category,
-		clip(card.description, DESCRIPTION_LIMIT),
-		priceSummary(service),
-		(card.requires_auth ? FLAG_AUTH : 0) | (card.has_purchases ? FLAG_PURCHASES : 0),
-		service.tools.map(toToolRow),
-	];
-}
-
-function toDoc(service: CompiledService, row: number): SearchDoc {
-	const { card } = service;
-	return {
-		row,
-		name: `${card.name} ${idWords(card.id)}`,
-		tags: `${card.category} ${card.tags.join(" ")}`,
-		description: card.description,
-		tools: [
-			card.flow ?? "",
-			...service.tools.map((t) => `${t.name} ${t.summary} ${firstSentence(t.description, 120)}`),
-		].join(" "),
-	};
-}
-
-/** The words of an id, without serial parts ("glowbites-9i" → "glowbites"): one-off terms only bloat the index. */
-function idWords(id: string): string {
-	return id
-		.split(/[^A-Za-z0-9]+/)
-		.filter((part) => !/\d/.test(part))
-		.join(" ");
-}
-
-function categoriesOf(rows: readonly ServiceRow[]): string[] {
-	return [...new Set(rows.map((r) => r[2]))].sort();
-}
-
-/**
- * Builds the search index of a registry at compile time, so a cold isolate loads it instead of indexing 10,000
- * services itself. One document per service (its tools' names, summaries and first sentences folded in): the
- * tool text of a service then costs one posting per distinct word, not one per tool.
- */
-export function buildSearchIndex(services: CompiledService[], builtAt: string): SearchIndexData {
-	const sorted = [...services].sort((a, b) => a.card.id.localeCompare(b.card.id));
-	const miniSearch = new MiniSearch<SearchDoc>(MINISEARCH_OPTIONS);
-	miniSearch.addAll(sorted.map((s, i) => toDoc(s, i)));
-	const rows = sorted.map(toRow);
-	return {
-		version: 1,
-		built_at: builtAt,
-		categories: categoriesOf(rows),
-		services: rows,
-		index: miniSearch.toJSON(),
-	};
-}
-
-/**
- * Rewrites some services of a built index in place (the gateway's refresh of remote specs): their documents are
- * replaced and the index vacuumed, which costs one load and one serialization instead of reading every service
- * entry again to rebuild. A service the index does not hold yet is added. Text in, text out: at 10,000 services
- * each form of the index is tens of MB, and a 128 MB isolate must not hold the parsed, loaded and serialized
- * forms at once.
- */
-export async function updateSearchIndex(
-	json: string,
-	changed: readonly CompiledService[],
-	refreshedAt: string,
-): Promise<string> {
-	let parsed: SearchIndexData | undefined = JSON.parse(json) as SearchIndexData;
-	checkVersion(parsed);
-	let miniSearch: MiniSearch<SearchDoc> | undefined = MiniSearch.loadJS<SearchDoc>(
-		parsed.index,
-		MINISEARCH_OPTIONS,
-	);
-	const { built_at: builtAt, services: rows } = parsed;
-	parsed = undefined;
-	const rowOf = new Map(rows.map((r, i) => [r[0], i]));
-	for (const service of changed) {
-		const existing = rowOf.get(service.card.id);
-		const row = existing ?? rows.length;
-		if (existing !== undefined) miniSearch.discard(row);
-		miniSearch.add(toDoc(service, row));
-		rows[row] = toRow(service);
-		rowOf.set(service.card.id, row);
-	}
-	// One batch, no pause: the refresh runs in a cron, not beside live searches.
-	await miniSearch.vacuum({ batchSize: Number.MAX_SAFE_INTEGER, batchWait: 1 });
-	const index = miniSearch.toJSON();
-	miniSearch = undefined;
-	const next: SearchIndexData = {
-		version: 1,
-		built_at: builtAt,
-		refreshed_at: refreshedAt,
-		categories: categoriesOf(rows),
-		services: rows,
-		index,
-	};
-	return JSON.stringify(next);
-}
-
-function checkVersion(data: SearchIndexData | null | undefined): asserts data is SearchIndexData {
-	if (data?.version !== 1 || !Array.isArray(data.services)) {
-		throw new PenumbraError("INTERNAL", {
-			detail: "The service search index is missing or unreadable; reseed the registry.",
-			internal: `search index version ${String(data?.version)} is not 1; reseed the registry`,
-		});
-	}
-}
-
-// ---------------------------------------------------------------- read side
-
-/** Terms of the index, for typo correction: MiniSearch keeps them in a radix tree it does not expose. */
-interface Vocabulary {
-	has(term: string): boolean;
-	hasPrefix(term: string): boolean;
-	/** Terms within `distance` Levenshtein edits, with how many documents hold each. */
-	near(term: string, distance: number): { term: string; docs: number }[];
-}
-
-type TermData = Map<number, Map<number, number>>;
-
-function vocabularyOf(miniSearch: MiniSearch<SearchDoc>): Vocabulary {
-	// MiniSearch 7 keeps its terms in the protected `_index`; the version is pinned, and a change fails loudly here.
-	const tree = (miniSearch as unknown as { _index?: SearchableMap<TermData> })._index;
-	if (!tree || typeof tree.fuzzyGet !== "function" || typeof tree.atPrefix !== "function") {
-		throw new Error("minisearch internals changed: _index is not a SearchableMap");
-	}
-	const docs = (data: TermData) => {
-		let n = 0;
-		for (const postings of data.values()) n = Math.max(n, postings.size);
-		return n;
-	};
-	return {
-		has: (term) => tree.has(term),
-		// `size` would count every term under the prefix; one is enough.
-		hasPrefix: (term) => tree.atPrefix(term).keys().next().done === false,
-		near: (term, distance) =>
-			[...tree.fuzzyGet(term, distance)].map(([key, [data]]) => ({ term: key, docs: docs(data) })),
-	};
-}
-
-interface QueryTerm {
-	term: string;
-	weight: number;
-	/** The user's word it came from (for an expansion, the concept word or phrase). */
-	origin: string;
-	kind: "typed" | "corrected" | "expanded";
-}
-
-interface Plan {
-	terms: QueryTerm[];
-	corrected: { from: string; to: string }[];
-	expanded: { from: string; to: string[] }[];
-}
-
-/** How many edits a word of this length may be away from the word meant. */
-function allowedEdits(length: number): number {
-	return length < 4 ? 0 : length < 8 ? 1 : 2;
 }
 
 class Search implements ServiceSearch {
@@ -382,16 +125,25 @@ class Search implements ServiceSearch {
 			if (category === undefined) return empty("unknown_category", this.#unknownCategoryHint(opts.category));
 		}
 
-		const plan = this.#plan(query);
+		const plan = planQuery(query, this.#vocabulary);
 		if (plan.terms.length === 0) {
 			if (category !== undefined) return { ...base, ...this.#listCategory(category, limit, toolsPerService) };
 			return empty("nothing_matched", this.#nothingHint(query, undefined), plan);
 		}
 
+		const found = this.#match(plan, category);
+		if (found.length === 0) return empty("nothing_matched", this.#nothingHint(query, category), plan);
+		const results = this.#top(found, limit)
+			.map((hit) => this.#result(hit, plan.terms, toolsPerService))
+			.filter((r): r is SearchResult => r !== null);
+		return { ...base, results, corrected: plan.corrected, expanded: plan.expanded };
+	}
+
+	#match(plan: Plan, category: string | undefined): MiniSearchResult[] {
 		const byTerm = new Map(plan.terms.map((t) => [t.term, t]));
 		const own = plan.terms.filter((t) => t.kind !== "expanded").map((t) => t.term);
 		const concepts = plan.terms.filter((t) => t.kind === "expanded").map((t) => t.term);
-		const found = this.#miniSearch.search(
+		return this.#miniSearch.search(
 			{
 				combineWith: "OR",
 				queries: [
@@ -414,11 +166,6 @@ class Search implements ServiceSearch {
 					: {}),
 			},
 		);
-		if (found.length === 0) return empty("nothing_matched", this.#nothingHint(query, category), plan);
-		const results = this.#top(found, limit)
-			.map((hit) => this.#result(hit, plan.terms, toolsPerService))
-			.filter((r): r is SearchResult => r !== null);
-		return { ...base, results, corrected: plan.corrected, expanded: plan.expanded };
 	}
 
 	/**
@@ -435,79 +182,6 @@ class Search implements ServiceSearch {
 			.slice(0, end)
 			.sort((a, b) => level(b) - level(a) || idOf(a).localeCompare(idOf(b)))
 			.slice(0, limit);
-	}
-
-	/** Query words → terms to search: stop words dropped, typos corrected, concepts expanded. */
-	#plan(query: string): Plan {
-		const corrected: Plan["corrected"] = [];
-		const sequence: { term: string; origin: string; corrected: boolean }[] = [];
-		for (const word of tokenize(query)) {
-			const term = processTerm(word);
-			if (term === null) continue;
-			if (
-				this.#vocabulary.has(term) ||
-				CONCEPT_TABLE.byTrigger.has(term) ||
-				(term.length >= 3 && this.#vocabulary.hasPrefix(term))
-			) {
-				sequence.push({ term, origin: word, corrected: false });
-				continue;
-			}
-			const fix = this.#correct(term);
-			if (fix === null) continue;
-			sequence.push({ term: fix, origin: word, corrected: true });
-			if (!corrected.some((c) => c.from === word)) corrected.push({ from: word, to: fix });
-		}
-
-		const out = new Map<string, QueryTerm>();
-		for (const s of sequence) {
-			if (!out.has(s.term))
-				out.set(s.term, {
-					term: s.term,
-					weight: 1,
-					origin: s.origin,
-					kind: s.corrected ? "corrected" : "typed",
-				});
-		}
-		const expanded: Plan["expanded"] = [];
-		const words = sequence.map((s) => s.term);
-		// Longest phrases first; a word inside a matched phrase does not count again ("rent a car" is not "rent").
-		const used = new Array<boolean>(words.length).fill(false);
-		for (let n = Math.min(CONCEPT_TABLE.longest, words.length); n >= 1; n--) {
-			for (let i = 0; i + n <= words.length; i++) {
-				if (used.slice(i, i + n).some(Boolean)) continue;
-				const phrase = words.slice(i, i + n).join(" ");
-				const means = CONCEPT_TABLE.byTrigger.get(phrase);
-				if (means === undefined) continue;
-				used.fill(true, i, i + n);
-				if (expanded.some((e) => e.from === phrase)) continue;
-				const added = means.filter((term) => !out.has(term));
-				for (const term of added)
-					out.set(term, { term, weight: EXPANSION_WEIGHT, origin: phrase, kind: "expanded" });
-				if (added.length > 0) expanded.push({ from: phrase, to: added });
-			}
-		}
-		return { terms: [...out.values()], corrected, expanded };
-	}
-
-	/** The index term or concept word nearest to an unknown term, within the edits its length allows. */
-	#correct(term: string): string | null {
-		const allowed = allowedEdits(term.length);
-		if (allowed === 0) return null;
-		let best: { term: string; distance: number; docs: number } | null = null;
-		// Levenshtein counts a swap of two letters as two edits; ask for one more and measure swaps as one.
-		for (const candidate of this.#vocabulary.near(term, allowed + 1)) {
-			const distance = editDistance(term, candidate.term);
-			if (distance > allowed) continue;
-			if (
-				best === null ||
-				distance < best.distance ||
-				(distance === best.distance && candidate.docs > best.docs)
-			)
-				best = { term: candidate.term, distance, docs: candidate.docs };
-		}
-		const concept = closestConceptWord(term, allowed);
-		if (concept !== null && (best === null || concept.distance < best.distance)) return concept.word;
-		return best?.term ?? null;
 	}
 
 	#result(
