@@ -199,7 +199,11 @@ export default defineConfig({
 				test: {
 					name: "node",
 					environment: "node",
-					include: ["test/node/**/*.spec.ts", "providers/*/contract.spec.ts"],
+					include: [
+						"test/node/**/*.spec.ts",
+						"providers/*/contract.spec.ts",
+						"packages/core/test/**/*.spec.ts",
+					],
 				},
 			},
 		],

@@ -1,0 +1,9 @@
+export { type NotFoundOptions, notFoundHandler, onErrorHandler, problemFor } from "./problems.ts";
+export {
+	type AccessLogOptions,
+	type RequestIdEnv,
+	type RequestIdOptions,
+	type RequestIdVariables,
+	requestId,
+} from "./request-id.ts";
+export { type SameSiteWritesOptions, sameSiteWrites } from "./same-site.ts";

@@ -1,0 +1,64 @@
+import type { Context, MiddlewareHandler } from "hono";
+import { log } from "../log.ts";
+
+/** What `requestId()` sets on the context; an app's `Variables` must include it. */
+export interface RequestIdVariables {
+	requestId: string;
+}
+
+export interface RequestIdEnv {
+	Variables: RequestIdVariables;
+}
+
+/** The per-request access line: an info log, so the Worker's configured level can silence it. */
+export interface AccessLogOptions<E extends RequestIdEnv> {
+	/** The Worker's log level (e.g. its LOG_LEVEL var); "warn" and "error" turn the line off, e.g. for benchmarks. */
+	level: (c: Context<E>) => string | undefined;
+	/** Who called, read after the handlers ran (so authentication has run); logged as `caller`. */
+	caller?: (c: Context<E>) => string | undefined;
+}
+
+export interface RequestIdOptions<E extends RequestIdEnv> {
+	/** Read from the request and echoed on the response. Default `X-Request-Id`. */
+	headerName?: string;
+	/** An incoming id is kept only when it matches; anything else (log injection, huge values) is replaced. */
+	accept?: RegExp;
+	/** Makes an id when the request brings no acceptable one. Default `crypto.randomUUID()`. */
+	generator?: () => string;
+	/** Logs one `request` line per request. Default: no access line. */
+	accessLog?: AccessLogOptions<E>;
+}
+
+const INCOMING_ID = /^[A-Za-z0-9._-]{8,128}$/;
+const QUIET_LEVELS: ReadonlySet<string> = new Set(["warn", "error"]);
+
+/**
+ * Accepts a sane incoming request id or makes one, exposes it as `requestId`, echoes it on the response and,
+ * when `accessLog` is given, logs the request with its status and duration.
+ */
+export function requestId<E extends RequestIdEnv>(options: RequestIdOptions<E> = {}): MiddlewareHandler<E> {
+	const headerName = options.headerName ?? "X-Request-Id";
+	const accept = options.accept ?? INCOMING_ID;
+	const generator = options.generator ?? (() => crypto.randomUUID());
+	const { accessLog } = options;
+	return async function requestIdMiddleware(c, next) {
+		const incoming = c.req.header(headerName);
+		const id = incoming !== undefined && accept.test(incoming) ? incoming : generator();
+		c.set("requestId", id);
+		const started = performance.now();
+		await next();
+		// After the handlers, not before: a handler that returns its own Response (a stream, a forwarded answer)
+		// would otherwise drop the header.
+		c.res.headers.set(headerName, id);
+		if (accessLog && !QUIET_LEVELS.has(accessLog.level(c) ?? "")) {
+			log("info", "request", {
+				request_id: id,
+				method: c.req.method,
+				path: new URL(c.req.url).pathname,
+				status: c.res.status,
+				duration_ms: Math.round((performance.now() - started) * 10) / 10,
+				caller: accessLog.caller?.(c),
+			});
+		}
+	};
+}
