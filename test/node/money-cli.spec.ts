@@ -115,7 +115,7 @@ describe("penumbra money commands: arguments", () => {
 
 describe("penumbra money commands: against the admin API", () => {
 	it("credit sends the amount, reference and kind, and says when a reference was applied before", async () => {
-		reply(200, { entry: { id: "ent_1", amount: 500, kind: "credit" }, balance_cents: 10_500 });
+		reply(200, { entry: { id: "ent_1", amount_cents: 500, kind: "credit" }, balance_cents: 10_500 });
 		const first = await penumbra(["credit", "cred_abc", "500", "--reference", "invoice-7"]);
 		expect(first).toMatchObject({
 			code: 0,
@@ -132,7 +132,7 @@ describe("penumbra money commands: against the admin API", () => {
 			},
 		]);
 		reply(200, {
-			entry: { id: "ent_1", amount: 500, kind: "credit" },
+			entry: { id: "ent_1", amount_cents: 500, kind: "credit" },
 			balance_cents: 10_500,
 			replayed: true,
 		});
@@ -141,7 +141,7 @@ describe("penumbra money commands: against the admin API", () => {
 	});
 
 	it("an adjustment may be negative after --", async () => {
-		reply(200, { entry: { id: "ent_2", amount: -250, kind: "adjustment" }, balance_cents: 750 });
+		reply(200, { entry: { id: "ent_2", amount_cents: -250, kind: "adjustment" }, balance_cents: 750 });
 		const result = await penumbra([
 			"credit",
 			"cred_abc",
@@ -169,7 +169,7 @@ describe("penumbra money commands: against the admin API", () => {
 
 	it("refund sends only what was given and reports the receipt after it", async () => {
 		const receipt = { id: "rcpt_abcdefghijkl", amount_cents: 4_000, refunded_cents: 1_500 };
-		reply(200, { entry: { id: "ent_3", amount: 1_500, kind: "refund" }, receipt, balance_cents: 9_000 });
+		reply(200, { entry: { id: "ent_3", amount_cents: 1_500, kind: "refund" }, receipt, balance_cents: 9_000 });
 		const partial = await penumbra([
 			"refund",
 			"rcpt_abcdefghijkl",

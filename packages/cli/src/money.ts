@@ -32,7 +32,7 @@ function money(value: number): string {
 	return `${sign}$${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, "0")} (${value}¢)`;
 }
 
-const entrySchema = z.looseObject({ id: z.string(), amount: z.number(), kind: z.string() });
+const entrySchema = z.looseObject({ id: z.string(), amount_cents: z.number(), kind: z.string() });
 
 const creditedSchema = z.looseObject({
 	entry: entrySchema,
@@ -135,7 +135,7 @@ ${CONNECTION_HELP}`,
 			out(
 				data.replayed
 					? `already refunded: reference ${JSON.stringify(ref)} was applied before (entry ${data.entry.id}); nothing changed`
-					: `refunded ${money(data.entry.amount)} of ${r.id} (entry ${data.entry.id})`,
+					: `refunded ${money(data.entry.amount_cents)} of ${r.id} (entry ${data.entry.id})`,
 			);
 			out(`receipt: ${money(r.refunded_cents)} refunded of ${money(r.amount_cents)} captured`);
 			out(`balance: ${money(data.balance_cents)}`);

@@ -7,7 +7,7 @@ import { useSession } from "../lib/session.tsx";
 import { BalanceCard } from "./account/BalanceCard.tsx";
 import { ConnectCard } from "./account/ConnectCard.tsx";
 import { ControlsCard } from "./account/ControlsCard.tsx";
-import { type Account, controlsOf } from "./account/data.ts";
+import type { Account } from "./account/data.ts";
 import { KeysCard } from "./account/KeysCard.tsx";
 import { StatementCard } from "./account/StatementCard.tsx";
 
@@ -50,7 +50,7 @@ export default function AccountPage() {
 		);
 	}
 
-	const controls = account ? controlsOf(account.controls) : null;
+	const controls = account ? account.controls : null;
 
 	return (
 		<div className="page account-page">

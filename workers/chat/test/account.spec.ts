@@ -105,13 +105,13 @@ describe("account", () => {
 		const after = await ok<Account>(await chatFetch("/api/account", { as: user.as }));
 		expect(after).toMatchObject({ balance_cents: 2500, available_cents: 2500 });
 
-		const statement = await ok<{ entries: { kind: string; amount: number; reference: string | null }[] }>(
-			await chatFetch("/api/account/statement?limit=10", { as: user.as }),
-		);
+		const statement = await ok<{
+			entries: { kind: string; amount_cents: number; reference: string | null }[];
+		}>(await chatFetch("/api/account/statement?limit=10", { as: user.as }));
 		expect(statement.entries).toEqual([
 			expect.objectContaining({
 				kind: "credit",
-				amount: 2500,
+				amount_cents: 2500,
 				reference: expect.stringMatching(/^dev-credit:/),
 			}),
 		]);

@@ -1,8 +1,9 @@
+import { unwrap } from "@penumbra/core/contracts";
 import { PenumbraError } from "@penumbra/core/errors";
 import type { CompiledService, CompiledTool } from "@penumbra/core/registry";
 import { parseAllowlist } from "@penumbra/core/ssrf";
 import { buildUpstreamRequest, type UpstreamRequest } from "@penumbra/core/upstream-request";
-import { accountOf, unwrap } from "./account/client.ts";
+import { accountOf } from "./account/client.ts";
 import { assertLevel } from "./middleware/auth.ts";
 import { validateParameters } from "./params.ts";
 import type { Caller } from "./types.ts";

@@ -1,9 +1,10 @@
+import type { Quote, Receipt } from "@penumbra/core/contracts";
+import { unwrap } from "@penumbra/core/contracts";
 import { PenumbraError } from "@penumbra/core/errors";
 import { readAmountCents, readTransactionId } from "@penumbra/core/purchase";
 import type { CompiledService, CompiledTool, JsonSchema } from "@penumbra/core/registry";
 import { buildUpstreamRequest, type UpstreamRequest } from "@penumbra/core/upstream-request";
-import type { Receipt } from "./account/account.do.ts";
-import { accountOf, unwrap } from "./account/client.ts";
+import { accountOf } from "./account/client.ts";
 import { secretReader, sendUpstream } from "./execute.ts";
 import { assertLevel } from "./middleware/auth.ts";
 import { validateParameters } from "./params.ts";
@@ -76,19 +77,6 @@ function credentialOf(caller: Caller): string {
 	return caller.credential.id;
 }
 
-export interface QuoteView {
-	quote_id: string;
-	service: string;
-	tool: string;
-	merchant: string;
-	amount_cents: number;
-	currency: "USD";
-	expires_at: string;
-	requires_confirmation: boolean;
-	/** What the merchant's precheck said (line items, fees), for showing the human what is bought. */
-	details: unknown;
-}
-
 /**
  * Prices a purchase with the merchant's precheck and returns a signed quote bound to the credential, the tool,
  * the parameters and the amount. Quotes above the owner's auto-approve threshold need the owner's confirmation.
@@ -100,7 +88,7 @@ export async function createQuote(
 	tool: CompiledTool,
 	rawParameters: Record<string, unknown>,
 	requestId: string,
-): Promise<QuoteView> {
+): Promise<Quote> {
 	assertLevel(caller, tool.auth_level, `${service.card.id}.${tool.name}`);
 	const credentialId = credentialOf(caller);
 	const precheck = precheckOf(service, tool);
@@ -120,7 +108,7 @@ export async function createQuote(
 		service: service.card.id,
 		tool: tool.name,
 		params_hash: hash,
-		amount,
+		amount_cents: amount,
 		expires_at: expiresAt,
 	});
 	const stored = await accountOf(env, credentialId).saveQuote({
@@ -128,7 +116,7 @@ export async function createQuote(
 		service: service.card.id,
 		tool: tool.name,
 		params_hash: hash,
-		amount,
+		amount_cents: amount,
 		expires_at: expiresAt,
 		precheck: JSON.stringify(answer.body ?? null),
 		signature: issued.signature,
@@ -160,7 +148,7 @@ export async function loadQuote(env: GatewayEnv, credentialId: string, quoteId: 
 				service: stored.service,
 				tool: stored.tool,
 				params_hash: stored.params_hash,
-				amount: stored.amount,
+				amount_cents: stored.amount_cents,
 				expires_at: stored.expires_at,
 			},
 			signature,

@@ -35,7 +35,7 @@ export interface QuoteFields {
 	service: string;
 	tool: string;
 	params_hash: string;
-	amount: number;
+	amount_cents: number;
 	expires_at: number;
 }
 
@@ -63,7 +63,7 @@ async function hmac(secret: string, fields: QuoteFields): Promise<string> {
 		fields.service,
 		fields.tool,
 		fields.params_hash,
-		fields.amount,
+		fields.amount_cents,
 		fields.expires_at,
 	].join("\n");
 	return toBase64Url((await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(payload))).slice(0, 18));

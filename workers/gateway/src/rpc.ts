@@ -1,59 +1,30 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
-import { PenumbraError, type Problem, toProblem } from "@penumbra/core/errors";
+import {
+	type EmailSignInStarted,
+	failureOf,
+	type GatewayAnswer,
+	type GatewayCall,
+	type Identity,
+	type Result,
+} from "@penumbra/core/contracts";
+import { PenumbraError, toProblem } from "@penumbra/core/errors";
 import { log } from "@penumbra/core/log";
 import { app } from "./app.ts";
 import { CredentialStore } from "./credentials.ts";
 import { resolvedCallers } from "./middleware/auth.ts";
-import { type EmailSignInStarted, startEmailSignIn, verifyEmailSignIn } from "./signin.ts";
+import { startEmailSignIn, verifyEmailSignIn } from "./signin.ts";
 import type { Caller } from "./types.ts";
 
-/** Who an MCP or chat session acts for, as the gateway knows them. */
-export interface Identity {
-	credential_id: string;
-	level: "identified" | "authenticated";
-	email: string | null;
-}
-
-/** One call of the gateway's REST API, made by another Worker on a caller's behalf. */
-export interface GatewayCall {
-	method: "GET" | "POST" | "PUT" | "DELETE";
-	/** Path and query, e.g. `/v1/services?category=food`. Admin routes are not reachable this way. */
-	path: string;
-	body?: unknown;
-	/** The end user's address, so anonymous callers share the gateway's per-IP limit. */
-	client_ip?: string;
-	request_id?: string;
-}
-
-export interface GatewayAnswer {
-	status: number;
-	/** The answer's text: JSON or problem+json for every /v1 route (parsed by the caller, which knows the shape). */
-	body: string;
-	request_id: string | null;
-}
-
-/**
- * What an RPC method that can fail for the caller's reasons returns: error classes do not survive the binding, so a
- * failure travels as its problem document (`code`, `detail`, extras such as `retry_after_seconds`).
- */
-export type RpcResult<T extends object> = ({ ok: true } & T) | { ok: false; problem: RpcProblem };
-
-type Scalar = string | number | boolean | null;
-
-/**
- * A problem document as it crosses the binding. Its extensions are JSON two levels deep at most (`errors` is a list
- * of objects): RPC types refuse `unknown`, and a recursive JSON type is too deep for them.
- */
-export type RpcProblem = Pick<Problem, "type" | "title" | "status" | "detail" | "code"> & {
-	[extension: string]: Scalar | Scalar[] | Record<string, Scalar> | Record<string, Scalar>[];
-};
-
-async function settle<T extends object>(what: string, fn: () => Promise<T>): Promise<RpcResult<T>> {
+async function settle<T extends object>(what: string, fn: () => Promise<T>): Promise<Result<T>> {
 	try {
 		return { ok: true, ...(await fn()) };
 	} catch (error) {
 		if (!(error instanceof PenumbraError) || error.status >= 500) log("error", `${what} failed`, { error });
-		return { ok: false, problem: JSON.parse(JSON.stringify(toProblem(error))) as RpcProblem };
+		return failureOf(
+			error instanceof PenumbraError
+				? error
+				: new PenumbraError("INTERNAL", { detail: "An internal error occurred.", cause: error }),
+		);
 	}
 }
 
@@ -97,7 +68,7 @@ export class GatewayRpc extends WorkerEntrypoint<GatewayEnv> {
 	 * Emails a one-time sign-in code. `expires_at` is ISO 8601; in development `dev_mailbox` is the gateway path
 	 * (relative to its public origin) where the code can be read. Fails with VALIDATION_FAILED or RATE_LIMITED.
 	 */
-	async startEmailSignIn(email: string, clientIp?: string): Promise<RpcResult<EmailSignInStarted>> {
+	async startEmailSignIn(email: string, clientIp?: string): Promise<Result<EmailSignInStarted>> {
 		return settle("startEmailSignIn", () => startEmailSignIn(this.env, email, clientIp ?? null));
 	}
 
@@ -105,7 +76,7 @@ export class GatewayRpc extends WorkerEntrypoint<GatewayEnv> {
 	 * Checks a sign-in code and returns the person's credential (created on first sign-in). Fails with
 	 * VALIDATION_FAILED, AUTH_REQUIRED (`attempts_left`), or FORBIDDEN (account disabled).
 	 */
-	async verifyEmailSignIn(email: string, code: string): Promise<RpcResult<Identity>> {
+	async verifyEmailSignIn(email: string, code: string): Promise<Result<Identity>> {
 		return settle("verifyEmailSignIn", () => verifyEmailSignIn(this.env, email, code));
 	}
 

@@ -1,60 +1,35 @@
 import { z } from "@hono/zod-openapi";
-import { ERROR_STATUS } from "@penumbra/core/errors";
+import * as contracts from "@penumbra/core/contracts";
 
-export const ProblemSchema = z
-	.object({
-		type: z.string().url(),
-		title: z.string(),
-		status: z.number().int(),
-		detail: z.string(),
-		code: z.enum(Object.keys(ERROR_STATUS) as [keyof typeof ERROR_STATUS, ...(keyof typeof ERROR_STATUS)[]]),
-		instance: z.string().optional(),
-		request_id: z.string().optional(),
-	})
-	.passthrough()
-	.openapi("Problem", { description: "RFC 9457 problem details; `code` is stable." });
+/*
+ * The gateway's OpenAPI components: the shared contracts (@penumbra/core/contracts), named here for the document.
+ * Importing @hono/zod-openapi extends every zod schema with `.openapi()`, so the contracts stay plain zod (the
+ * site imports them too) and gain their component names only in this Worker.
+ */
 
-const JsonSchemaObject = z.record(z.string(), z.unknown()).openapi("JsonSchema");
-
-export const ServiceCardSchema = z
-	.object({
-		id: z.string(),
-		name: z.string(),
-		description: z.string(),
-		category: z.string(),
-		tags: z.array(z.string()),
-		flow: z.string().optional(),
-		pricing_model: z.string().optional(),
-		typical_response_time: z.string().optional(),
-		requires_auth: z.boolean(),
-		has_purchases: z.boolean(),
-		tool_count: z.number().int(),
-		fees: z.object({ min_cents: z.number().int(), max_cents: z.number().int() }),
-		stale: z.boolean(),
-		updated_at: z.string(),
-	})
-	.openapi("ServiceCard");
-
-export const ToolSchema = z
-	.object({
-		name: z.string(),
-		summary: z.string(),
-		description: z.string(),
-		method: z.string(),
-		path: z.string(),
-		input_schema: JsonSchemaObject,
-		fee_cents: z.number().int(),
-		auth_level: z.enum(["anonymous", "identified", "authenticated"]),
-		purchase: z
-			.object({
-				kind: z.enum(["precheck", "purchase"]),
-				precheck: z.string().optional(),
-				amount_path: z.string(),
-				transaction_id_path: z.string().optional(),
-			})
-			.nullable(),
-	})
-	.openapi("Tool");
+export const ProblemSchema = contracts.ProblemSchema.openapi("Problem", {
+	description: "RFC 9457 problem details; `code` is stable.",
+});
+export const ServiceCardSchema = contracts.ServiceCardSchema.openapi("ServiceCard");
+export const ToolSchema = contracts.ToolViewSchema.openapi("Tool");
+export const ReceiptSchema = contracts.ReceiptSchema.openapi("Receipt");
+export const QuoteSchema = contracts.QuoteSchema.openapi("Quote");
+export const ToolCallResultSchema = contracts.ToolCallResultSchema.extend({
+	receipt: ReceiptSchema.optional(),
+}).openapi("ToolCallResult");
+export const QuoteStatusSchema = contracts.QuoteStatusSchema.openapi("QuoteStatus");
+export const ControlsSchema = contracts.SpendControlsSchema.openapi("SpendControls");
+export const LedgerEntrySchema = contracts.LedgerEntrySchema.openapi("LedgerEntry");
+export const HoldSchema = contracts.HoldSchema.openapi("Hold");
+export const HealthSchema = contracts.HealthSchema.openapi("Health");
+export const AccountViewSchema = contracts.AccountViewSchema.extend({
+	holds: z.array(HoldSchema),
+	controls: ControlsSchema,
+}).openapi("Account");
+export const StatementSchema = contracts.StatementSchema.extend({
+	entries: z.array(LedgerEntrySchema),
+	receipts: z.array(ReceiptSchema),
+}).openapi("Statement");
 
 export const ServiceIdParam = z
 	.string()
@@ -67,7 +42,7 @@ export const CredentialSchema = z
 		key_prefix: z.string(),
 		email: z.string().nullable(),
 		name: z.string().nullable(),
-		level: z.enum(["identified", "authenticated"]),
+		level: contracts.CredentialLevelSchema,
 		created_at: z.string(),
 		revoked_at: z.string().nullable(),
 	})
@@ -82,36 +57,3 @@ export function problems(...statuses: number[]) {
 		]),
 	);
 }
-
-export const ReceiptSchema = z
-	.object({
-		id: z.string(),
-		quote_id: z.string(),
-		hold_id: z.string(),
-		service: z.string(),
-		tool: z.string(),
-		amount_cents: z.number().int(),
-		held_cents: z.number().int(),
-		transaction_id: z.string(),
-		flagged: z
-			.boolean()
-			.openapi({ description: "The merchant asked for more than was held; only the hold was charged." }),
-		refunded_cents: z.number().int(),
-		balance_after_cents: z.number().int(),
-		created_at: z.number().int(),
-	})
-	.openapi("Receipt");
-
-export const QuoteSchema = z
-	.object({
-		quote_id: z.string(),
-		service: z.string(),
-		tool: z.string(),
-		merchant: z.string(),
-		amount_cents: z.number().int(),
-		currency: z.literal("USD"),
-		expires_at: z.string(),
-		requires_confirmation: z.boolean(),
-		details: z.unknown(),
-	})
-	.openapi("Quote");

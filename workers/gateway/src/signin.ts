@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import type { EmailSignInStarted, Identity } from "@penumbra/core/contracts";
 import { devMailbox, emailCodes, users } from "@penumbra/core/db";
 import { PenumbraError } from "@penumbra/core/errors";
 import { newId, timingSafeEqual } from "@penumbra/core/keys";
@@ -7,7 +8,6 @@ import { desc, eq } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { CredentialStore } from "./credentials.ts";
 import { validationError } from "./errors.ts";
-import type { Identity } from "./rpc.ts";
 
 /** How long a code can be used. */
 export const CODE_TTL_MS = 10 * 60_000;
@@ -35,13 +35,6 @@ export const SignInCodeSchema = z
 	.transform((s) => s.replace(/\s+/g, ""))
 	.pipe(z.string().regex(/^\d{6}$/, "The code is six digits."))
 	.openapi({ example: "123456" });
-
-export interface EmailSignInStarted {
-	sent: true;
-	expires_at: string;
-	/** Development only: where the code can be read, relative to the gateway's origin. */
-	dev_mailbox?: string;
-}
 
 export interface SignInMessage {
 	to: string;

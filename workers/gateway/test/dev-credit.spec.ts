@@ -5,7 +5,7 @@ import { app } from "../src/app.ts";
 import { call, createKey, expectProblem, json, ORIGIN } from "./helpers.ts";
 
 interface Credited {
-	entry: { kind: string; amount: number; reference: string; balance_after: number };
+	entry: { kind: string; amount_cents: number; reference: string; balance_after_cents: number };
 	balance_cents: number;
 }
 
@@ -23,8 +23,8 @@ describe("POST /v1/dev/credit (development)", () => {
 			balance_cents: 2500,
 			entry: {
 				kind: "credit",
-				amount: 2000,
-				balance_after: 2500,
+				amount_cents: 2000,
+				balance_after_cents: 2500,
 				reference: expect.stringMatching(/^dev-credit:/),
 			},
 		});

@@ -109,11 +109,11 @@ describe("purchases", () => {
 		expect(again).toMatchObject({ replayed: true, receipt: { id: bought.receipt.id } });
 		expect((await account(key)).balance_cents).toBe(after.balance_cents);
 
-		const statement = await json<{ entries: { kind: string; amount: number; receipt_id: string | null }[] }>(
-			await call("/v1/account/statement", { key }),
-		);
+		const statement = await json<{
+			entries: { kind: string; amount_cents: number; receipt_id: string | null }[];
+		}>(await call("/v1/account/statement", { key }));
 		expect(statement.entries.filter((e) => e.kind === "purchase")).toEqual([
-			expect.objectContaining({ amount: -q.amount_cents, receipt_id: bought.receipt.id }),
+			expect.objectContaining({ amount_cents: -q.amount_cents, receipt_id: bought.receipt.id }),
 		]);
 	});
 
@@ -243,7 +243,9 @@ describe("purchases", () => {
 		const pending = await account(key);
 		expect(pending.balance_cents).toBe(before.balance_cents);
 		expect(pending.available_cents).toBe(before.available_cents - q.amount_cents);
-		expect(pending.holds).toEqual([expect.objectContaining({ status: "unknown", amount: q.amount_cents })]);
+		expect(pending.holds).toEqual([
+			expect.objectContaining({ status: "unknown", amount_cents: q.amount_cents }),
+		]);
 
 		// The merchant is reachable again: the same quote finishes the purchase once, with the same idempotency key.
 		await addServices({ ...lost, upstream: `${sandboxOrigin()}/fooddash`, timeout_ms: 10_000 });

@@ -1,4 +1,5 @@
 import { env, exports } from "cloudflare:workers";
+import { failureStatus } from "@penumbra/core/contracts";
 import { PenumbraError } from "@penumbra/core/errors";
 import { describe, expect, it } from "vitest";
 import {
@@ -310,16 +311,19 @@ describe("email sign-in over RPC", () => {
 		const again = await rpc.startEmailSignIn(email);
 		expect(again).toMatchObject({
 			ok: false,
-			problem: { code: "RATE_LIMITED", retry_after_seconds: expect.any(Number) },
+			code: "RATE_LIMITED",
+			extras: { retry_after_seconds: expect.any(Number) },
 		});
 
 		const bad = await rpc.verifyEmailSignIn(email, "000");
-		expect(bad).toMatchObject({ ok: false, problem: { code: "VALIDATION_FAILED", status: 400 } });
+		expect(bad).toMatchObject({ ok: false, code: "VALIDATION_FAILED" });
+		expect(bad.ok === false && failureStatus(bad)).toBe(400);
 		const code = await mailboxCode(email);
 		const miss = await rpc.verifyEmailSignIn(email, wrong(code));
 		expect(miss).toMatchObject({
 			ok: false,
-			problem: { code: "AUTH_REQUIRED", attempts_left: MAX_ATTEMPTS - 1 },
+			code: "AUTH_REQUIRED",
+			extras: { attempts_left: MAX_ATTEMPTS - 1 },
 		});
 		const identity = await rpc.verifyEmailSignIn(email, code);
 		expect(identity).toEqual({

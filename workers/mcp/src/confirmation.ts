@@ -5,7 +5,7 @@ import {
 	type McpServer,
 	type ServerContext,
 } from "@modelcontextprotocol/server";
-import type { Problem } from "@penumbra/core/errors";
+import { type Failure, QuoteStatusSchema } from "@penumbra/core/contracts";
 import { z } from "zod";
 import { currentSession } from "./auth/props.ts";
 import type { Gateway } from "./gateway.ts";
@@ -33,7 +33,7 @@ export type AskOutcome =
 	| { kind: "accept" }
 	| { kind: "decline" }
 	| { kind: "asking"; result: InputRequiredResult }
-	| { kind: "failed"; problem: Problem }
+	| { kind: "failed"; failure: Failure }
 	| null;
 
 export function confirmMessage(purchase: PendingPurchase): string {
@@ -53,13 +53,16 @@ export async function askHuman(
 ): Promise<AskOutcome> {
 	if (!confirm) return null;
 	const quotePath = `/v1/quotes/${encodeURIComponent(quoteId)}`;
-	const quote = await gateway.get<PendingPurchase>(quotePath);
-	if (!quote.ok) return { kind: "failed", problem: quote.problem };
+	const quote = await gateway.get(QuoteStatusSchema, quotePath);
+	if (!quote.ok) return { kind: "failed", failure: quote };
 	const answer = await confirm(quote.data);
 	if (answer === null) return null;
 	if (answer !== "accept" && answer !== "decline") return { kind: "asking", result: answer };
-	const decided = await gateway.post(`${quotePath}/${answer === "accept" ? "confirm" : "decline"}`);
-	return decided.ok ? { kind: answer } : { kind: "failed", problem: decided.problem };
+	const decided = await gateway.post(
+		QuoteStatusSchema,
+		`${quotePath}/${answer === "accept" ? "confirm" : "decline"}`,
+	);
+	return decided.ok ? { kind: answer } : { kind: "failed", failure: decided };
 }
 
 const NONCE = /^[A-Za-z0-9_-]{16,64}$/;

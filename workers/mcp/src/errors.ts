@@ -1,5 +1,6 @@
 import type { CallToolResult } from "@modelcontextprotocol/server";
-import type { Problem } from "@penumbra/core/errors";
+import { type Failure, failureError } from "@penumbra/core/contracts";
+import { type Problem, toProblem } from "@penumbra/core/errors";
 
 /** Links a model can hand to its human. */
 export interface Links {
@@ -83,7 +84,8 @@ function hintFor(problem: Problem, links: Links): { hint: string; extras: Record
 }
 
 /** A gateway problem as an MCP tool error the model can act on. */
-export function toolError(problem: Problem, links: Links): CallToolResult {
+export function toolError(failure: Failure, links: Links): CallToolResult {
+	const problem = toProblem(failureError(failure));
 	const {
 		type: _type,
 		title: _title,

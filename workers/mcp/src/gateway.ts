@@ -1,16 +1,48 @@
-import { PenumbraError, type Problem, toProblem } from "@penumbra/core/errors";
+import { type Failure, fail, type GatewayAnswer, ProblemSchema, type Result } from "@penumbra/core/contracts";
+import type { z } from "zod";
 import type { SessionProps } from "./auth/props.ts";
 
-export type GatewayResult<T> = { ok: true; data: T } | { ok: false; problem: Problem };
+/** A gateway answer parsed with its route's contract; a failure is the problem the gateway rendered. */
+export type GatewayResult<T> = Result<{ data: T }>;
 
-function isProblem(body: unknown): body is Problem {
-	return typeof body === "object" && body !== null && "code" in body && "status" in body;
+/** The problem document of a failed answer as a {@link Failure}; anything unreadable is INTERNAL. */
+function failureOf(status: number, body: unknown): Failure {
+	const problem = ProblemSchema.safeParse(body);
+	if (!problem.success) return fail("INTERNAL", `The gateway answered ${status}.`);
+	const {
+		type: _type,
+		title: _title,
+		status: rendered,
+		detail,
+		code,
+		instance: _instance,
+		...extras
+	} = problem.data;
+	return fail(code, detail, JSON.parse(JSON.stringify(extras)), rendered);
+}
+
+/** A gateway answer read with the contract of the route that gave it. */
+export function readAnswer<S extends z.ZodType>(
+	schema: S,
+	answer: GatewayAnswer,
+	what: string,
+): GatewayResult<z.output<S>> {
+	let body: unknown;
+	try {
+		body = JSON.parse(answer.body);
+	} catch {
+		body = undefined;
+	}
+	if (answer.status < 200 || answer.status >= 300) return failureOf(answer.status, body);
+	const parsed = schema.safeParse(body);
+	if (!parsed.success) return fail("INTERNAL", `The gateway's answer to ${what} was not in the expected shape.`);
+	return { ok: true, data: parsed.data };
 }
 
 /**
  * The gateway as one MCP request sees it: every call goes over the service binding as the request's caller (by
  * credential id, never by key), so the gateway applies the same auth levels, validation, limits and money rules as
- * to any HTTP client.
+ * to any HTTP client. Every answer is parsed with the contract of the route it came from.
  */
 export class Gateway {
 	readonly #env: McpEnv;
@@ -27,33 +59,30 @@ export class Gateway {
 		return this.#session;
 	}
 
-	async #call<T>(method: "GET" | "POST", path: string, payload?: unknown): Promise<GatewayResult<T>> {
+	async #call<S extends z.ZodType>(
+		schema: S,
+		method: "GET" | "POST",
+		path: string,
+		payload?: unknown,
+	): Promise<GatewayResult<z.output<S>>> {
 		const answer = await this.#env.GATEWAY.call(this.#session?.credential_id ?? null, {
 			method,
 			path,
 			...(payload !== undefined ? { body: payload } : {}),
 			...(this.#clientIp ? { client_ip: this.#clientIp } : {}),
 		});
-		let body: unknown;
-		try {
-			body = JSON.parse(answer.body);
-		} catch {
-			body = undefined;
-		}
-		if (answer.status >= 200 && answer.status < 300 && body !== undefined)
-			return { ok: true, data: body as T };
-		if (isProblem(body)) return { ok: false, problem: body };
-		return {
-			ok: false,
-			problem: toProblem(new PenumbraError("INTERNAL", { detail: `The gateway answered ${answer.status}.` })),
-		};
+		return readAnswer(schema, answer, `${method} ${path.split("?")[0]}`);
 	}
 
-	get<T>(path: string): Promise<GatewayResult<T>> {
-		return this.#call<T>("GET", path);
+	get<S extends z.ZodType>(schema: S, path: string): Promise<GatewayResult<z.output<S>>> {
+		return this.#call(schema, "GET", path);
 	}
 
-	post<T>(path: string, body: unknown = {}): Promise<GatewayResult<T>> {
-		return this.#call<T>("POST", path, body);
+	post<S extends z.ZodType>(
+		schema: S,
+		path: string,
+		body: unknown = {},
+	): Promise<GatewayResult<z.output<S>>> {
+		return this.#call(schema, "POST", path, body);
 	}
 }

@@ -510,7 +510,7 @@ describe("purchase confirmation page", () => {
 		const started = await env.GATEWAY.startEmailSignIn(email);
 		expect(started.ok).toBe(true);
 		const identity = await env.GATEWAY.verifyEmailSignIn(email, await mailboxCode(email));
-		if (!identity.ok) throw new Error(identity.problem.detail);
+		if (!identity.ok) throw new Error(identity.detail);
 		const credited = await gatewayFetch(`/v1/admin/credentials/${identity.credential_id}/credit`, {
 			method: "POST",
 			headers: { authorization: `Bearer ${env.TEST_ADMIN_TOKEN}`, "content-type": "application/json" },

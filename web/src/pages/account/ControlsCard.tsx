@@ -2,7 +2,7 @@ import { type FormEvent, useState } from "react";
 import { Spinner } from "../../components/ui.tsx";
 import { ApiError, api, describeError, fieldErrors } from "../../lib/api.ts";
 import { centsToInput, parseDollars } from "../../lib/format.ts";
-import { type Account, type Controls, controlsOf } from "./data.ts";
+import type { Controls } from "./data.ts";
 
 const FIELDS = [
 	"per_purchase_cap_cents",
@@ -112,8 +112,7 @@ export function ControlsCard({ controls, onSaved }: { controls: Controls; onSave
 	};
 
 	async function put(next: Controls): Promise<Controls> {
-		const saved = await api<Account["controls"]>("/api/account/controls", { method: "PUT", body: next });
-		return controlsOf(saved);
+		return api<Controls>("/api/account/controls", { method: "PUT", body: next });
 	}
 
 	function problemErrors(err: unknown): Partial<Record<Field, string>> {

@@ -3,7 +3,7 @@ import { IconRefresh } from "../../components/icons.tsx";
 import { Spinner } from "../../components/ui.tsx";
 import { api, describeError } from "../../lib/api.ts";
 import { dateTime, dollars, signedDollars } from "../../lib/format.ts";
-import { amountOf, balanceAfterOf, type LedgerEntry, type Receipt, type Statement } from "./data.ts";
+import type { LedgerEntry, Receipt, Statement } from "./data.ts";
 
 const KINDS: Record<string, string> = {
 	credit: "Credit added",
@@ -154,8 +154,8 @@ export function StatementCard({ version }: { version: number }) {
 						<tbody>
 							{entries.map((e) => {
 								const receipt = e.receipt_id ? receipts.get(e.receipt_id) : undefined;
-								const amount = amountOf(e);
-								const after = balanceAfterOf(e);
+								const amount = e.amount_cents;
+								const after = e.balance_after_cents;
 								const isOpen = open === e.id;
 								return (
 									<Fragment key={e.id}>

@@ -1,31 +1,48 @@
-import { z } from "@hono/zod-openapi";
+import { type Failure, fail, type SpendControls } from "@penumbra/core/contracts";
 
-const slug = z.string().regex(/^[a-z][a-z0-9-]{1,62}$/, "a service id");
+export function frozenFailure(): Failure {
+	return fail("BUDGET_EXCEEDED", "This account is frozen by its owner: nothing can be bought.", {
+		limit: "frozen",
+	});
+}
 
-/** Spend controls, set by the human owner of a credential (never by a model). Amounts in integer cents. */
-export const ControlsSchema = z
-	.object({
-		per_purchase_cap_cents: z.number().int().min(0).nullable().default(null),
-		daily_cap_cents: z.number().int().min(0).nullable().default(null),
-		auto_approve_threshold_cents: z
-			.number()
-			.int()
-			.min(0)
-			.default(2500)
-			.openapi({ description: "Purchases above this need a human confirmation of the quote." }),
-		merchant_allow: z
-			.array(slug)
-			.max(500)
-			.default([])
-			.openapi({ description: "If not empty, only these services may be bought from." }),
-		merchant_deny: z.array(slug).max(500).default([]),
-		frozen: z
-			.boolean()
-			.default(false)
-			.openapi({ description: "Kill switch: no purchase or paid call while set." }),
-	})
-	.openapi("SpendControls");
-
-export type Controls = z.output<typeof ControlsSchema>;
-
-export const DEFAULT_CONTROLS: Controls = ControlsSchema.parse({});
+/**
+ * The owner's limits for one purchase of `amountCents` from `service`, given what was spent today; a failure names
+ * the limit.
+ */
+export function checkControls(
+	controls: SpendControls,
+	service: string,
+	amountCents: number,
+	spentTodayCents: () => number,
+): Failure | null {
+	if (controls.frozen) return frozenFailure();
+	if (controls.merchant_deny.includes(service)) {
+		return fail("BUDGET_EXCEEDED", `The owner does not allow purchases from ${service}.`, {
+			limit: "merchant_deny",
+		});
+	}
+	if (controls.merchant_allow.length > 0 && !controls.merchant_allow.includes(service)) {
+		return fail("BUDGET_EXCEEDED", `${service} is not on the owner's list of allowed merchants.`, {
+			limit: "merchant_allow",
+		});
+	}
+	if (controls.per_purchase_cap_cents !== null && amountCents > controls.per_purchase_cap_cents) {
+		return fail(
+			"BUDGET_EXCEEDED",
+			`${amountCents}¢ is above the owner's per-purchase cap of ${controls.per_purchase_cap_cents}¢.`,
+			{ limit: "per_purchase_cap", cap_cents: controls.per_purchase_cap_cents },
+		);
+	}
+	if (controls.daily_cap_cents !== null) {
+		const spent = spentTodayCents();
+		if (spent + amountCents > controls.daily_cap_cents) {
+			return fail(
+				"BUDGET_EXCEEDED",
+				`This would bring today's purchases to ${spent + amountCents}¢, above the owner's daily cap of ${controls.daily_cap_cents}¢.`,
+				{ limit: "daily_cap", cap_cents: controls.daily_cap_cents, spent_today_cents: spent },
+			);
+		}
+	}
+	return null;
+}

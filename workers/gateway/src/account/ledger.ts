@@ -1,4 +1,4 @@
-import type { Entry, Receipt } from "./account.do.ts";
+import type { LedgerEntry, Receipt } from "@penumbra/core/contracts";
 
 /**
  * Writes a batch of entries (and purchase receipts) into the D1 ledger in one atomic batch. Inserts are keyed by
@@ -7,7 +7,7 @@ import type { Entry, Receipt } from "./account.do.ts";
 export async function mirrorEntries(
 	db: D1Database,
 	credentialId: string,
-	entries: readonly Entry[],
+	entries: readonly LedgerEntry[],
 	receipts: readonly Receipt[],
 ): Promise<void> {
 	const statements = [
@@ -21,8 +21,8 @@ export async function mirrorEntries(
 					credentialId,
 					e.seq,
 					e.kind,
-					e.amount,
-					e.balance_after,
+					e.amount_cents,
+					e.balance_after_cents,
 					e.hold_id,
 					e.receipt_id,
 					e.reference,

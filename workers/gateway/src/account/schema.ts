@@ -1,12 +1,18 @@
-/** The Account Durable Object's own SQLite schema; idempotent, run by every new instance. */
-export const SCHEMA: readonly string[] = [
+/**
+ * The Account Durable Object's own SQLite schema (docs/storage.md). Every money column ends in `_cents`.
+ * `prepareStorage` runs in every new instance: it creates what is missing and migrates data written by an older
+ * version of this code on first touch, inside one transaction.
+ */
+const SCHEMA_VERSION = 2;
+
+const TABLES: readonly string[] = [
 	"CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
 	`CREATE TABLE IF NOT EXISTS entries (
 		id TEXT PRIMARY KEY,
 		seq INTEGER NOT NULL UNIQUE,
 		kind TEXT NOT NULL CHECK (kind IN ('credit', 'usage', 'purchase', 'refund', 'adjustment')),
-		amount INTEGER NOT NULL,
-		balance_after INTEGER NOT NULL CHECK (balance_after >= 0),
+		amount_cents INTEGER NOT NULL,
+		balance_after_cents INTEGER NOT NULL CHECK (balance_after_cents >= 0),
 		hold_id TEXT,
 		receipt_id TEXT,
 		reference TEXT,
@@ -17,9 +23,9 @@ export const SCHEMA: readonly string[] = [
 	`CREATE TABLE IF NOT EXISTS holds (
 		id TEXT PRIMARY KEY,
 		kind TEXT NOT NULL CHECK (kind IN ('usage', 'purchase')),
-		amount INTEGER NOT NULL CHECK (amount >= 0),
+		amount_cents INTEGER NOT NULL CHECK (amount_cents >= 0),
 		status TEXT NOT NULL CHECK (status IN ('active', 'captured', 'released', 'unknown')),
-		captured INTEGER NOT NULL DEFAULT 0 CHECK (captured >= 0 AND captured <= amount),
+		captured_cents INTEGER NOT NULL DEFAULT 0 CHECK (captured_cents >= 0 AND captured_cents <= amount_cents),
 		service TEXT,
 		tool TEXT,
 		quote_id TEXT,
@@ -35,12 +41,12 @@ export const SCHEMA: readonly string[] = [
 		hold_id TEXT NOT NULL UNIQUE,
 		service TEXT NOT NULL,
 		tool TEXT NOT NULL,
-		amount INTEGER NOT NULL CHECK (amount >= 0),
-		held INTEGER NOT NULL,
+		amount_cents INTEGER NOT NULL CHECK (amount_cents >= 0),
+		held_cents INTEGER NOT NULL,
 		transaction_id TEXT NOT NULL,
 		flagged INTEGER NOT NULL,
-		refunded INTEGER NOT NULL DEFAULT 0 CHECK (refunded >= 0 AND refunded <= amount),
-		balance_after INTEGER NOT NULL,
+		refunded_cents INTEGER NOT NULL DEFAULT 0 CHECK (refunded_cents >= 0 AND refunded_cents <= amount_cents),
+		balance_after_cents INTEGER NOT NULL,
 		created_at INTEGER NOT NULL
 	)`,
 	`CREATE TABLE IF NOT EXISTS quotes (
@@ -48,7 +54,7 @@ export const SCHEMA: readonly string[] = [
 		service TEXT NOT NULL,
 		tool TEXT NOT NULL,
 		params_hash TEXT NOT NULL,
-		amount INTEGER NOT NULL CHECK (amount >= 0),
+		amount_cents INTEGER NOT NULL CHECK (amount_cents >= 0),
 		requires_confirmation INTEGER NOT NULL,
 		status TEXT NOT NULL CHECK (status IN ('open', 'confirmed', 'declined')),
 		expires_at INTEGER NOT NULL,
@@ -67,3 +73,72 @@ export const SCHEMA: readonly string[] = [
 	"CREATE INDEX IF NOT EXISTS idempotency_created ON idempotency (created_at)",
 	"CREATE TABLE IF NOT EXISTS rate (bucket TEXT PRIMARY KEY, tat INTEGER NOT NULL)",
 ];
+
+/** Version 1 named money columns without their unit; version 2 ends every one in `_cents`. */
+const RENAMES_V1: readonly [table: string, from: string, to: string][] = [
+	["entries", "amount", "amount_cents"],
+	["entries", "balance_after", "balance_after_cents"],
+	["holds", "amount", "amount_cents"],
+	["holds", "captured", "captured_cents"],
+	["receipts", "amount", "amount_cents"],
+	["receipts", "held", "held_cents"],
+	["receipts", "refunded", "refunded_cents"],
+	["receipts", "balance_after", "balance_after_cents"],
+	["quotes", "amount", "amount_cents"],
+];
+
+/** Keys of stored answers (idempotency replays) that version 1 wrote without their unit. */
+const RESULT_KEYS_V1: Readonly<Record<string, string>> = {
+	amount: "amount_cents",
+	balance_after: "balance_after_cents",
+	captured: "captured_cents",
+};
+
+function renameKeys(value: unknown): unknown {
+	if (Array.isArray(value)) return value.map(renameKeys);
+	if (typeof value !== "object" || value === null) return value;
+	return Object.fromEntries(
+		Object.entries(value).map(([key, item]) => [RESULT_KEYS_V1[key] ?? key, renameKeys(item)]),
+	);
+}
+
+function storedVersion(sql: SqlStorage): number {
+	const hasMeta = sql
+		.exec<{ n: number }>("SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'meta'")
+		.one().n;
+	if (hasMeta === 0) return 0;
+	const row = sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'schema_version'").toArray()[0];
+	return row ? Number(row.value) : 1;
+}
+
+function migrateFromV1(sql: SqlStorage): void {
+	for (const [table, from, to] of RENAMES_V1) {
+		const columns = sql.exec<{ name: string }>(`SELECT name FROM pragma_table_info('${table}')`).toArray();
+		if (columns.some((c) => c.name === from)) sql.exec(`ALTER TABLE ${table} RENAME COLUMN ${from} TO ${to}`);
+	}
+	const stored = sql.exec<{ key: string; result: string }>("SELECT key, result FROM idempotency").toArray();
+	for (const { key, result } of stored) {
+		sql.exec(
+			"UPDATE idempotency SET result = ? WHERE key = ?",
+			JSON.stringify(renameKeys(JSON.parse(result))),
+			key,
+		);
+	}
+}
+
+/** Creates or migrates this object's tables; returns the version it found (0: a new object). */
+export function prepareStorage(storage: DurableObjectStorage): number {
+	const sql = storage.sql;
+	return storage.transactionSync(() => {
+		const found = storedVersion(sql);
+		if (found === 1) migrateFromV1(sql);
+		for (const statement of TABLES) sql.exec(statement);
+		if (found !== SCHEMA_VERSION) {
+			sql.exec(
+				"INSERT INTO meta (key, value) VALUES ('schema_version', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+				String(SCHEMA_VERSION),
+			);
+		}
+		return found;
+	});
+}

@@ -1,39 +1,12 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { PenumbraError } from "@penumbra/core/errors";
 import { accountOf } from "../account/client.ts";
-import { ControlsSchema } from "../account/controls.ts";
 import { createRouter } from "../app-factory.ts";
 import { CredentialStore, MAX_LIVE_KEYS } from "../credentials.ts";
-import { problems, ReceiptSchema } from "../schemas.ts";
+import { AccountViewSchema, ControlsSchema, problems, StatementSchema } from "../schemas.ts";
 import type { Caller } from "../types.ts";
 
 const security = [{ bearer: [] }];
-
-const HoldSchema = z.object({
-	id: z.string(),
-	kind: z.enum(["usage", "purchase"]),
-	amount: z.number().int(),
-	status: z.enum(["active", "captured", "released", "unknown"]),
-	service: z.string().nullable(),
-	tool: z.string().nullable(),
-	quote_id: z.string().nullable(),
-	created_at: z.number().int(),
-	expires_at: z.number().int(),
-});
-
-const EntrySchema = z
-	.object({
-		id: z.string(),
-		seq: z.number().int(),
-		kind: z.enum(["credit", "usage", "purchase", "refund", "adjustment"]),
-		amount: z.number().int().openapi({ description: "Cents; negative when money leaves the balance." }),
-		balance_after: z.number().int(),
-		hold_id: z.string().nullable(),
-		receipt_id: z.string().nullable(),
-		reference: z.string().nullable(),
-		created_at: z.number().int(),
-	})
-	.openapi("LedgerEntry");
 
 const getAccount = createRoute({
 	method: "get",
@@ -47,16 +20,7 @@ const getAccount = createRoute({
 			description: "Account",
 			content: {
 				"application/json": {
-					schema: z.object({
-						credential_id: z.string(),
-						level: z.enum(["identified", "authenticated"]),
-						email: z.string().nullable(),
-						balance_cents: z.number().int(),
-						available_cents: z.number().int(),
-						spent_today_cents: z.number().int(),
-						holds: z.array(HoldSchema),
-						controls: ControlsSchema,
-					}),
+					schema: AccountViewSchema,
 				},
 			},
 		},
@@ -85,11 +49,7 @@ const getStatement = createRoute({
 			description: "A page of the statement",
 			content: {
 				"application/json": {
-					schema: z.object({
-						entries: z.array(EntrySchema),
-						receipts: z.array(ReceiptSchema),
-						next_cursor: z.string().nullable(),
-					}),
+					schema: StatementSchema,
 				},
 			},
 		},

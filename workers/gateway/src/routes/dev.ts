@@ -1,6 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { unwrap } from "@penumbra/core/contracts";
 import { PenumbraError } from "@penumbra/core/errors";
-import { accountOf, unwrap } from "../account/client.ts";
+import { accountOf } from "../account/client.ts";
 import { createRouter } from "../app-factory.ts";
 import { identifyCaller } from "../middleware/auth.ts";
 import { problems } from "../schemas.ts";

@@ -1,6 +1,7 @@
-import { createRoute, z } from "@hono/zod-openapi";
+import { createRoute } from "@hono/zod-openapi";
 import { createRouter } from "../app-factory.ts";
 import { registryOf } from "../registry.ts";
+import { HealthSchema } from "../schemas.ts";
 
 const route = createRoute({
 	operationId: "getHealth",
@@ -13,17 +14,7 @@ const route = createRoute({
 			description: "Status",
 			content: {
 				"application/json": {
-					schema: z.object({
-						status: z.enum(["ok", "degraded"]),
-						services: z.number().int(),
-						registry: z.object({
-							built_at: z.string(),
-							refreshed_at: z.string().nullable(),
-							age_seconds: z.number().int(),
-							stale_services: z.array(z.string()),
-						}),
-						time: z.string(),
-					}),
+					schema: HealthSchema,
 				},
 			},
 		},

@@ -1,10 +1,12 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { type QuoteStatus, unwrap } from "@penumbra/core/contracts";
 import { PenumbraError } from "@penumbra/core/errors";
-import { accountOf, unwrap } from "../account/client.ts";
+import type { StoredQuote } from "../account/account.do.ts";
+import { accountOf } from "../account/client.ts";
 import { createRouter } from "../app-factory.ts";
 import { createQuote, loadQuote } from "../purchase.ts";
 import { registryOf } from "../registry.ts";
-import { problems, QuoteSchema, ServiceIdParam } from "../schemas.ts";
+import { problems, QuoteSchema, QuoteStatusSchema, ServiceIdParam } from "../schemas.ts";
 import type { Caller } from "../types.ts";
 
 const QuoteIdParam = z
@@ -39,16 +41,6 @@ const createQuoteRoute = createRoute({
 		201: { description: "The quote", content: { "application/json": { schema: QuoteSchema } } },
 		...problems(400, 401, 403, 404, 429, 502, 504),
 	},
-});
-
-const QuoteStatusSchema = z.object({
-	quote_id: z.string(),
-	service: z.string(),
-	tool: z.string(),
-	amount_cents: z.number().int(),
-	status: z.enum(["open", "confirmed", "declined"]),
-	requires_confirmation: z.boolean(),
-	expires_at: z.string(),
 });
 
 const getQuoteRoute = createRoute({
@@ -89,22 +81,12 @@ function owner(caller: Caller): string {
 	return caller.credential.id;
 }
 
-function statusView(
-	quoteId: string,
-	q: {
-		service: string;
-		tool: string;
-		amount: number;
-		status: "open" | "confirmed" | "declined";
-		requires_confirmation: boolean;
-		expires_at: number;
-	},
-) {
+function statusView(quoteId: string, q: StoredQuote): QuoteStatus {
 	return {
 		quote_id: quoteId,
 		service: q.service,
 		tool: q.tool,
-		amount_cents: q.amount,
+		amount_cents: q.amount_cents,
 		status: q.status,
 		requires_confirmation: q.requires_confirmation,
 		expires_at: new Date(q.expires_at).toISOString(),

@@ -5,7 +5,7 @@ import { createRouter } from "../app-factory.ts";
 import { executeTool } from "../execute.ts";
 import { publicInputSchema, purchase } from "../purchase.ts";
 import { registryOf } from "../registry.ts";
-import { problems, ReceiptSchema, ServiceCardSchema, ServiceIdParam, ToolSchema } from "../schemas.ts";
+import { problems, ServiceCardSchema, ServiceIdParam, ToolCallResultSchema, ToolSchema } from "../schemas.ts";
 
 function toolView(tool: CompiledTool) {
 	return {
@@ -204,21 +204,7 @@ const executeRoute = createRoute({
 			description: "The upstream's answer",
 			content: {
 				"application/json": {
-					schema: z.object({
-						service: z.string(),
-						tool: z.string(),
-						result: z.unknown(),
-						upstream: z
-							.object({
-								status: z.number().int(),
-								duration_ms: z.number(),
-								attempts: z.number().int(),
-							})
-							.optional(),
-						fee_cents: z.number().int().optional(),
-						receipt: ReceiptSchema.optional(),
-						replayed: z.boolean().optional(),
-					}),
+					schema: ToolCallResultSchema,
 				},
 			},
 		},

@@ -231,7 +231,7 @@ describe("refunds", () => {
 		});
 		await expectProblem(await refund({ amount_cents: 1 }), 400, "VALIDATION_FAILED");
 		const b = await expectBalancedBooks(id);
-		expect(b.entries.filter((e) => e.kind === "refund").map((e) => e.amount)).toEqual([
+		expect(b.entries.filter((e) => e.kind === "refund").map((e) => e.amount_cents)).toEqual([
 			100,
 			receipt.amount_cents - 100,
 		]);
@@ -285,7 +285,7 @@ describe("purchases whose outcome is unknown", () => {
 		expect(await accountView(key)).toMatchObject({
 			balance_cents: before.balance_cents,
 			available_cents: before.available_cents - q.amount_cents,
-			holds: [expect.objectContaining({ status: "unknown", amount: q.amount_cents })],
+			holds: [expect.objectContaining({ status: "unknown", amount_cents: q.amount_cents })],
 		});
 
 		await addServices(fooddashAs("lostdash", null));

@@ -1,7 +1,7 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
+import type { Receipt } from "@penumbra/core/contracts";
 import { expect } from "vitest";
-import type { Receipt } from "../../src/account/account.do.ts";
 import { call, json } from "../helpers.ts";
 
 /** Shared by the money specs: a buyer's view of the gateway, and the checks a bank would run after every step. */
@@ -20,7 +20,7 @@ export interface AccountView {
 	balance_cents: number;
 	available_cents: number;
 	spent_today_cents: number;
-	holds: { id: string; status: string; amount: number; quote_id: string | null }[];
+	holds: { id: string; status: string; amount_cents: number; quote_id: string | null }[];
 }
 
 export type ReceiptView = Receipt;
@@ -118,12 +118,19 @@ export interface Books {
 		id: string;
 		seq: number;
 		kind: string;
-		amount: number;
-		balance_after: number;
+		amount_cents: number;
+		balance_after_cents: number;
 		mirrored: number;
 	}[];
-	holds: { id: string; status: string; amount: number; captured: number; kind: string; expires_at: number }[];
-	receipts: { id: string; hold_id: string; quote_id: string; amount: number; refunded: number }[];
+	holds: {
+		id: string;
+		status: string;
+		amount_cents: number;
+		captured_cents: number;
+		kind: string;
+		expires_at: number;
+	}[];
+	receipts: { id: string; hold_id: string; quote_id: string; amount_cents: number; refunded_cents: number }[];
 }
 
 export function books(credentialId: string): Promise<Books> {
@@ -134,14 +141,18 @@ export function books(credentialId: string): Promise<Books> {
 			balance: Number(meta?.value ?? "0"),
 			entries: sql
 				.exec<Books["entries"][number]>(
-					"SELECT id, seq, kind, amount, balance_after, mirrored FROM entries ORDER BY seq",
+					"SELECT id, seq, kind, amount_cents, balance_after_cents, mirrored FROM entries ORDER BY seq",
 				)
 				.toArray(),
 			holds: sql
-				.exec<Books["holds"][number]>("SELECT id, status, amount, captured, kind, expires_at FROM holds")
+				.exec<Books["holds"][number]>(
+					"SELECT id, status, amount_cents, captured_cents, kind, expires_at FROM holds",
+				)
 				.toArray(),
 			receipts: sql
-				.exec<Books["receipts"][number]>("SELECT id, hold_id, quote_id, amount, refunded FROM receipts")
+				.exec<Books["receipts"][number]>(
+					"SELECT id, hold_id, quote_id, amount_cents, refunded_cents FROM receipts",
+				)
 				.toArray(),
 		};
 	});
@@ -155,33 +166,35 @@ export function books(credentialId: string): Promise<Books> {
 export async function expectBalancedBooks(credentialId: string, context = ""): Promise<Books> {
 	const b = await books(credentialId);
 	const where = context ? ` (${context})` : "";
-	const sum = b.entries.reduce((total, e) => total + e.amount, 0);
+	const sum = b.entries.reduce((total, e) => total + e.amount_cents, 0);
 	expect(b.balance, `balance = Σ entries${where}`).toBe(sum);
 	expect(b.balance, `balance ≥ 0${where}`).toBeGreaterThanOrEqual(0);
 	let running = 0;
 	for (const [i, e] of b.entries.entries()) {
-		running += e.amount;
+		running += e.amount_cents;
 		expect(e.seq, `entries are numbered without gaps${where}`).toBe(i + 1);
-		expect(e.balance_after, `running balance of entry ${e.seq}${where}`).toBe(running);
+		expect(e.balance_after_cents, `running balance of entry ${e.seq}${where}`).toBe(running);
 	}
 	const reserved = b.holds
 		.filter((h) => h.status === "active" || h.status === "unknown")
-		.reduce((total, h) => total + h.amount, 0);
+		.reduce((total, h) => total + h.amount_cents, 0);
 	expect(reserved, `reserved ≤ balance (available never negative)${where}`).toBeLessThanOrEqual(b.balance);
 	const entriesByHold = new Map<string, number>();
 	for (const e of await holdEntries(credentialId))
 		entriesByHold.set(e.hold_id, (entriesByHold.get(e.hold_id) ?? 0) + 1);
 	for (const h of b.holds) {
-		expect(h.captured, `hold ${h.id} captured ≤ held${where}`).toBeLessThanOrEqual(h.amount);
+		expect(h.captured_cents, `hold ${h.id} captured ≤ held${where}`).toBeLessThanOrEqual(h.amount_cents);
 		expect(entriesByHold.get(h.id) ?? 0, `hold ${h.id} (${h.status}) resolved at most once${where}`).toBe(
 			h.status === "captured" ? 1 : 0,
 		);
 	}
 	for (const r of b.receipts) {
-		expect(r.refunded, `receipt ${r.id} refunds ≤ captured${where}`).toBeLessThanOrEqual(r.amount);
+		expect(r.refunded_cents, `receipt ${r.id} refunds ≤ captured${where}`).toBeLessThanOrEqual(
+			r.amount_cents,
+		);
 		const hold = b.holds.find((h) => h.id === r.hold_id);
 		expect(hold?.status, `receipt ${r.id} has a captured hold${where}`).toBe("captured");
-		expect(hold?.captured, `receipt ${r.id} amount = captured${where}`).toBe(r.amount);
+		expect(hold?.captured_cents, `receipt ${r.id} amount = captured${where}`).toBe(r.amount_cents);
 	}
 	const quotes = b.receipts.map((r) => r.quote_id);
 	expect(new Set(quotes).size, `one receipt per quote${where}`).toBe(quotes.length);

@@ -57,7 +57,7 @@ describe("concurrent purchases against a balance that covers exactly half of the
 				service: "fooddash",
 				tool: "checkout",
 				params_hash: "h",
-				amount: AMOUNT,
+				amount_cents: AMOUNT,
 				expires_at: Date.now() + 600_000,
 				precheck: "{}",
 				signature: "s",

@@ -1,5 +1,6 @@
 import { SIGNED_QUOTE_ID } from "@penumbra/core/purchase";
-import { z } from "zod";
+import { type QuoteStatus, QuoteStatusSchema } from "@penumbra/core/contracts";
+import { type GatewayResult, readAnswer } from "../gateway.ts";
 import { alert, type Html, html, money, pageResponse } from "./html.ts";
 import { csrfToken, endSession, formRejection, type HumanSession, readSession } from "./session.ts";
 import {
@@ -16,21 +17,8 @@ export function confirmationUrl(env: McpEnv, quoteId: string): string {
 	return `${new URL(env.PUBLIC_URL).origin}/confirm/${encodeURIComponent(quoteId)}`;
 }
 
-const QuoteSchema = z.object({
-	quote_id: z.string(),
-	service: z.string(),
-	tool: z.string(),
-	amount_cents: z.number().int(),
-	status: z.enum(["open", "confirmed", "declined"]),
-	requires_confirmation: z.boolean(),
-	expires_at: z.string(),
-});
-
-type Quote = z.infer<typeof QuoteSchema>;
-
-const ProblemSchema = z.object({ code: z.string(), detail: z.string() });
-
-type Answer = { ok: true; quote: Quote } | { ok: false; code: string; detail: string };
+type Quote = QuoteStatus;
+type Answer = GatewayResult<Quote>;
 
 /** One quote call to the gateway as the signed-in owner; the gateway decides whose quote it is. */
 async function quoteCall(
@@ -40,30 +28,9 @@ async function quoteCall(
 	method: "GET" | "POST",
 	suffix = "",
 ): Promise<Answer> {
-	const answer = await env.GATEWAY.call(session.credential_id, {
-		method,
-		path: `/v1/quotes/${encodeURIComponent(quoteId)}${suffix}`,
-	});
-	let body: unknown = answer.body;
-	if (typeof body === "string") {
-		try {
-			body = JSON.parse(body);
-		} catch {
-			body = null;
-		}
-	}
-	if (answer.status >= 200 && answer.status < 300) {
-		const quote = QuoteSchema.safeParse(body);
-		if (quote.success) return { ok: true, quote: quote.data };
-	}
-	const problem = ProblemSchema.safeParse(body);
-	return problem.success
-		? { ok: false, code: problem.data.code, detail: problem.data.detail }
-		: {
-				ok: false,
-				code: "INTERNAL",
-				detail: `The gateway answered ${answer.status}. Try again in a minute.`,
-			};
+	const path = `/v1/quotes/${encodeURIComponent(quoteId)}${suffix}`;
+	const answer = await env.GATEWAY.call(session.credential_id, { method, path });
+	return readAnswer(QuoteStatusSchema, answer, `${method} /v1/quotes`);
 }
 
 function when(iso: string): string {
@@ -118,8 +85,8 @@ ${signInForms(context, content.step ?? { kind: "choose" })}`;
 	} else if (answer?.ok) {
 		body = html`<h1>Confirm a purchase</h1>
 ${alert(content.error)}
-${quoteDetails(answer.quote)}
-${decisionBlock(context, answer.quote)}
+${quoteDetails(answer.data)}
+${decisionBlock(context, answer.data)}
 ${signedInAs(context, session)}`;
 	} else {
 		body = html`<h1>Confirm a purchase</h1>

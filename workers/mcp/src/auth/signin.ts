@@ -1,4 +1,4 @@
-import type { RpcProblem } from "../../../gateway/src/rpc.ts";
+import { type Failure, failureStatus } from "@penumbra/core/contracts";
 import { alert, type Html, html } from "./html.ts";
 import { type HumanSession, startSession } from "./session.ts";
 
@@ -70,11 +70,12 @@ export type SignInOutcome =
 	| { kind: "signed-in"; session: HumanSession; setCookie: string }
 	| { kind: "step"; step: SignInStep; status: number };
 
-function problemMessage(problem: RpcProblem): string {
-	if (problem.code === "RATE_LIMITED" && typeof problem.retry_after_seconds === "number") {
-		return `${problem.detail.replace(/\s*Wait .*$/, "")} Try again in ${problem.retry_after_seconds} s.`.trim();
+function problemMessage(failure: Pick<Failure, "code" | "detail" | "extras">): string {
+	const wait = failure.extras?.retry_after_seconds;
+	if (failure.code === "RATE_LIMITED" && typeof wait === "number") {
+		return `${failure.detail.replace(/\s*Wait .*$/, "")} Try again in ${wait} s.`.trim();
 	}
-	return problem.detail;
+	return failure.detail;
 }
 
 function field(form: FormData, name: string): string {
@@ -100,13 +101,13 @@ export async function handleSignIn(
 				request.headers.get("cf-connecting-ip") ?? undefined,
 			);
 			if (!started.ok) {
-				const badAddress = started.problem.code === "VALIDATION_FAILED";
+				const badAddress = started.code === "VALIDATION_FAILED";
 				return {
 					kind: "step",
 					step: badAddress
 						? { kind: "choose", email, error: "Enter a valid email address." }
-						: { kind: "code", email, error: problemMessage(started.problem) },
-					status: started.problem.status,
+						: { kind: "code", email, error: problemMessage(started) },
+					status: failureStatus(started),
 				};
 			}
 			return {
@@ -123,13 +124,13 @@ export async function handleSignIn(
 			const verified = await env.GATEWAY.verifyEmailSignIn(email, field(form, "code"));
 			if (!verified.ok) {
 				const message =
-					verified.problem.code === "VALIDATION_FAILED" && verified.problem.errors
+					verified.code === "VALIDATION_FAILED" && verified.extras?.errors
 						? "Enter the six digits from the email."
-						: problemMessage(verified.problem);
+						: problemMessage(verified);
 				return {
 					kind: "step",
 					step: { kind: "code", email, error: message },
-					status: verified.problem.status,
+					status: failureStatus(verified),
 				};
 			}
 			const identity = {

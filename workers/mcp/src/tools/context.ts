@@ -31,14 +31,3 @@ export const ToolName = z
 	.string()
 	.regex(/^[A-Za-z0-9_.-]{1,64}$/, "a tool name from list_tools")
 	.describe("Tool name from list_tools.");
-
-/** A service's tool as the gateway lists it. */
-export interface ToolView {
-	name: string;
-	summary: string;
-	description: string;
-	input_schema: Record<string, unknown>;
-	fee_cents: number;
-	auth_level: "anonymous" | "identified" | "authenticated";
-	purchase: { kind: "precheck" | "purchase"; precheck?: string } | null;
-}

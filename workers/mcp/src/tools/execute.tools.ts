@@ -1,24 +1,21 @@
 import type { CallToolResult, InputRequiredResult } from "@modelcontextprotocol/server";
-import type { Problem } from "@penumbra/core/errors";
+import {
+	type Failure,
+	fail,
+	QuoteSchema,
+	type Quote as QuoteView,
+	type ToolCallResult,
+	ToolCallResultSchema,
+	ToolListSchema,
+	type ToolView,
+} from "@penumbra/core/contracts";
 import { z } from "zod";
 import { confirmationUrl } from "../auth/confirm.ts";
 import { type AskOutcome, askHuman, type HumanConfirm } from "../confirmation.ts";
 import { type Links, linksOf, toolError, toolResult } from "../errors.ts";
 import type { Gateway } from "../gateway.ts";
 import { shapedResult } from "../shape.ts";
-import { type CallContext, dollars, gatewayOf, ServiceId, ToolName, type ToolView } from "./context.ts";
-
-interface QuoteView {
-	quote_id: string;
-	service: string;
-	tool: string;
-	merchant: string;
-	amount_cents: number;
-	currency: "USD";
-	expires_at: string;
-	requires_confirmation: boolean;
-	details: unknown;
-}
+import { type CallContext, dollars, gatewayOf, ServiceId, ToolName } from "./context.ts";
 
 const ExecuteInput = z.object({
 	service: ServiceId,
@@ -88,14 +85,11 @@ function withReceiptNote(result: CallToolResult, amountCents: number): CallToolR
 
 function authRequired(args: ExecuteArgs, level: ToolView["auth_level"], links: Links): CallToolResult {
 	return toolError(
-		{
-			type: "",
-			title: "",
-			status: 401,
-			code: "AUTH_REQUIRED",
-			detail: `${args.service}.${args.tool} needs a connected account (${level} level). Nothing was called.`,
-			required_level: level,
-		},
+		fail(
+			"AUTH_REQUIRED",
+			`${args.service}.${args.tool} needs a connected account (${level} level). Nothing was called.`,
+			{ required_level: level },
+		),
 		links,
 	);
 }
@@ -104,32 +98,28 @@ function authRequired(args: ExecuteArgs, level: ToolView["auth_level"], links: L
 function notConfirmed(
 	env: McpEnv,
 	quoteId: string,
-	held: Problem,
+	held: Failure,
 	asked: Exclude<AskOutcome, { kind: "accept" }>,
 ): ExecuteResult {
 	const links = linksOf(env);
 	if (asked?.kind === "decline") {
 		return toolResult({ status: "declined", quote_id: quoteId, note: "The user declined this purchase." });
 	}
-	if (asked?.kind === "failed") return toolError(asked.problem, links);
+	if (asked?.kind === "failed") return toolError(asked.failure, links);
 	if (asked?.kind === "asking") return asked.result;
 	const url = confirmationUrl(env, quoteId);
 	return toolError(
 		{
 			...held,
 			detail: `${held.detail} Ask the user to open ${url}, confirm, and tell you; then call execute again with the same arguments.`,
-			confirmation_url: url,
+			extras: { ...held.extras, confirmation_url: url },
 		},
 		links,
 	);
 }
 
-function boughtResult(
-	env: McpEnv,
-	data: Record<string, unknown>,
-	fields: string[] | undefined,
-): CallToolResult {
-	const receipt = data.receipt as { amount_cents?: number } | undefined;
+function boughtResult(env: McpEnv, data: ToolCallResult, fields: string[] | undefined): CallToolResult {
+	const receipt = data.receipt;
 	const status = data.replayed ? "already_bought" : "bought";
 	const result = shapedResult(env, { status, ...data }, fields);
 	return receipt?.amount_cents !== undefined ? withReceiptNote(result, receipt.amount_cents) : result;
@@ -144,26 +134,30 @@ async function purchase(
 ): Promise<ExecuteResult> {
 	const links = linksOf(env);
 	if (!args.quote_id) {
-		const quote = await gateway.post<QuoteView>("/v1/quotes", {
+		const quote = await gateway.post(QuoteSchema, "/v1/quotes", {
 			service: args.service,
 			tool: args.tool,
 			parameters: args.parameters,
 		});
-		return quote.ok ? quoteResult(env, quote.data) : toolError(quote.problem, links);
+		return quote.ok ? quoteResult(env, quote.data) : toolError(quote, links);
 	}
 	const quoteId = args.quote_id;
 	const buy = () =>
-		gateway.post<Record<string, unknown>>(
+		gateway.post(
+			ToolCallResultSchema,
 			`/v1/services/${encodeURIComponent(args.service)}/tools/${args.tool}`,
-			{ parameters: args.parameters, quote_id: quoteId },
+			{
+				parameters: args.parameters,
+				quote_id: quoteId,
+			},
 		);
 	let bought = await buy();
-	if (!bought.ok && bought.problem.code === "CONFIRMATION_REQUIRED") {
+	if (!bought.ok && bought.code === "CONFIRMATION_REQUIRED") {
 		const asked = await askHuman(gateway, quoteId, confirm);
-		if (asked?.kind !== "accept") return notConfirmed(env, quoteId, bought.problem, asked);
+		if (asked?.kind !== "accept") return notConfirmed(env, quoteId, bought, asked);
 		bought = await buy();
 	}
-	if (!bought.ok) return toolError(bought.problem, links);
+	if (!bought.ok) return toolError(bought, links);
 	return boughtResult(env, bought.data, args.fields);
 }
 
@@ -175,17 +169,17 @@ async function execute(
 ): Promise<ExecuteResult> {
 	const links = linksOf(env);
 	const serviceId = encodeURIComponent(args.service);
-	const listed = await gateway.get<{ tools: ToolView[] }>(`/v1/services/${serviceId}/tools`);
-	if (!listed.ok) return toolError(listed.problem, links);
+	const listed = await gateway.get(ToolListSchema, `/v1/services/${serviceId}/tools`);
+	if (!listed.ok) return toolError(listed, links);
 	const tool = listed.data.tools.find((t) => t.name === args.tool);
 	if (tool && tool.auth_level !== "anonymous" && gateway.session === null) {
 		return authRequired(args, tool.auth_level, links);
 	}
 	if (tool?.purchase?.kind === "purchase") return purchase(env, gateway, args, confirm);
-	const ran = await gateway.post<Record<string, unknown>>(`/v1/services/${serviceId}/tools/${args.tool}`, {
+	const ran = await gateway.post(ToolCallResultSchema, `/v1/services/${serviceId}/tools/${args.tool}`, {
 		parameters: args.parameters,
 	});
-	return ran.ok ? shapedResult(env, ran.data, args.fields) : toolError(ran.problem, links);
+	return ran.ok ? shapedResult(env, ran.data, args.fields) : toolError(ran, links);
 }
 
 export const executeTool = {

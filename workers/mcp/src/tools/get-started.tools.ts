@@ -1,4 +1,5 @@
 import type { CallToolResult } from "@modelcontextprotocol/server";
+import { AccountViewSchema, HealthSchema } from "@penumbra/core/contracts";
 import { z } from "zod";
 import { connectHelp, type Links, linksOf, toolError, toolResult } from "../errors.ts";
 import type { Gateway } from "../gateway.ts";
@@ -12,16 +13,9 @@ const STEPS = [
 	"Above the owner's auto-approve threshold a human must confirm: you will get a confirmation link (or your client asks the user directly). You cannot confirm on the user's behalf.",
 ];
 
-interface AccountView {
-	balance_cents: number;
-	available_cents: number;
-	spent_today_cents: number;
-	controls: Record<string, unknown>;
-}
-
 async function getStarted(gateway: Gateway, links: Links): Promise<CallToolResult> {
 	const session = gateway.session;
-	const health = await gateway.get<{ services: number }>("/v1/health");
+	const health = await gateway.get(HealthSchema, "/v1/health");
 	const common = {
 		services: health.ok ? health.data.services : null,
 		steps: STEPS,
@@ -43,8 +37,8 @@ async function getStarted(gateway: Gateway, links: Links): Promise<CallToolResul
 			connect: connectHelp(links),
 		});
 	}
-	const account = await gateway.get<AccountView>("/v1/account");
-	if (!account.ok) return toolError(account.problem, links);
+	const account = await gateway.get(AccountViewSchema, "/v1/account");
+	if (!account.ok) return toolError(account, links);
 	const { balance_cents, available_cents, spent_today_cents, controls } = account.data;
 	return toolResult({
 		auth_level: session.level,

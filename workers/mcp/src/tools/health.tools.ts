@@ -1,4 +1,5 @@
 import type { CallToolResult } from "@modelcontextprotocol/server";
+import { HealthSchema } from "@penumbra/core/contracts";
 import { z } from "zod";
 import { toolResult } from "../errors.ts";
 import type { Gateway } from "../gateway.ts";
@@ -6,21 +7,15 @@ import { serviceSearch } from "../search.ts";
 import { SERVER_INFO } from "../server-info.ts";
 import { type CallContext, gatewayOf, readOnly } from "./context.ts";
 
-interface HealthView {
-	status: "ok" | "degraded";
-	services: number;
-	registry: { built_at: string; age_seconds: number; stale_services: string[] };
-}
-
 async function health(env: McpEnv, gateway: Gateway): Promise<CallToolResult> {
 	const started = Date.now();
-	const answer = await gateway.get<HealthView>("/v1/health").catch(() => null);
+	const answer = await gateway.get(HealthSchema, "/v1/health").catch(() => null);
 	const latency = Date.now() - started;
 	const search = await serviceSearch(env).catch(() => null);
 	if (!answer?.ok) {
 		return toolResult({
 			status: "down",
-			gateway: { reachable: false, ...(answer && !answer.ok ? { error: answer.problem.detail } : {}) },
+			gateway: { reachable: false, ...(answer && !answer.ok ? { error: answer.detail } : {}) },
 			search_index: { loaded: search !== null, services: search?.size ?? 0 },
 		});
 	}

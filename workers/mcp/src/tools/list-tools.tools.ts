@@ -1,8 +1,9 @@
 import type { CallToolResult } from "@modelcontextprotocol/server";
+import { ToolListSchema, type ToolView } from "@penumbra/core/contracts";
 import { z } from "zod";
 import { linksOf, toolError, toolResult } from "../errors.ts";
 import type { Gateway } from "../gateway.ts";
-import { type CallContext, gatewayOf, readOnly, ServiceId, type ToolView } from "./context.ts";
+import { type CallContext, gatewayOf, readOnly, ServiceId } from "./context.ts";
 
 /** One tool as the model sees it: only the flags that apply, and the description only when it adds to the summary. */
 function toolEntry(t: ToolView, signedIn: boolean) {
@@ -23,10 +24,8 @@ function toolEntry(t: ToolView, signedIn: boolean) {
 
 async function listTools(env: McpEnv, gateway: Gateway, service: string): Promise<CallToolResult> {
 	const links = linksOf(env);
-	const answer = await gateway.get<{ service: string; tools: ToolView[] }>(
-		`/v1/services/${encodeURIComponent(service)}/tools`,
-	);
-	if (!answer.ok) return toolError(answer.problem, links);
+	const answer = await gateway.get(ToolListSchema, `/v1/services/${encodeURIComponent(service)}/tools`);
+	if (!answer.ok) return toolError(answer, links);
 	const signedIn = gateway.session !== null;
 	return toolResult({
 		service: answer.data.service,

@@ -1,0 +1,31 @@
+import { z } from "zod";
+
+/** One call of the gateway's REST API, made by another Worker on a caller's behalf (`GatewayRpc.call`). */
+export interface GatewayCall {
+	method: "GET" | "POST" | "PUT" | "DELETE";
+	/** Path and query, e.g. `/v1/services?category=food`. Admin routes are not reachable this way. */
+	path: string;
+	body?: unknown;
+	/** The end user's address, so anonymous callers share the gateway's per-IP limit. */
+	client_ip?: string;
+	request_id?: string;
+}
+
+/** The gateway's answer to a {@link GatewayCall}: status and text as an HTTP client would see them. */
+export interface GatewayAnswer {
+	status: number;
+	/** JSON, or problem+json for a failure: the caller parses it with the route's contract. */
+	body: string;
+	request_id: string | null;
+}
+
+/** A sign-in code was sent (`GatewayRpc.startEmailSignIn`). */
+export const EmailSignInStartedSchema = z.object({
+	sent: z.literal(true),
+	expires_at: z.string().describe("ISO 8601"),
+	dev_mailbox: z
+		.string()
+		.optional()
+		.describe("Development only: where the code can be read, relative to the gateway's origin."),
+});
+export type EmailSignInStarted = z.infer<typeof EmailSignInStartedSchema>;

@@ -1,0 +1,149 @@
+import { z } from "zod";
+
+/**
+ * Money as it crosses a boundary: the Account Durable Object's answers, the gateway's REST API, the MCP and chat
+ * Workers, the site. Every amount is integer cents and its name ends in `_cents`.
+ */
+
+const cents = z.number().int();
+/** Milliseconds since the epoch, as the Account DO stores times. */
+const epochMs = z.number().int();
+
+export const ENTRY_KINDS = ["credit", "usage", "purchase", "refund", "adjustment"] as const;
+export const EntryKindSchema = z.enum(ENTRY_KINDS);
+export type EntryKind = z.infer<typeof EntryKindSchema>;
+
+/** One line of the ledger; a balance is the sum of its entries. */
+export const LedgerEntrySchema = z.object({
+	id: z.string(),
+	seq: z.number().int(),
+	kind: EntryKindSchema,
+	amount_cents: cents.describe("Negative when money leaves the balance."),
+	balance_after_cents: cents,
+	hold_id: z.string().nullable(),
+	receipt_id: z.string().nullable(),
+	reference: z.string().nullable(),
+	created_at: epochMs,
+});
+export type LedgerEntry = z.infer<typeof LedgerEntrySchema>;
+
+export const HOLD_KINDS = ["usage", "purchase"] as const;
+export type HoldKind = (typeof HOLD_KINDS)[number];
+export const HOLD_STATUSES = ["active", "captured", "released", "unknown"] as const;
+export type HoldStatus = (typeof HOLD_STATUSES)[number];
+
+/** Funds reserved for a paid call or a purchase until its outcome is known. */
+export const HoldSchema = z.object({
+	id: z.string(),
+	kind: z.enum(HOLD_KINDS),
+	amount_cents: cents,
+	status: z.enum(HOLD_STATUSES),
+	captured_cents: cents,
+	service: z.string().nullable(),
+	tool: z.string().nullable(),
+	quote_id: z.string().nullable(),
+	created_at: epochMs,
+	expires_at: epochMs,
+	resolved_at: epochMs.nullable(),
+});
+export type Hold = z.infer<typeof HoldSchema>;
+
+/** Proof of a purchase: what the merchant charged, what was held, and the balance after. */
+export const ReceiptSchema = z.object({
+	id: z.string(),
+	quote_id: z.string(),
+	hold_id: z.string(),
+	service: z.string(),
+	tool: z.string(),
+	amount_cents: cents,
+	held_cents: cents,
+	transaction_id: z.string(),
+	flagged: z.boolean().describe("The merchant asked for more than was held; only the hold was charged."),
+	refunded_cents: cents,
+	balance_after_cents: cents,
+	created_at: epochMs,
+});
+export type Receipt = z.infer<typeof ReceiptSchema>;
+
+/** A priced purchase, bound to its service, tool, parameters and amount; the id is what buys it. */
+export const QuoteSchema = z.object({
+	quote_id: z.string(),
+	service: z.string(),
+	tool: z.string(),
+	merchant: z.string(),
+	amount_cents: cents,
+	currency: z.literal("USD"),
+	expires_at: z.string().describe("ISO 8601"),
+	requires_confirmation: z.boolean(),
+	details: z.unknown().describe("What the merchant's precheck said (line items, fees)."),
+});
+export type Quote = z.infer<typeof QuoteSchema>;
+
+export const QUOTE_STATUSES = ["open", "confirmed", "declined"] as const;
+export type QuoteStatusValue = (typeof QUOTE_STATUSES)[number];
+
+/** A quote and the owner's decision on it. */
+export const QuoteStatusSchema = z.object({
+	quote_id: z.string(),
+	service: z.string(),
+	tool: z.string(),
+	amount_cents: cents,
+	status: z.enum(QUOTE_STATUSES),
+	requires_confirmation: z.boolean(),
+	expires_at: z.string().describe("ISO 8601"),
+});
+export type QuoteStatus = z.infer<typeof QuoteStatusSchema>;
+
+const serviceSlug = z.string().regex(/^[a-z][a-z0-9-]{1,62}$/, "a service id");
+
+/** Spend controls, set by the account's owner (never by a model). */
+export const SpendControlsSchema = z.object({
+	per_purchase_cap_cents: cents.min(0).nullable().default(null),
+	daily_cap_cents: cents.min(0).nullable().default(null),
+	auto_approve_threshold_cents: cents
+		.min(0)
+		.default(2500)
+		.describe("Purchases above this need the owner's confirmation of the quote."),
+	merchant_allow: z
+		.array(serviceSlug)
+		.max(500)
+		.default([])
+		.describe("If not empty, only these services may be bought from."),
+	merchant_deny: z.array(serviceSlug).max(500).default([]),
+	frozen: z.boolean().default(false).describe("Kill switch: no purchase or paid call while set."),
+});
+export type SpendControls = z.output<typeof SpendControlsSchema>;
+
+export const DEFAULT_CONTROLS: SpendControls = SpendControlsSchema.parse({});
+
+/** Balance, availability, open holds and controls: what `GET /v1/account` answers. */
+export const AccountSummarySchema = z.object({
+	balance_cents: cents,
+	available_cents: cents,
+	spent_today_cents: cents,
+	holds: z.array(HoldSchema),
+	controls: SpendControlsSchema,
+});
+export type AccountSummary = z.infer<typeof AccountSummarySchema>;
+
+/** One page of the statement, newest first, with the receipts its entries point at. */
+export const StatementSchema = z.object({
+	entries: z.array(LedgerEntrySchema),
+	receipts: z.array(ReceiptSchema),
+	next_cursor: z.string().nullable(),
+});
+export type Statement = z.infer<typeof StatementSchema>;
+
+/** `POST /v1/services/{id}/tools/{tool}`: the upstream's answer, and for a purchase its receipt. */
+export const ToolCallResultSchema = z.object({
+	service: z.string(),
+	tool: z.string(),
+	result: z.unknown(),
+	upstream: z
+		.object({ status: z.number().int(), duration_ms: z.number(), attempts: z.number().int() })
+		.optional(),
+	fee_cents: cents.optional(),
+	receipt: ReceiptSchema.optional(),
+	replayed: z.boolean().optional(),
+});
+export type ToolCallResult = z.infer<typeof ToolCallResultSchema>;

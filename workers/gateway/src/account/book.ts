@@ -1,0 +1,391 @@
+import {
+	DEFAULT_CONTROLS,
+	type EntryKind,
+	type Failure,
+	fail,
+	type Hold,
+	type HoldKind,
+	type LedgerEntry,
+	type QuoteStatusValue,
+	type Receipt,
+	type SpendControls,
+	SpendControlsSchema,
+} from "@penumbra/core/contracts";
+
+/** Thrown inside a transaction to roll it back and answer with a failure. */
+export class Abort {
+	readonly failure: Failure;
+	constructor(failure: Failure) {
+		this.failure = failure;
+	}
+}
+
+export function isCents(value: unknown, allowZero = true): value is number {
+	return typeof value === "number" && Number.isSafeInteger(value) && (allowZero ? value >= 0 : value > 0);
+}
+
+export function randomId(prefix: string): string {
+	const bytes = crypto.getRandomValues(new Uint8Array(15));
+	return (
+		prefix +
+		btoa(String.fromCharCode(...bytes))
+			.replaceAll("+", "A")
+			.replaceAll("/", "B")
+	);
+}
+
+export function utcDayStart(now: number): number {
+	const d = new Date(now);
+	return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate());
+}
+
+const ENTRY_COLUMNS =
+	"id, seq, kind, amount_cents, balance_after_cents, hold_id, receipt_id, reference, created_at";
+
+type ReceiptRow = Omit<Receipt, "flagged"> & { flagged: number };
+
+/** A quote as the account keeps it: the signed, priced purchase the owner may confirm and the agent may buy. */
+export interface StoredQuote {
+	id: string;
+	service: string;
+	tool: string;
+	params_hash: string;
+	amount_cents: number;
+	requires_confirmation: boolean;
+	status: QuoteStatusValue;
+	expires_at: number;
+	created_at: number;
+	/** The precheck operation's answer as JSON text, kept so the purchase can bind values from it. */
+	precheck: string;
+	signature: string;
+}
+
+/**
+ * One account's money as stored in its Durable Object's SQLite: reads, and the writes every money move is made of.
+ * Synchronous only, so a caller composes them into one transaction; a rule broken mid-way throws {@link Abort}.
+ */
+export class Book {
+	readonly #sql: SqlStorage;
+
+	constructor(sql: SqlStorage) {
+		this.#sql = sql;
+	}
+
+	meta(key: string): string | undefined {
+		return this.#sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = ?", key).toArray()[0]?.value;
+	}
+
+	setMeta(key: string, value: string): void {
+		this.#sql.exec(
+			"INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+			key,
+			value,
+		);
+	}
+
+	balance(): number {
+		return Number(this.meta("balance") ?? "0");
+	}
+
+	reserved(): number {
+		const row = this.#sql
+			.exec<{ total: number | null }>(
+				"SELECT SUM(amount_cents) AS total FROM holds WHERE status IN ('active', 'unknown')",
+			)
+			.one();
+		return row.total ?? 0;
+	}
+
+	available(): number {
+		return this.balance() - this.reserved();
+	}
+
+	controls(): SpendControls {
+		const raw = this.meta("controls");
+		if (!raw) return DEFAULT_CONTROLS;
+		const parsed = SpendControlsSchema.safeParse(JSON.parse(raw));
+		return parsed.success ? parsed.data : DEFAULT_CONTROLS;
+	}
+
+	hold(id: string): Hold | undefined {
+		return this.#sql.exec<Hold>("SELECT * FROM holds WHERE id = ?", id).toArray()[0];
+	}
+
+	openHolds(): Hold[] {
+		return this.#sql
+			.exec<Hold>("SELECT * FROM holds WHERE status IN ('active', 'unknown') ORDER BY created_at")
+			.toArray();
+	}
+
+	openHoldOfQuote(quoteId: string): Hold | undefined {
+		return this.#sql
+			.exec<Hold>("SELECT * FROM holds WHERE quote_id = ? AND status IN ('active', 'unknown')", quoteId)
+			.toArray()[0];
+	}
+
+	receipt(by: "id" | "quote_id" | "hold_id", value: string): Receipt | undefined {
+		const row = this.#sql.exec<ReceiptRow>(`SELECT * FROM receipts WHERE ${by} = ?`, value).toArray()[0];
+		return row ? { ...row, flagged: row.flagged === 1 } : undefined;
+	}
+
+	insertReceipt(receipt: Receipt): void {
+		this.#sql.exec(
+			"INSERT INTO receipts (id, quote_id, hold_id, service, tool, amount_cents, held_cents, transaction_id, flagged, refunded_cents, balance_after_cents, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			receipt.id,
+			receipt.quote_id,
+			receipt.hold_id,
+			receipt.service,
+			receipt.tool,
+			receipt.amount_cents,
+			receipt.held_cents,
+			receipt.transaction_id,
+			receipt.flagged ? 1 : 0,
+			receipt.refunded_cents,
+			receipt.balance_after_cents,
+			receipt.created_at,
+		);
+	}
+
+	addRefunded(receiptId: string, amountCents: number): void {
+		this.#sql.exec(
+			"UPDATE receipts SET refunded_cents = refunded_cents + ? WHERE id = ?",
+			amountCents,
+			receiptId,
+		);
+	}
+
+	quote(id: string): StoredQuote | undefined {
+		const row = this.#sql
+			.exec<Omit<StoredQuote, "requires_confirmation"> & { requires_confirmation: number }>(
+				"SELECT * FROM quotes WHERE id = ?",
+				id,
+			)
+			.toArray()[0];
+		return row ? { ...row, requires_confirmation: row.requires_confirmation === 1 } : undefined;
+	}
+
+	insertQuote(quote: StoredQuote): void {
+		this.#sql.exec(
+			"INSERT INTO quotes (id, service, tool, params_hash, amount_cents, requires_confirmation, status, expires_at, created_at, precheck, signature) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			quote.id,
+			quote.service,
+			quote.tool,
+			quote.params_hash,
+			quote.amount_cents,
+			quote.requires_confirmation ? 1 : 0,
+			quote.status,
+			quote.expires_at,
+			quote.created_at,
+			quote.precheck,
+			quote.signature,
+		);
+	}
+
+	setQuoteStatus(id: string, status: QuoteStatusValue): void {
+		this.#sql.exec("UPDATE quotes SET status = ? WHERE id = ?", status, id);
+	}
+
+	/** Entries newest first from below `before`, one more than `limit` (so the caller knows whether more follow). */
+	entriesBefore(before: number, limit: number): LedgerEntry[] {
+		return this.#sql
+			.exec<LedgerEntry>(
+				`SELECT ${ENTRY_COLUMNS} FROM entries WHERE seq < ? ORDER BY seq DESC LIMIT ?`,
+				before,
+				limit + 1,
+			)
+			.toArray();
+	}
+
+	unmirrored(limit: number): LedgerEntry[] {
+		return this.#sql
+			.exec<LedgerEntry>(
+				`SELECT ${ENTRY_COLUMNS} FROM entries WHERE mirrored = 0 ORDER BY seq LIMIT ?`,
+				limit,
+			)
+			.toArray();
+	}
+
+	markMirrored(ids: readonly string[]): void {
+		this.#sql.exec(`UPDATE entries SET mirrored = 1 WHERE id IN (${ids.map(() => "?").join(",")})`, ...ids);
+	}
+
+	/** For invariant checks and reconciliation. */
+	audit(): { balance_cents: number; entries_sum_cents: number; reserved_cents: number; unmirrored: number } {
+		const sum =
+			this.#sql.exec<{ total: number | null }>("SELECT SUM(amount_cents) AS total FROM entries").one()
+				.total ?? 0;
+		const unmirrored = this.#sql
+			.exec<{ n: number }>("SELECT COUNT(*) AS n FROM entries WHERE mirrored = 0")
+			.one().n;
+		return {
+			balance_cents: this.balance(),
+			entries_sum_cents: sum,
+			reserved_cents: this.reserved(),
+			unmirrored,
+		};
+	}
+
+	hasUnmirrored(): boolean {
+		return (
+			this.#sql.exec<{ n: number }>("SELECT EXISTS (SELECT 1 FROM entries WHERE mirrored = 0) AS n").one().n >
+			0
+		);
+	}
+
+	nextHoldExpiry(): number | null {
+		return this.#sql
+			.exec<{ at: number | null }>("SELECT MIN(expires_at) AS at FROM holds WHERE status = 'active'")
+			.one().at;
+	}
+
+	/** Purchases captured since `since`, plus purchase holds still open: what counts against the daily cap. */
+	spentSince(since: number): number {
+		const captured = this.#sql
+			.exec<{ total: number | null }>(
+				"SELECT SUM(captured_cents) AS total FROM holds WHERE kind = 'purchase' AND status = 'captured' AND resolved_at >= ?",
+				since,
+			)
+			.one().total;
+		const pending = this.#sql
+			.exec<{ total: number | null }>(
+				"SELECT SUM(amount_cents) AS total FROM holds WHERE kind = 'purchase' AND status IN ('active', 'unknown')",
+			)
+			.one().total;
+		return (captured ?? 0) + (pending ?? 0);
+	}
+
+	/** Appends an entry and moves the balance with it; a balance below zero aborts the transaction. */
+	append(
+		kind: EntryKind,
+		amountCents: number,
+		fields: { hold_id?: string; receipt_id?: string; reference?: string },
+	): LedgerEntry {
+		const balance = this.balance() + amountCents;
+		if (balance < 0) throw new Abort(fail("INSUFFICIENT_FUNDS", "This would make the balance negative."));
+		const seq = Number(this.meta("seq") ?? "0") + 1;
+		const entry: LedgerEntry = {
+			id: randomId("ent_"),
+			seq,
+			kind,
+			amount_cents: amountCents,
+			balance_after_cents: balance,
+			hold_id: fields.hold_id ?? null,
+			receipt_id: fields.receipt_id ?? null,
+			reference: fields.reference ?? null,
+			created_at: Date.now(),
+		};
+		this.#sql.exec(
+			`INSERT INTO entries (${ENTRY_COLUMNS}, mirrored) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0)`,
+			entry.id,
+			entry.seq,
+			entry.kind,
+			entry.amount_cents,
+			entry.balance_after_cents,
+			entry.hold_id,
+			entry.receipt_id,
+			entry.reference,
+			entry.created_at,
+		);
+		this.setMeta("seq", String(seq));
+		this.setMeta("balance", String(balance));
+		return entry;
+	}
+
+	/** Reserves funds, or fails with the shortfall when available < amount. */
+	placeHold(input: {
+		kind: HoldKind;
+		amount_cents: number;
+		ttl_ms: number;
+		service?: string;
+		tool?: string;
+		quote_id?: string;
+	}): { ok: true; hold: Hold; available_cents: number } | Failure {
+		if (!isCents(input.amount_cents))
+			return fail("VALIDATION_FAILED", "amount_cents must be a non-negative integer.");
+		const available = this.available();
+		if (input.amount_cents > available) {
+			return fail(
+				"INSUFFICIENT_FUNDS",
+				`This needs ${input.amount_cents}¢ but only ${available}¢ is available.`,
+				{
+					required_cents: input.amount_cents,
+					available_cents: available,
+					shortfall_cents: input.amount_cents - available,
+				},
+			);
+		}
+		const now = Date.now();
+		const hold: Hold = {
+			id: randomId("hold_"),
+			kind: input.kind,
+			amount_cents: input.amount_cents,
+			status: "active",
+			captured_cents: 0,
+			service: input.service ?? null,
+			tool: input.tool ?? null,
+			quote_id: input.quote_id ?? null,
+			created_at: now,
+			expires_at: now + Math.min(Math.max(input.ttl_ms, 1_000), 24 * 3600 * 1000),
+			resolved_at: null,
+		};
+		this.#sql.exec(
+			"INSERT INTO holds (id, kind, amount_cents, status, captured_cents, service, tool, quote_id, created_at, expires_at, resolved_at) VALUES (?, ?, ?, 'active', 0, ?, ?, ?, ?, ?, NULL)",
+			hold.id,
+			hold.kind,
+			hold.amount_cents,
+			hold.service,
+			hold.tool,
+			hold.quote_id,
+			hold.created_at,
+			hold.expires_at,
+		);
+		return { ok: true, hold, available_cents: available - hold.amount_cents };
+	}
+
+	/** A hold that can still be captured or released; anything else aborts. */
+	resolvable(holdId: string): Hold {
+		const hold = this.hold(holdId);
+		if (!hold) throw new Abort(fail("NOT_FOUND", `No hold ${holdId}.`));
+		if (hold.status !== "active" && hold.status !== "unknown") {
+			throw new Abort(fail("CONFLICT", `Hold ${holdId} is already ${hold.status}.`, { status: hold.status }));
+		}
+		return hold;
+	}
+
+	captureHold(
+		hold: Hold,
+		amountCents: number,
+		fields: { receipt_id?: string; reference?: string },
+	): LedgerEntry {
+		this.#sql.exec(
+			"UPDATE holds SET status = 'captured', captured_cents = ?, resolved_at = ? WHERE id = ?",
+			amountCents,
+			Date.now(),
+			hold.id,
+		);
+		return this.append(hold.kind, -amountCents, { hold_id: hold.id, ...fields });
+	}
+
+	releaseHold(holdId: string): void {
+		this.#sql.exec("UPDATE holds SET status = 'released', resolved_at = ? WHERE id = ?", Date.now(), holdId);
+	}
+
+	markHoldUnknown(holdId: string): void {
+		this.#sql.exec("UPDATE holds SET status = 'unknown' WHERE id = ?", holdId);
+	}
+
+	/** A resumed purchase gets a fresh expiry, so the alarm cannot release it while the merchant is asked again. */
+	reactivateHold(holdId: string, expiresAt: number): void {
+		this.#sql.exec("UPDATE holds SET status = 'active', expires_at = ? WHERE id = ?", expiresAt, holdId);
+	}
+
+	/** The alarm's housekeeping: expired active holds released, old idempotency records forgotten. */
+	expire(now: number, idempotencyTtlMs: number): void {
+		this.#sql.exec(
+			"UPDATE holds SET status = 'released', resolved_at = ? WHERE status = 'active' AND expires_at <= ?",
+			now,
+			now,
+		);
+		this.#sql.exec("DELETE FROM idempotency WHERE created_at < ?", now - idempotencyTtlMs);
+	}
+}
