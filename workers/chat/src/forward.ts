@@ -1,0 +1,59 @@
+import { PenumbraError } from "@penumbra/core/errors";
+import type { Context } from "hono";
+import type { GatewayAnswer, GatewayCall, RpcProblem } from "../../gateway/src/rpc.ts";
+import type { ChatApp } from "./auth.ts";
+
+/** A problem that crossed the gateway binding, raised again here (pointers re-rooted at the request body). */
+export function fromGateway(problem: RpcProblem): PenumbraError {
+	const { type: _type, title: _title, status, detail, code, errors, ...extras } = problem;
+	const reRooted = Array.isArray(errors)
+		? errors.map((e) =>
+				typeof e === "object" && e !== null ? { ...e, pointer: `/body${e.pointer ?? ""}` } : e,
+			)
+		: errors;
+	return new PenumbraError(code, {
+		detail,
+		status,
+		extras: { ...extras, ...(reRooted === undefined ? {} : { errors: reRooted }) },
+	});
+}
+
+/** The gateway's answer as this Worker's: status and body as they are (problem+json stays problem+json). */
+function gatewayResponse(answer: GatewayAnswer): Response {
+	if (answer.status === 204) return new Response(null, { status: 204 });
+	const problem = answer.status >= 400;
+	const headers = new Headers({ "content-type": problem ? "application/problem+json" : "application/json" });
+	if (answer.status === 429) {
+		try {
+			const body: unknown = JSON.parse(answer.body);
+			const retryAfter =
+				typeof body === "object" && body !== null && "retry_after_seconds" in body
+					? body.retry_after_seconds
+					: undefined;
+			if (typeof retryAfter === "number") headers.set("retry-after", String(Math.ceil(retryAfter)));
+		} catch {}
+	}
+	if (answer.status === 401) headers.set("www-authenticate", 'Bearer realm="penumbra"');
+	return new Response(answer.body, { status: answer.status, headers });
+}
+
+/** The request's tracing fields for a gateway call: its id, and the client's address for per-address limits. */
+export function callContext(c: Context<ChatApp>): Pick<GatewayCall, "request_id" | "client_ip"> {
+	const clientIp = c.req.header("cf-connecting-ip");
+	return { request_id: c.get("requestId"), ...(clientIp ? { client_ip: clientIp } : {}) };
+}
+
+/** One gateway REST call as `credentialId` (null: anonymous), answered as the gateway answered it. */
+export async function forward(
+	c: Context<ChatApp>,
+	credentialId: string | null,
+	call: Pick<GatewayCall, "method" | "path" | "body">,
+): Promise<Response> {
+	const answer = await c.env.GATEWAY.call(credentialId, { ...call, ...callContext(c) });
+	return gatewayResponse(answer);
+}
+
+/** The request's own query string, for routes that take the gateway route's query parameters as they are. */
+export function queryOf(c: Context<ChatApp>): string {
+	return new URL(c.req.url).search;
+}

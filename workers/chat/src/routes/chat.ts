@@ -1,0 +1,160 @@
+import { PenumbraError } from "@penumbra/core/errors";
+import { SIGNED_QUOTE_ID } from "@penumbra/core/purchase";
+import { Hono } from "hono";
+import { z } from "zod";
+import type { ChatApp } from "../auth.ts";
+import { ownConversation, sessionOf } from "../conversations.ts";
+import { callContext } from "../forward.ts";
+import { limitsOf } from "../limits.ts";
+import { jsonBody, parse } from "../request.ts";
+import { type Conversation, ConversationStore } from "../store.ts";
+
+const ChatBody = z.object({
+	conversation_id: z.string().max(64).optional(),
+	message: z.string().refine((s) => s.trim() !== "", "The message is empty."),
+});
+const ConfirmBody = z.object({
+	quote_id: z.string().regex(SIGNED_QUOTE_ID, "Not a quote id (q_….…, from purchase.confirmation_required)."),
+	decision: z.enum(["confirm", "decline"]),
+});
+const LastEventId = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+
+function conflict(detail: string, reason?: string): PenumbraError {
+	return new PenumbraError("CONFLICT", { detail, ...(reason ? { extras: { reason } } : {}) });
+}
+
+/** The session's event stream after `after`, with the headers a browser's EventSource and proxies need. */
+async function streamFrom(env: ChatEnv, conversationId: string, after: number): Promise<Response> {
+	const upstream = await sessionOf(env, conversationId).fetch(`https://session/stream?after=${after}`);
+	const headers = new Headers(upstream.headers);
+	headers.set("cache-control", "no-cache, no-transform");
+	headers.set("x-conversation-id", conversationId);
+	return new Response(upstream.body, { status: upstream.status, headers });
+}
+
+/** A turn that could not start: 429 when the user's limit is the reason, 409 when this conversation is busy. */
+async function turnRefused(store: ConversationStore, id: string, max: number): Promise<PenumbraError> {
+	const now = await store.get(id);
+	if (now?.status === "running") {
+		return conflict(
+			"A turn is already running in this conversation. Wait for it or cancel it.",
+			"TURN_IN_PROGRESS",
+		);
+	}
+	return new PenumbraError("RATE_LIMITED", {
+		detail: `${max} turn${max === 1 ? " is" : "s are"} already running for this account. Wait for one to finish or cancel it.`,
+		extras: { max_concurrent_turns: max },
+	});
+}
+
+/** After a turn failed to start, the conversation goes back to how it was (a paused purchase stays paused). */
+function restoredStatus(previous: Conversation["status"]): "idle" | "awaiting_confirmation" {
+	return previous === "awaiting_confirmation" ? "awaiting_confirmation" : "idle";
+}
+
+/** First line of the first message, shortened: the conversation's initial title. */
+function titleFrom(message: string): string {
+	const line = (message.split("\n").find((l) => l.trim() !== "") ?? "").replace(/\s+/g, " ").trim();
+	return line.length > 80 ? `${line.slice(0, 79)}…` : line || "New conversation";
+}
+
+/** Turns: send a message (streamed), reattach to a conversation's stream, cancel, decide a paused purchase. */
+export const chatRoutes = new Hono<ChatApp>();
+
+chatRoutes.post("/api/chat", async (c) => {
+	const { maxMessageChars, maxConcurrentTurns } = limitsOf(c.env);
+	// Room for JSON escaping (\uXXXX is six bytes per character) and the other fields.
+	const body = await jsonBody(c, maxMessageChars * 6 + 1024);
+	const input = parse(ChatBody, body, "/body");
+	if (input.message.length > maxMessageChars) {
+		throw new PenumbraError("PAYLOAD_TOO_LARGE", {
+			detail: `The message is ${input.message.length} characters; the limit is ${maxMessageChars}.`,
+			extras: { max_message_chars: maxMessageChars },
+		});
+	}
+	const credentialId = c.get("identity").credential_id;
+	const store = new ConversationStore(c.env.DB);
+	const created = input.conversation_id === undefined;
+	const conversation =
+		input.conversation_id === undefined
+			? await store.create(credentialId, titleFrom(input.message))
+			: await ownConversation(c, input.conversation_id);
+
+	if (!(await store.beginTurn(conversation.id, credentialId, maxConcurrentTurns))) {
+		const refusal = await turnRefused(store, conversation.id, maxConcurrentTurns);
+		if (created) await store.delete(conversation.id);
+		throw refusal;
+	}
+	const started = await sessionOf(c.env, conversation.id)
+		.startTurn({ conversation_id: conversation.id, credential_id: credentialId, message: input.message })
+		.catch(async (error: unknown) => {
+			await store.endTurn(conversation.id, restoredStatus(conversation.status));
+			throw error;
+		});
+	if (!started.ok) {
+		await store.endTurn(conversation.id, restoredStatus(conversation.status));
+		throw conflict(started.message, started.code);
+	}
+	return streamFrom(c.env, conversation.id, started.after);
+});
+
+chatRoutes.get("/api/chat/:id/stream", async (c) => {
+	const header = c.req.header("last-event-id");
+	const raw = (header ?? c.req.query("last_event_id") ?? "").trim();
+	const after = parse(
+		LastEventId,
+		raw === "" ? "0" : raw,
+		header === undefined ? "/query/last_event_id" : "/header/last-event-id",
+	);
+	const conversation = await ownConversation(c, c.req.param("id"));
+	return streamFrom(c.env, conversation.id, after);
+});
+
+chatRoutes.post("/api/chat/:id/cancel", async (c) => {
+	const conversation = await ownConversation(c, c.req.param("id"));
+	const { cancelled } = await sessionOf(c.env, conversation.id).cancel();
+	return c.json({ cancelled });
+});
+
+chatRoutes.post("/api/chat/:id/confirm", async (c) => {
+	const conversation = await ownConversation(c, c.req.param("id"));
+	const { quote_id, decision } = parse(ConfirmBody, await jsonBody(c), "/body");
+	const identity = c.get("identity");
+	if (conversation.status !== "awaiting_confirmation") {
+		throw conflict("No purchase in this conversation is waiting for a decision.");
+	}
+	const { maxConcurrentTurns } = limitsOf(c.env);
+	const store = new ConversationStore(c.env.DB);
+	// The turn runs again once decided, so it takes a slot first: a refusal here leaves the quote undecided.
+	if (!(await store.beginTurn(conversation.id, identity.credential_id, maxConcurrentTurns))) {
+		throw await turnRefused(store, conversation.id, maxConcurrentTurns);
+	}
+	// Any failure from here on leaves the purchase paused, as it was.
+	const stillPaused = () => store.endTurn(conversation.id, "awaiting_confirmation");
+	const answer = await c.env.GATEWAY.call(identity.credential_id, {
+		method: "POST",
+		path: `/v1/quotes/${encodeURIComponent(quote_id)}/${decision}`,
+		...callContext(c),
+	}).catch(async (error: unknown) => {
+		await stillPaused();
+		throw error;
+	});
+	if (answer.status >= 400) {
+		await stillPaused();
+		return new Response(answer.body, {
+			status: answer.status,
+			headers: { "content-type": "application/problem+json" },
+		});
+	}
+	const resumed = await sessionOf(c.env, conversation.id)
+		.resume({ credential_id: identity.credential_id, quote_id, decision })
+		.catch(async (error: unknown) => {
+			await stillPaused();
+			throw error;
+		});
+	if (!resumed.ok) {
+		await stillPaused();
+		throw conflict(resumed.message, resumed.code);
+	}
+	return streamFrom(c.env, conversation.id, resumed.after);
+});
