@@ -1,3 +1,4 @@
+import type { Identity } from "@penumbra/core/contracts";
 import { chatSessions } from "@penumbra/core/db";
 import { PenumbraError } from "@penumbra/core/errors";
 import { hashApiKey, isWellFormedApiKey } from "@penumbra/core/keys";
@@ -5,7 +6,6 @@ import { and, eq, lt } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import type { Context, MiddlewareHandler } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
-import type { Identity } from "../../gateway/src/rpc.ts";
 
 export type { Identity };
 

@@ -1,21 +1,18 @@
-import { PenumbraError } from "@penumbra/core/errors";
+import { type Failure, failureError, type GatewayAnswer, type GatewayCall } from "@penumbra/core/contracts";
+import type { PenumbraError } from "@penumbra/core/errors";
 import type { Context } from "hono";
-import type { GatewayAnswer, GatewayCall, RpcProblem } from "../../gateway/src/rpc.ts";
 import type { ChatApp } from "./auth.ts";
 
-/** A problem that crossed the gateway binding, raised again here (pointers re-rooted at the request body). */
-export function fromGateway(problem: RpcProblem): PenumbraError {
-	const { type: _type, title: _title, status, detail, code, errors, ...extras } = problem;
-	const reRooted = Array.isArray(errors)
-		? errors.map((e) =>
-				typeof e === "object" && e !== null ? { ...e, pointer: `/body${e.pointer ?? ""}` } : e,
-			)
-		: errors;
-	return new PenumbraError(code, {
-		detail,
-		status,
-		extras: { ...extras, ...(reRooted === undefined ? {} : { errors: reRooted }) },
-	});
+/** A failure that crossed the gateway binding, raised again here (pointers re-rooted at the request body). */
+export function fromGateway(failure: Failure): PenumbraError {
+	const errors = failure.extras?.errors;
+	if (!Array.isArray(errors)) return failureError(failure);
+	const reRooted = errors.map((e) =>
+		typeof e === "object" && e !== null
+			? { ...e, pointer: `/body${typeof e.pointer === "string" ? e.pointer : ""}` }
+			: e,
+	);
+	return failureError({ ...failure, extras: { ...failure.extras, errors: reRooted } });
 }
 
 /** The gateway's answer as this Worker's: status and body as they are (problem+json stays problem+json). */

@@ -13,7 +13,7 @@ export const signInRoutes = new Hono<ChatApp>();
 signInRoutes.post("/api/auth/email/start", async (c) => {
 	const { email } = parse(EmailBody, await jsonBody(c), "/body");
 	const result = await c.env.GATEWAY.startEmailSignIn(email, c.req.header("cf-connecting-ip"));
-	if (!result.ok) throw fromGateway(result.problem);
+	if (!result.ok) throw fromGateway(result);
 	return c.json({
 		sent: result.sent,
 		expires_at: result.expires_at,
@@ -24,7 +24,7 @@ signInRoutes.post("/api/auth/email/start", async (c) => {
 signInRoutes.post("/api/auth/email/verify", async (c) => {
 	const { email, code } = parse(VerifyBody, await jsonBody(c), "/body");
 	const result = await c.env.GATEWAY.verifyEmailSignIn(email, code);
-	if (!result.ok) throw fromGateway(result.problem);
+	if (!result.ok) throw fromGateway(result);
 	await startSession(c, result.credential_id);
 	return c.json({ credential_id: result.credential_id, email: result.email, level: result.level });
 });
