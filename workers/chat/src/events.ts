@@ -66,14 +66,3 @@ export const TERMINAL_EVENTS: ReadonlySet<ChatEventType> = new Set([
 	"error",
 	"purchase.confirmation_required",
 ]);
-
-const encoder = new TextEncoder();
-
-/** One SSE frame. Heartbeats carry the id of the last real event, so resuming after one loses nothing. */
-export function sseFrame(event: ChatEvent): Uint8Array {
-	return encoder.encode(`id: ${event.id}\nevent: ${event.type}\ndata: ${JSON.stringify(event.data)}\n\n`);
-}
-
-/** Sent first on every stream: how long a client waits before reconnecting. */
-export const SSE_RETRY_MS = 3000;
-export const HEARTBEAT_MS = 15_000;

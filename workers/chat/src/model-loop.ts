@@ -1,0 +1,245 @@
+import type Anthropic from "@anthropic-ai/sdk";
+import type { Tool, ToolResultBlockParam, ToolUseBlock } from "@anthropic-ai/sdk/resources/messages";
+import type { Client } from "@modelcontextprotocol/client";
+import { fitToBudget } from "./budget.ts";
+import type { EventLog } from "./event-log.ts";
+import type { ChatEventData, QuoteView } from "./events.ts";
+import { limitsOf } from "./limits.ts";
+import { summaryOf, type ToolCallResult, type ToolErrorShape, toolResultBlock } from "./tools.ts";
+import type { Transcript } from "./transcript.ts";
+import type { StopReason, Turn, TurnState } from "./turn.ts";
+
+export const SYSTEM_PROMPT = `You are Penumbra's assistant. You help the user get real-world things done — food delivery, rides, restaurant tables, shopping, weather, travel — through Penumbra's five tools.
+
+How to work:
+- Find services with search_services, read a service's tools with list_tools, then call one with execute.
+- Purchases: execute without quote_id returns a quote and charges nothing. Tell the user what it buys and the price, then call execute again with the same arguments plus the quote_id.
+- Some purchases need the user's own confirmation. You cannot confirm on their behalf; the app will ask them. Never claim a purchase went through without a receipt.
+- Amounts are integer cents: show them as dollars. Be brief and concrete.`;
+
+/** Thrown at the next step once the owner asked to stop the turn. */
+export class Cancelled extends Error {}
+
+/** What the loop needs from the session whose turn it runs. */
+export interface TurnHost {
+	readonly env: ChatEnv;
+	readonly events: EventLog<ChatEventData>;
+	readonly transcript: Transcript;
+	readonly turns: TurnState;
+	/** Ends the turn with `assistant.completed`. */
+	finish(turn: Turn, stopReason: StopReason): Promise<void>;
+	/** Sets the conversation's status in D1, which the Worker checks before starting or resuming a turn. */
+	settle(conversationId: string, status: "idle" | "awaiting_confirmation"): Promise<void>;
+	/** The quote a paused purchase waits on, as the owner is shown it. */
+	quote(credentialId: string, quoteId: string): Promise<QuoteView>;
+}
+
+/** One running turn's connections: the model, the MCP server and its tools, and the turn's abort signal. */
+export interface TurnTools {
+	anthropic: Anthropic;
+	mcp: Client;
+	tools: Tool[];
+	signal: AbortSignal;
+}
+
+/**
+ * A turn's model/tool loop: call the model, run the tools it asks for, repeat until it answers, hits a limit, or a
+ * purchase needs the owner (the turn then pauses and `run` picks it up again after the decision). Every step is
+ * saved and logged as it happens, so a reader reconnecting mid-turn misses nothing.
+ */
+export class ModelLoop {
+	readonly #host: TurnHost;
+	readonly #with: TurnTools;
+
+	constructor(host: TurnHost, tools: TurnTools) {
+		this.#host = host;
+		this.#with = tools;
+	}
+
+	async run(turn: Turn): Promise<void> {
+		if (turn.pending?.decision) {
+			const paused = await this.#runPending(turn);
+			if (paused) return;
+		}
+		await this.#loop(turn);
+	}
+
+	async #loop(turn: Turn): Promise<void> {
+		const { env, transcript, turns, events } = this.#host;
+		const { anthropic, tools, signal } = this.#with;
+		const limits = limitsOf(env);
+		while (true) {
+			this.#checkCancelled();
+			if (turn.usage.model_calls >= limits.maxModelCalls) {
+				await this.#host.finish(turn, "tool_limit");
+				return;
+			}
+			const fitted = await fitToBudget({
+				anthropic,
+				model: env.ANTHROPIC_MODEL,
+				system: SYSTEM_PROMPT,
+				tools,
+				messages: transcript.messages(),
+				budget: limits.tokenBudget,
+				signal,
+			});
+			if (fitted.summarized) transcript.replace(fitted.messages);
+			turn.usage.input_tokens += fitted.usage.input_tokens;
+			turn.usage.output_tokens += fitted.usage.output_tokens;
+			turn.usage.model_calls += fitted.usage.model_calls;
+
+			const stream = anthropic.messages.stream(
+				{
+					model: env.ANTHROPIC_MODEL,
+					max_tokens: limits.maxOutputTokens,
+					system: SYSTEM_PROMPT,
+					messages: fitted.messages,
+					tools,
+				},
+				{ signal },
+			);
+			// A new model call's text is a new paragraph of the same answer, live and when the answer is read back.
+			let separator = turn.text === "" ? "" : "\n\n";
+			stream.on("text", (delta) => {
+				const text = `${separator}${delta}`;
+				separator = "";
+				turn.text += text;
+				events.append("assistant.delta", { turn_id: turn.turn_id, text });
+			});
+			const final = await stream.finalMessage();
+			turn.usage.input_tokens += final.usage.input_tokens;
+			turn.usage.output_tokens += final.usage.output_tokens;
+			turn.usage.model_calls += 1;
+			transcript.push({ role: "assistant", content: final.content });
+			turns.save(turn);
+
+			const uses = final.content.filter((b): b is ToolUseBlock => b.type === "tool_use");
+			if (final.stop_reason !== "tool_use" || uses.length === 0) {
+				await this.#host.finish(turn, final.stop_reason === "max_tokens" ? "max_tokens" : "end_turn");
+				return;
+			}
+			const paused = await this.#runTools(turn, uses, []);
+			if (paused) return;
+		}
+	}
+
+	/** Runs one round's tool calls; pauses the turn (returns true) when a purchase needs the owner. */
+	async #runTools(turn: Turn, uses: ToolUseBlock[], done: ToolResultBlockParam[]): Promise<boolean> {
+		const { events, transcript, turns } = this.#host;
+		const results = [...done];
+		for (const [i, use] of uses.entries()) {
+			this.#checkCancelled();
+			const input = (use.input ?? {}) as Record<string, unknown>;
+			events.append("mcp.tool.started", {
+				turn_id: turn.turn_id,
+				tool_use_id: use.id,
+				name: use.name,
+				input,
+			});
+			const result = await this.#with.mcp.callTool({ name: use.name, arguments: input });
+			const structured = (result.structuredContent ?? {}) as ToolErrorShape;
+			const quoteId = typeof input.quote_id === "string" ? input.quote_id : null;
+			if (result.isError && structured.error?.code === "CONFIRMATION_REQUIRED" && quoteId) {
+				turn.status = "awaiting_confirmation";
+				turn.pending = {
+					tool_use_id: use.id,
+					name: use.name,
+					input,
+					quote_id: quoteId,
+					done: results,
+					rest: uses.slice(i + 1),
+				};
+				turns.save(turn);
+				await this.#awaitDecision(turn, use, quoteId, structured.error.confirmation_url ?? null);
+				return true;
+			}
+			results.push(this.#recordResult(turn, use, result));
+		}
+		transcript.push({ role: "user", content: results });
+		turns.save(turn);
+		return false;
+	}
+
+	async #awaitDecision(
+		turn: Turn,
+		use: ToolUseBlock,
+		quoteId: string,
+		confirmUrl: string | null,
+	): Promise<void> {
+		const quote = await this.#host.quote(turn.credential_id, quoteId);
+		// The conversation's status first: a client that acts on the event at once must find it paused.
+		await this.#host.settle(turn.conversation_id, "awaiting_confirmation");
+		this.#host.events.append("purchase.confirmation_required", {
+			turn_id: turn.turn_id,
+			tool_use_id: use.id,
+			quote,
+			confirm_url: confirmUrl,
+			decide_url: `/api/chat/${turn.conversation_id}/confirm`,
+		});
+	}
+
+	/** After the owner's decision: the paused call (bought, or declined), then the rest of its round. */
+	async #runPending(turn: Turn): Promise<boolean> {
+		const { events, turns } = this.#host;
+		const pending = turn.pending;
+		if (!pending?.decision) return false;
+		turn.pending = undefined;
+		const use: ToolUseBlock = {
+			type: "tool_use",
+			id: pending.tool_use_id,
+			name: pending.name,
+			input: pending.input,
+		} as ToolUseBlock;
+		let done = pending.done;
+		if (pending.decision === "confirm") {
+			events.append("mcp.tool.started", {
+				turn_id: turn.turn_id,
+				tool_use_id: use.id,
+				name: use.name,
+				input: pending.input,
+			});
+			const result = await this.#with.mcp.callTool({ name: use.name, arguments: pending.input });
+			done = [...done, this.#recordResult(turn, use, result)];
+		} else {
+			const declined = { isError: false, structuredContent: { status: "declined" } };
+			events.append("mcp.tool.result", {
+				turn_id: turn.turn_id,
+				tool_use_id: use.id,
+				name: use.name,
+				is_error: false,
+				result: declined.structuredContent,
+				summary: "declined by the user",
+			});
+			turn.tool_calls.push({ name: use.name, is_error: false, summary: "declined by the user" });
+			done = [
+				...done,
+				{
+					type: "tool_result",
+					tool_use_id: use.id,
+					content: "The user declined this purchase; it was not made.",
+				},
+			];
+		}
+		turns.save(turn);
+		return this.#runTools(turn, pending.rest, done);
+	}
+
+	#recordResult(turn: Turn, use: ToolUseBlock, result: ToolCallResult): ToolResultBlockParam {
+		const summary = summaryOf(use.name, result);
+		this.#host.events.append("mcp.tool.result", {
+			turn_id: turn.turn_id,
+			tool_use_id: use.id,
+			name: use.name,
+			is_error: result.isError === true,
+			result: result.structuredContent ?? null,
+			summary,
+		});
+		turn.tool_calls.push({ name: use.name, is_error: result.isError === true, summary });
+		return toolResultBlock(use, result);
+	}
+
+	#checkCancelled(): void {
+		// Read from storage: `cancel()` runs in another request and only writes the flag there.
+		if (this.#host.turns.current()?.cancel_requested) throw new Cancelled();
+	}
+}

@@ -1,0 +1,73 @@
+import type { Tool, ToolResultBlockParam, ToolUseBlock } from "@anthropic-ai/sdk/resources/messages";
+import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
+
+/** What an MCP tool call returns, as far as the chat reads it. */
+export interface ToolCallResult {
+	isError?: boolean;
+	structuredContent?: unknown;
+	content?: unknown;
+}
+
+/** The structured content of a failed Penumbra tool call. */
+export interface ToolErrorShape {
+	error?: { code?: string; detail?: string; confirmation_url?: string };
+}
+
+/** An MCP client acting as `credentialId`, over the MCP Worker's internal entrypoint (no OAuth, no network). */
+export async function mcpClient(env: ChatEnv, credentialId: string): Promise<Client> {
+	const transport = new StreamableHTTPClientTransport(new URL("https://mcp.internal/mcp"), {
+		// An AbortSignal cannot cross RPC: the request goes without one.
+		fetch: (url, init) =>
+			env.MCP.handle(
+				credentialId,
+				new Request(url, { method: init?.method, headers: init?.headers, body: init?.body }),
+			),
+	});
+	const client = new Client({ name: "penumbra-chat", version: "0.1.0" });
+	await client.connect(transport);
+	return client;
+}
+
+/** The MCP server's tools as the model API takes them. */
+export async function modelTools(mcp: Client): Promise<Tool[]> {
+	const listed = await mcp.listTools();
+	return listed.tools.map((t) => ({
+		name: t.name,
+		description: t.description ?? "",
+		input_schema: t.inputSchema as Tool.InputSchema,
+	}));
+}
+
+/** Text of an MCP tool result, as the model reads it. */
+function resultText(result: { content?: unknown }): string {
+	const content = Array.isArray(result.content) ? result.content : [];
+	return content
+		.map((block: unknown) =>
+			typeof block === "object" && block !== null && "text" in block && typeof block.text === "string"
+				? block.text
+				: "",
+		)
+		.join("\n");
+}
+
+/** One line for the tool card and the stored message. */
+export function summaryOf(name: string, result: ToolCallResult): string {
+	const structured = (result.structuredContent ?? {}) as Record<string, unknown> & ToolErrorShape;
+	if (result.isError) return `${structured.error?.code ?? "ERROR"}: ${structured.error?.detail ?? "failed"}`;
+	if (name === "search_services" && Array.isArray(structured.results)) {
+		return `${structured.results.length} service(s) found`;
+	}
+	if (name === "list_tools" && Array.isArray(structured.tools)) return `${structured.tools.length} tool(s)`;
+	if (typeof structured.status === "string") return structured.status;
+	return "done";
+}
+
+/** A tool call's result as the model's next message carries it. */
+export function toolResultBlock(use: ToolUseBlock, result: ToolCallResult): ToolResultBlockParam {
+	return {
+		type: "tool_result",
+		tool_use_id: use.id,
+		content: resultText(result) || "(no output)",
+		...(result.isError ? { is_error: true } : {}),
+	};
+}
