@@ -1,6 +1,8 @@
 import type { AuthLevel } from "../auth-levels.ts";
 
 /** A JSON Schema object (draft 2020-12 subset, as emitted by the compiler). */
+import type { ServiceCard } from "../contracts/services.ts";
+
 export type JsonSchema = { [key: string]: unknown };
 
 export type HttpMethod = "get" | "post" | "put" | "patch" | "delete" | "head" | "options";
@@ -64,24 +66,7 @@ export interface UpstreamAuth {
 	prefix?: string;
 }
 
-/** What discovery needs about a service; the registry index holds one of these per service. */
-export interface ServiceCard {
-	id: string;
-	name: string;
-	description: string;
-	category: string;
-	tags: string[];
-	flow?: string;
-	pricing_model?: string;
-	typical_response_time?: string;
-	requires_auth: boolean;
-	has_purchases: boolean;
-	tool_count: number;
-	fees: { min_cents: number; max_cents: number };
-	/** True when the last refresh of a remote spec failed and an older version is served. */
-	stale: boolean;
-	updated_at: string;
-}
+export type { ServiceCard } from "../contracts/services.ts";
 
 export interface CompiledService {
 	card: ServiceCard;

@@ -1,3 +1,4 @@
+import type { SearchAnswer, SearchResult } from "../contracts/services.ts";
 import MiniSearch, { type SearchResult as MiniSearchResult } from "minisearch";
 import {
 	checkVersion,
@@ -23,35 +24,7 @@ export interface SearchOptions {
 	toolsPerService?: number;
 }
 
-export interface SearchResult {
-	id: string;
-	name: string;
-	category: string;
-	/** At most 160 characters. */
-	description: string;
-	/** Why it matched, in words: 'name matches "fooddash"', 'tag "delivery" (from "hungry")'. */
-	why: string[];
-	price: string;
-	requires_auth: boolean;
-	has_purchases: boolean;
-	tools: { name: string; summary: string; purchase: boolean }[];
-	score: number;
-}
-
-export interface SearchAnswer {
-	query: string;
-	/** Best first. */
-	results: SearchResult[];
-	/** Typo corrections applied to the query's words. */
-	corrected: { from: string; to: string }[];
-	/** Concepts the query's words stood for, and the terms searched for them. */
-	expanded: { from: string; to: string[] }[];
-	/** Every valid category. */
-	categories: string[];
-	empty_reason?: "nothing_matched" | "unknown_category" | "empty_registry";
-	/** What to try next when nothing came back. */
-	hint?: string;
-}
+export type { SearchAnswer, SearchResult } from "../contracts/services.ts";
 
 export interface ServiceSearch {
 	search(query: string, opts?: SearchOptions): SearchAnswer;

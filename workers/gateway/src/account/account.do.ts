@@ -1,7 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import {
 	type AccountSummary,
-	type Failure,
 	fail,
 	type Hold,
 	type HoldKind,
@@ -12,23 +11,17 @@ import {
 	SpendControlsSchema,
 } from "@penumbra/core/contracts";
 import { log } from "@penumbra/core/log";
-import { Abort, Book, isCents, randomId, type StoredQuote, utcDayStart } from "./book.ts";
-import { checkControls, frozenFailure } from "./controls.ts";
+import { Abort, Book, isCents, type StoredQuote, utcDayStart } from "./book.ts";
+import { frozenFailure } from "./controls.ts";
 import { mirrorEntries } from "./ledger.ts";
+import { finishPurchase, type PurchaseStart, startPurchase } from "./purchases.ts";
 import { takeRateToken } from "./rate-limit.ts";
 import { prepareStorage } from "./schema.ts";
 
 export type { StoredQuote } from "./book.ts";
-
-/** Where a purchase stands before the merchant is asked: done (receipt), or a hold to buy with. */
-export interface PurchaseStart {
-	state: "done" | "held" | "resume";
-	receipt: Receipt | null;
-	hold: Hold | null;
-}
+export type { PurchaseStart } from "./purchases.ts";
 
 const IDEMPOTENCY_TTL_MS = 48 * 3600 * 1000;
-const PURCHASE_HOLD_TTL_MS = 15 * 60_000;
 const USAGE_HOLD_TTL_MS = 10 * 60_000;
 const DRAIN_BATCH = 100;
 const MAX_DRAIN_BACKOFF_MS = 60_000;
@@ -343,12 +336,6 @@ export class AccountDO extends DurableObject<GatewayEnv> {
 		return parsed;
 	}
 
-	#checkControls(service: string, amountCents: number, now: number): Failure | null {
-		return checkControls(this.#book.controls(), service, amountCents, () =>
-			this.#book.spentSince(utcDayStart(now)),
-		);
-	}
-
 	// ── quotes and purchases ─────────────────────────────────────────────────────────────────────
 
 	/** Records a signed quote (the gateway computed the amount with the merchant's precheck). */
@@ -395,54 +382,7 @@ export class AccountDO extends DurableObject<GatewayEnv> {
 		tool: string;
 	}): Result<PurchaseStart> {
 		const now = Date.now();
-		return this.#transaction((): Result<PurchaseStart> => {
-			const receipt = this.#book.receipt("quote_id", input.quote_id);
-			if (receipt) return { ok: true, state: "done", receipt, hold: null };
-			const quote = this.#book.quote(input.quote_id);
-			if (!quote || quote.service !== input.service || quote.tool !== input.tool) {
-				return fail("NOT_FOUND", "No such quote for this tool on this account. Ask for a quote first.");
-			}
-			if (quote.params_hash !== input.params_hash) {
-				return fail("CONFLICT", "The parameters differ from the ones quoted. Ask for a new quote.");
-			}
-			const existing = this.#book.openHoldOfQuote(quote.id);
-			if (existing?.status === "active") {
-				return fail("CONFLICT", "This purchase is already in progress. Retry in a moment.", {
-					retry_after_seconds: 2,
-				});
-			}
-			if (existing) {
-				const expiresAt = now + PURCHASE_HOLD_TTL_MS;
-				this.#book.reactivateHold(existing.id, expiresAt);
-				return {
-					ok: true,
-					state: "resume",
-					receipt: null,
-					hold: { ...existing, status: "active", expires_at: expiresAt },
-				};
-			}
-			if (now >= quote.expires_at) return fail("QUOTE_EXPIRED", "This quote has expired; ask for a new one.");
-			if (quote.status === "declined") return fail("FORBIDDEN", "The owner declined this purchase.");
-			const limit = this.#checkControls(quote.service, quote.amount_cents, now);
-			if (limit) return limit;
-			if (quote.requires_confirmation && quote.status !== "confirmed") {
-				return fail(
-					"CONFIRMATION_REQUIRED",
-					`${quote.amount_cents}¢ is above the owner's auto-approve threshold: the owner must confirm this quote first.`,
-					{ quote_id: quote.id, amount_cents: quote.amount_cents },
-				);
-			}
-			const held = this.#book.placeHold({
-				kind: "purchase",
-				amount_cents: quote.amount_cents,
-				ttl_ms: PURCHASE_HOLD_TTL_MS,
-				service: quote.service,
-				tool: quote.tool,
-				quote_id: quote.id,
-			});
-			if (!held.ok) return held;
-			return { ok: true, state: "held", receipt: null, hold: held.hold };
-		});
+		return this.#transaction(() => startPurchase(this.#book, input, now));
 	}
 
 	/**
@@ -456,42 +396,9 @@ export class AccountDO extends DurableObject<GatewayEnv> {
 	}): Result<{ receipt: Receipt; balance_cents: number }> {
 		const existing = this.#book.receipt("hold_id", input.hold_id);
 		if (existing) return { ok: true, receipt: existing, balance_cents: this.#book.balance() };
-		return this.#idempotent(`purchase:${input.hold_id}`, "completePurchase", input, () => {
-			const hold = this.#book.resolvable(input.hold_id);
-			if (!hold.quote_id || !hold.service || !hold.tool) return fail("CONFLICT", "Not a purchase hold.");
-			if (!isCents(input.amount_cents))
-				return fail("VALIDATION_FAILED", "The merchant's amount is not valid cents.");
-			const amount = Math.min(input.amount_cents, hold.amount_cents);
-			const receiptId = randomId("rcpt_");
-			const entry = this.#book.captureHold(hold, amount, {
-				receipt_id: receiptId,
-				reference: `${hold.service}.${hold.tool} ${input.transaction_id}`,
-			});
-			const receipt: Receipt = {
-				id: receiptId,
-				quote_id: hold.quote_id,
-				hold_id: hold.id,
-				service: hold.service,
-				tool: hold.tool,
-				amount_cents: amount,
-				held_cents: hold.amount_cents,
-				transaction_id: input.transaction_id,
-				flagged: input.amount_cents > hold.amount_cents,
-				refunded_cents: 0,
-				balance_after_cents: entry.balance_after_cents,
-				created_at: entry.created_at,
-			};
-			this.#book.insertReceipt(receipt);
-			if (receipt.flagged) {
-				log("warn", "purchase above hold", {
-					credential: this.#credentialId,
-					receipt: receipt.id,
-					charged_cents: input.amount_cents,
-					held_cents: hold.amount_cents,
-				});
-			}
-			return { ok: true, receipt, balance_cents: entry.balance_after_cents };
-		});
+		return this.#idempotent(`purchase:${input.hold_id}`, "completePurchase", input, () =>
+			finishPurchase(this.#book, this.#credentialId, input),
+		);
 	}
 
 	// ── alarm: hold expiry, outbox, housekeeping ────────────────────────────────────────────────
