@@ -1,5 +1,5 @@
-import type { SearchAnswer, SearchResult } from "../contracts/services.ts";
 import MiniSearch, { type SearchResult as MiniSearchResult } from "minisearch";
+import type { SearchAnswer, SearchResult } from "../contracts/services.ts";
 import {
 	checkVersion,
 	FIELD_BOOST,
