@@ -1,4 +1,4 @@
-/** Progressive disclosure (seed spec §1.2): each route and tool declares the level it needs. */
+/** Progressive disclosure (docs/auth.md, "Auth levels"): each route and tool declares the level it needs. */
 export const AUTH_LEVELS = ["anonymous", "identified", "authenticated"] as const;
 export type AuthLevel = (typeof AUTH_LEVELS)[number];
 

@@ -1,4 +1,4 @@
-/** Stable error codes (DESIGN.md §5) and the HTTP status each one renders as. */
+/** Stable error codes (docs/errors.md) and the HTTP status each one renders as. */
 export const ERROR_STATUS = {
 	AUTH_REQUIRED: 401,
 	FORBIDDEN: 403,

@@ -67,7 +67,7 @@ async function parametersFromRequest(
 }
 
 /**
- * `POST /{service}/<purchase path>` in one call, as the seed spec's proxy did: precheck → quote → hold → purchase →
+ * `POST /{service}/<purchase path>` in one call (docs/money.md): precheck → quote → hold → purchase →
  * capture, through the same machinery as quotes. Above the owner's auto-approve threshold it stops at the quote.
  */
 async function transparentPurchase(
@@ -93,7 +93,7 @@ async function transparentPurchase(
 }
 
 /**
- * Transparent path proxy (seed spec §2.1): `/{service}/<upstream path>` reaches the upstream as-is, but only for
+ * Transparent path proxy (docs/auth.md): `/{service}/<upstream path>` reaches the upstream as-is, but only for
  * operations the provider declares, with the same auth levels and credential injection as tool execution.
  */
 export const passthroughRoutes = new Hono<AppEnv>().all("/:service{[a-z][a-z0-9-]{1,62}}/*", async (c) => {
