@@ -1,8 +1,8 @@
-/** The chat stream's events as the chat Worker sends them: the types are the Worker's own. */
+/** The chat stream's events as the chat Worker sends them: the shared contracts (types only). */
 
-import type { ChatEventData } from "../../../workers/chat/src/events.ts";
+import type { ChatEventData } from "@penumbra/core/contracts";
 
-export type { QuoteView } from "../../../workers/chat/src/events.ts";
+export type { PendingQuote as QuoteView } from "@penumbra/core/contracts";
 
 /** Heartbeats only keep the connection open; the page never sees them. */
 export type EventData = Omit<ChatEventData, "heartbeat">;

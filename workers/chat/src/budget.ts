@@ -1,6 +1,6 @@
 import type Anthropic from "@anthropic-ai/sdk";
 import type { MessageParam, Tool } from "@anthropic-ai/sdk/resources/messages";
-import type { Usage } from "./events.ts";
+import type { Usage } from "@penumbra/core/contracts";
 
 export interface Fitted {
 	messages: MessageParam[];
@@ -70,7 +70,7 @@ function extractive(messages: MessageParam[]): string {
 }
 
 /**
- * Keeps a conversation under the token budget (the spec's TokenBudgeter): counts with Anthropic's count-tokens
+ * Keeps a conversation under the token budget : counts with Anthropic's count-tokens
  * endpoint; over the budget it keeps the most recent whole turns that fit in about half of it and replaces the
  * middle with a model-written summary (the system prompt and tools are sent separately and always kept).
  */

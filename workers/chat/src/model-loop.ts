@@ -1,9 +1,9 @@
 import type Anthropic from "@anthropic-ai/sdk";
 import type { Tool, ToolResultBlockParam, ToolUseBlock } from "@anthropic-ai/sdk/resources/messages";
 import type { Client } from "@modelcontextprotocol/client";
+import type { ChatEventData, PendingQuote } from "@penumbra/core/contracts";
 import { fitToBudget } from "./budget.ts";
 import type { EventLog } from "./event-log.ts";
-import type { ChatEventData, QuoteView } from "./events.ts";
 import { limitsOf } from "./limits.ts";
 import { summaryOf, type ToolCallResult, type ToolErrorShape, toolResultBlock } from "./tools.ts";
 import type { Transcript } from "./transcript.ts";
@@ -31,7 +31,7 @@ export interface TurnHost {
 	/** Sets the conversation's status in D1, which the Worker checks before starting or resuming a turn. */
 	settle(conversationId: string, status: "idle" | "awaiting_confirmation"): Promise<void>;
 	/** The quote a paused purchase waits on, as the owner is shown it. */
-	quote(credentialId: string, quoteId: string): Promise<QuoteView>;
+	quote(credentialId: string, quoteId: string): Promise<PendingQuote>;
 }
 
 /** One running turn's connections: the model, the MCP server and its tools, and the turn's abort signal. */

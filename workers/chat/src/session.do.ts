@@ -1,9 +1,9 @@
 import { DurableObject } from "cloudflare:workers";
 import Anthropic from "@anthropic-ai/sdk";
 import type { Client } from "@modelcontextprotocol/client";
+import { type ChatEventData, type PendingQuote, TERMINAL_EVENTS } from "@penumbra/core/contracts";
 import { log } from "@penumbra/core/log";
 import { EventLog } from "./event-log.ts";
-import { type ChatEventData, type QuoteView, TERMINAL_EVENTS } from "./events.ts";
 import { Cancelled, ModelLoop, type TurnHost } from "./model-loop.ts";
 import { ConversationStore } from "./store.ts";
 import { mcpClient, modelTools } from "./tools.ts";
@@ -270,13 +270,13 @@ export class ChatSession extends DurableObject<ChatEnv> {
 		}
 	}
 
-	async #quote(credentialId: string, quoteId: string): Promise<QuoteView> {
+	async #quote(credentialId: string, quoteId: string): Promise<PendingQuote> {
 		const answer = await this.env.GATEWAY.call(credentialId, {
 			method: "GET",
 			path: `/v1/quotes/${encodeURIComponent(quoteId)}`,
 		});
 		// The gateway's view names the quote by its bare id; callers act with the signed one.
-		if (answer.status === 200) return { ...(JSON.parse(answer.body) as QuoteView), quote_id: quoteId };
+		if (answer.status === 200) return { ...(JSON.parse(answer.body) as PendingQuote), quote_id: quoteId };
 		return { quote_id: quoteId, service: "", tool: "", amount_cents: 0, expires_at: "" };
 	}
 

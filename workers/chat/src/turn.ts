@@ -1,5 +1,5 @@
 import type { ToolResultBlockParam, ToolUseBlock } from "@anthropic-ai/sdk/resources/messages";
-import type { ChatEventData, Usage } from "./events.ts";
+import type { ChatEventData, Usage } from "@penumbra/core/contracts";
 
 export type TurnStatus = "running" | "awaiting_confirmation" | "done";
 

@@ -1,11 +1,11 @@
 import { env, exports } from "cloudflare:workers";
 import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
+import type { ChatEventData, ChatEventType } from "@penumbra/core/contracts";
 import type { CompiledService } from "@penumbra/core/registry";
 import { buildRegistry } from "@penumbra/core/registry";
 import { expect } from "vitest";
 import { type FakeModelClient, fakeModel } from "../../../test/fake-anthropic/client.ts";
 import { asOwner, callTool, createKey, foodOrder, gatewayFetch, textOf } from "../../mcp/test/helpers.ts";
-import type { ChatEventData, ChatEventType } from "../src/events.ts";
 
 // Admin and owner calls of the gateway, and tool calls through an MCP client: the same as in the MCP tests (the
 // chat project has the same GATEWAY_HTTP and TEST_ADMIN_TOKEN bindings).
