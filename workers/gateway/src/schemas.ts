@@ -12,6 +12,10 @@ export const ProblemSchema = contracts.ProblemSchema.openapi("Problem", {
 });
 export const ServiceCardSchema = contracts.ServiceCardSchema.openapi("ServiceCard");
 export const ToolSchema = contracts.ToolViewSchema.openapi("Tool");
+export const SearchResultSchema = contracts.SearchResultSchema.openapi("SearchResult");
+export const SearchAnswerSchema = contracts.SearchAnswerSchema.extend({
+	results: z.array(SearchResultSchema),
+}).openapi("SearchAnswer");
 export const ReceiptSchema = contracts.ReceiptSchema.openapi("Receipt");
 export const QuoteSchema = contracts.QuoteSchema.openapi("Quote");
 export const ToolCallResultSchema = contracts.ToolCallResultSchema.extend({

@@ -5,7 +5,14 @@ import { createRouter } from "../app-factory.ts";
 import { executeTool } from "../execute.ts";
 import { publicInputSchema, purchase } from "../purchase.ts";
 import { registryOf } from "../registry.ts";
-import { problems, ServiceCardSchema, ServiceIdParam, ToolCallResultSchema, ToolSchema } from "../schemas.ts";
+import {
+	problems,
+	SearchAnswerSchema,
+	ServiceCardSchema,
+	ServiceIdParam,
+	ToolCallResultSchema,
+	ToolSchema,
+} from "../schemas.ts";
 
 function toolView(tool: CompiledTool) {
 	return {
@@ -67,23 +74,6 @@ const listServices = createRoute({
 	},
 });
 
-const SearchResultSchema = z
-	.object({
-		id: z.string(),
-		name: z.string(),
-		category: z.string(),
-		description: z.string(),
-		why: z
-			.array(z.string())
-			.openapi({ description: 'Why it matched, in words: \'tag "delivery" (from "food")\'.' }),
-		price: z.string(),
-		requires_auth: z.boolean(),
-		has_purchases: z.boolean(),
-		tools: z.array(z.object({ name: z.string(), summary: z.string(), purchase: z.boolean() })),
-		score: z.number(),
-	})
-	.openapi("SearchResult");
-
 const searchServices = createRoute({
 	operationId: "searchServices",
 	method: "get",
@@ -102,15 +92,7 @@ const searchServices = createRoute({
 			description: "Ranked services, best first",
 			content: {
 				"application/json": {
-					schema: z.object({
-						query: z.string(),
-						results: z.array(SearchResultSchema),
-						corrected: z.array(z.object({ from: z.string(), to: z.string() })),
-						expanded: z.array(z.object({ from: z.string(), to: z.array(z.string()) })),
-						categories: z.array(z.string()),
-						empty_reason: z.enum(["nothing_matched", "unknown_category", "empty_registry"]).optional(),
-						hint: z.string().optional(),
-					}),
+					schema: SearchAnswerSchema,
 				},
 			},
 		},
