@@ -57,8 +57,10 @@ export const WORKERS: readonly WorkerEntry[] = [
 		healthPath: "/v1/health",
 		// The registry points upstreams at the sandbox; the gateway refuses plain-http loopback
 		// upstreams unless they are allowlisted, so follow the sandbox wherever it listens.
-		vars: (ports): Record<string, string> =>
-			ports.sandbox ? { UPSTREAM_ALLOWLIST: `http://${HOST}:${ports.sandbox}` } : {},
+		vars: (ports): Record<string, string> => ({
+			...(ports.sandbox ? { UPSTREAM_ALLOWLIST: `http://${HOST}:${ports.sandbox}` } : {}),
+			...(ports.web ? { WEB_URL: `http://${HOST}:${ports.web}` } : {}),
+		}),
 	},
 	{
 		name: "mcp",

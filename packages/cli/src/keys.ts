@@ -36,20 +36,24 @@ const revokedSchema = z.looseObject({ id: z.string(), revoked_at: z.string() });
 const create: Command = {
 	name: "keys create",
 	summary: "Create an API key on the gateway",
-	help: `Usage: penumbra keys create [--email E] [--name N] [--level identified|authenticated] [--json]
+	help: `Usage: penumbra keys create [--email E] [--name N] [--level identified|authenticated] [--owner] [--json]
 
-Creates a credential through the gateway's admin API and prints its key once.
+Creates a credential through the gateway's admin API and prints its key once. The key is an agent key: it can
+search, run tools and buy within the owner's controls, but not confirm purchases, change controls or manage keys.
 
 Options:
   --email EMAIL        owner's email
   --name NAME          a label for the key
-  --level LEVEL        identified (default on the gateway) or authenticated
+  --level LEVEL        identified or authenticated (the gateway's default)
+  --owner              make it an owner key instead, for your own scripts: it can also confirm purchases,
+                       change the controls and manage keys. Never give an owner key to an assistant.
 ${CONNECTION_HELP}`,
 	options: {
 		...connectionOptions,
 		email: { type: "string" },
 		name: { type: "string" },
 		level: { type: "string" },
+		owner: { type: "boolean" },
 	},
 	async run(values) {
 		const level = stringOption(values, "level");
@@ -60,7 +64,12 @@ ${CONNECTION_HELP}`,
 		const name = stringOption(values, "name");
 		const conn = await connection(values);
 		return admin(async () => {
-			const body = { ...(email ? { email } : {}), ...(name ? { name } : {}), ...(level ? { level } : {}) };
+			const body = {
+				...(email ? { email } : {}),
+				...(name ? { name } : {}),
+				...(level ? { level } : {}),
+				...(flag(values, "owner") ? { owner_key: true } : {}),
+			};
 			const { data, raw } = await call(conn, "POST", "/v1/admin/credentials", createdSchema, body);
 			if (flag(values, "json")) {
 				out(JSON.stringify(raw, null, 2));

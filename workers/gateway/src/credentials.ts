@@ -1,7 +1,8 @@
+import type { ApiKey, Authority, CreatedApiKey } from "@penumbra/core/contracts";
 import { apiKeys, credentials } from "@penumbra/core/db";
 import { PenumbraError } from "@penumbra/core/errors";
 import { generateApiKey, hashApiKey, isWellFormedApiKey, newId } from "@penumbra/core/keys";
-import { and, count, desc, eq, inArray, isNull } from "drizzle-orm";
+import { and, count, desc, eq, isNull } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 
 export type CredentialLevel = "identified" | "authenticated";
@@ -28,22 +29,20 @@ function view(row: typeof credentials.$inferSelect): CredentialView {
 	};
 }
 
-/** A key the owner made for their account; the key itself only in the answer that creates it. */
-export interface ApiKeyView {
-	id: string;
-	name: string;
-	key_prefix: string;
-	created_at: string;
-	revoked_at: string | null;
+/** A presented key's credential, and which key it is and what it may decide. */
+export interface Authenticated {
+	credential: CredentialView;
+	key: { id: string; authority: Authority };
 }
 
 /** Live keys one account may hold: enough for every assistant and machine, few enough to review. */
 export const MAX_LIVE_KEYS = 50;
 
-function keyView(row: typeof apiKeys.$inferSelect): ApiKeyView {
+function keyView(row: typeof apiKeys.$inferSelect): ApiKey {
 	return {
 		id: row.id,
 		name: row.name,
+		authority: row.authority,
 		key_prefix: row.keyPrefix,
 		created_at: new Date(row.createdAt).toISOString(),
 		revoked_at: row.revokedAt === null ? null : new Date(row.revokedAt).toISOString(),
@@ -62,26 +61,52 @@ export class CredentialStore {
 		this.#db = drizzle(d1);
 	}
 
+	/**
+	 * A new credential and its first key. The key is listed and revocable on the account like any other (an agent key
+	 * unless `key_authority` says owner); `listed: false` (email sign-in) keeps it off the account: nobody sees it.
+	 */
 	async create(input: {
 		email?: string | undefined;
 		name?: string | undefined;
 		level: CredentialLevel;
-	}): Promise<CredentialView & { key: string }> {
+		key_authority?: Authority;
+		listed?: boolean;
+	}): Promise<CredentialView & { key: string; key_id: string | null }> {
 		const { key, prefix, hash } = await generateApiKey();
-		const [row] = await this.#db
+		const now = Date.now();
+		const id = newId("cred_");
+		const insertCredential = this.#db
 			.insert(credentials)
 			.values({
-				id: newId("cred_"),
+				id,
 				keyHash: hash,
 				keyPrefix: prefix,
 				email: input.email ?? null,
 				name: input.name ?? null,
 				level: input.level,
-				createdAt: Date.now(),
+				createdAt: now,
 			})
 			.returning();
+		if (input.listed === false) {
+			const [row] = await insertCredential;
+			if (!row) throw new PenumbraError("INTERNAL", { detail: "Could not create the credential." });
+			return { ...view(row), key, key_id: null };
+		}
+		const keyId = newId("key_");
+		const [[row]] = await this.#db.batch([
+			insertCredential,
+			this.#db.insert(apiKeys).values({
+				id: keyId,
+				credentialId: id,
+				keyHash: hash,
+				keyPrefix: prefix,
+				name: "First key",
+				authority: input.key_authority ?? "agent",
+				createdAt: now,
+			}),
+		]);
 		if (!row) throw new PenumbraError("INTERNAL", { detail: "Could not create the credential." });
-		return { ...view(row), key };
+		return { ...view(row), key, key_id: keyId };
 	}
 
 	async list(): Promise<CredentialView[]> {
@@ -117,42 +142,45 @@ export class CredentialStore {
 	}
 
 	/**
-	 * Resolves a presented key to its live credential: the credential's own key or one of its owner's API keys.
-	 * Malformed keys are refused before any lookup; revoked keys (or keys of a revoked credential) fail at once (no
-	 * cache sits between revocation and this query).
+	 * Resolves a presented key to its live credential and the key's own id and authority. Malformed keys are refused
+	 * before any lookup; revoked keys (or keys of a revoked credential) fail at once (no cache sits between
+	 * revocation and this query).
 	 */
-	async authenticate(key: string): Promise<CredentialView> {
+	async authenticate(key: string): Promise<Authenticated> {
 		if (!isWellFormedApiKey(key)) {
 			throw new PenumbraError("AUTH_REQUIRED", {
 				detail: "The API key is malformed (check for a typo). Keys look like unified-… .",
 			});
 		}
-		const hash = await hashApiKey(key);
-		// Both tables in one round trip: the credential whose own key this is, or whose live API key it is.
-		const [[own], [owner]] = await this.#db.batch([
-			this.#db.select().from(credentials).where(eq(credentials.keyHash, hash)),
-			this.#db
-				.select()
-				.from(credentials)
-				.where(
-					inArray(
-						credentials.id,
-						this.#db
-							.select({ id: apiKeys.credentialId })
-							.from(apiKeys)
-							.where(and(eq(apiKeys.keyHash, hash), isNull(apiKeys.revokedAt))),
-					),
-				),
-		]);
-		const row = own ?? owner;
-		if (!row || row.revokedAt !== null) {
+		const [row] = await this.#db
+			.select({ credential: credentials, keyId: apiKeys.id, authority: apiKeys.authority })
+			.from(apiKeys)
+			.innerJoin(credentials, eq(credentials.id, apiKeys.credentialId))
+			.where(and(eq(apiKeys.keyHash, await hashApiKey(key)), isNull(apiKeys.revokedAt)));
+		if (!row || row.credential.revokedAt !== null) {
 			throw new PenumbraError("AUTH_REQUIRED", { detail: "The API key is unknown or has been revoked." });
 		}
-		return view(row);
+		return { credential: view(row.credential), key: { id: row.keyId, authority: row.authority } };
+	}
+
+	/** The live credential, and when `keyId` is given that key of it is live too (a session made with a key ends with it). */
+	async liveWithKey(credentialId: string, keyId: string | undefined): Promise<CredentialView> {
+		if (keyId === undefined) return this.live(credentialId);
+		const [row] = await this.#db
+			.select({ credential: credentials })
+			.from(apiKeys)
+			.innerJoin(credentials, eq(credentials.id, apiKeys.credentialId))
+			.where(and(eq(apiKeys.id, keyId), eq(apiKeys.credentialId, credentialId), isNull(apiKeys.revokedAt)));
+		if (!row || row.credential.revokedAt !== null) {
+			throw new PenumbraError("AUTH_REQUIRED", {
+				detail: "The API key this session was made with has been revoked. Connect again.",
+			});
+		}
+		return view(row.credential);
 	}
 
 	/** The account's API keys, newest first, revoked ones included (never the keys themselves). */
-	async listKeys(credentialId: string): Promise<ApiKeyView[]> {
+	async listKeys(credentialId: string): Promise<ApiKey[]> {
 		const rows = await this.#db
 			.select()
 			.from(apiKeys)
@@ -162,7 +190,11 @@ export class CredentialStore {
 	}
 
 	/** A new API key for the account; `key` appears only in this answer. CONFLICT at MAX_LIVE_KEYS live keys. */
-	async createKey(credentialId: string, name: string): Promise<ApiKeyView & { key: string }> {
+	async createKey(
+		credentialId: string,
+		name: string,
+		authority: Authority = "agent",
+	): Promise<CreatedApiKey> {
 		const [live] = await this.#db
 			.select({ n: count() })
 			.from(apiKeys)
@@ -182,6 +214,7 @@ export class CredentialStore {
 				keyHash: hash,
 				keyPrefix: prefix,
 				name,
+				authority,
 				createdAt: Date.now(),
 			})
 			.returning();
@@ -190,7 +223,7 @@ export class CredentialStore {
 	}
 
 	/** Revokes one of the account's keys (again: no change). Another account's key is NOT_FOUND, as a missing one. */
-	async revokeKey(credentialId: string, id: string): Promise<ApiKeyView> {
+	async revokeKey(credentialId: string, id: string): Promise<ApiKey> {
 		const [row] = await this.#db
 			.select()
 			.from(apiKeys)

@@ -5,6 +5,7 @@ import {
 	type GatewayAnswer,
 	type GatewayCall,
 	type Identity,
+	type KeyIdentity,
 	type Result,
 } from "@penumbra/core/contracts";
 import { PenumbraError, toProblem } from "@penumbra/core/errors";
@@ -53,11 +54,20 @@ export function internalUrl(path: string): URL {
  * credential is re-read on every call, so a revoked key stops working mid-session.
  */
 export class GatewayRpc extends WorkerEntrypoint<GatewayEnv> {
-	/** The credential a presented key belongs to, or null when it is malformed, unknown or revoked. */
-	async identify(key: string): Promise<Identity | null> {
+	/**
+	 * The credential a presented key belongs to, which key it is and what it may decide; null when it is malformed,
+	 * unknown or revoked. A session made with it keeps `key_id` and ends when the key is revoked.
+	 */
+	async identify(key: string): Promise<KeyIdentity | null> {
 		try {
-			const credential = await new CredentialStore(this.env.DB).authenticate(key);
-			return { credential_id: credential.id, level: credential.level, email: credential.email };
+			const { credential, key: presented } = await new CredentialStore(this.env.DB).authenticate(key);
+			return {
+				credential_id: credential.id,
+				level: credential.level,
+				email: credential.email,
+				key_id: presented.id,
+				authority: presented.authority,
+			};
 		} catch (error) {
 			if (error instanceof PenumbraError && error.code === "AUTH_REQUIRED") return null;
 			throw error;
@@ -80,10 +90,13 @@ export class GatewayRpc extends WorkerEntrypoint<GatewayEnv> {
 		return settle("verifyEmailSignIn", () => verifyEmailSignIn(this.env, email, code));
 	}
 
-	/** The live credential with this id (another Worker's session holds the id), or null when revoked or unknown. */
-	async identity(credentialId: string): Promise<Identity | null> {
+	/**
+	 * The live credential with this id (another Worker's session holds the id), or null when revoked or unknown, or
+	 * when the session was made with a key (`keyId`) that has been revoked since.
+	 */
+	async identity(credentialId: string, keyId?: string): Promise<Identity | null> {
 		try {
-			const credential = await new CredentialStore(this.env.DB).live(credentialId);
+			const credential = await new CredentialStore(this.env.DB).liveWithKey(credentialId, keyId);
 			return { credential_id: credential.id, level: credential.level, email: credential.email };
 		} catch (error) {
 			if (error instanceof PenumbraError && error.code === "AUTH_REQUIRED") return null;
@@ -91,7 +104,10 @@ export class GatewayRpc extends WorkerEntrypoint<GatewayEnv> {
 		}
 	}
 
-	/** Runs one REST call as `credentialId` (null: anonymous). */
+	/**
+	 * Runs one REST call as `credentialId` (null: anonymous): as an agent unless `call.authority` is "owner" (only our
+	 * sign-in pages and the site's own session routes say so), and refused once `call.key_id` is revoked.
+	 */
 	async call(credentialId: string | null, call: GatewayCall): Promise<GatewayAnswer> {
 		const url = internalUrl(call.path);
 		const headers = new Headers({ accept: "application/json" });
@@ -104,7 +120,8 @@ export class GatewayRpc extends WorkerEntrypoint<GatewayEnv> {
 			...(call.body !== undefined ? { body: JSON.stringify(call.body) } : {}),
 		});
 		if (credentialId !== null) {
-			const credential = await new CredentialStore(this.env.DB).live(credentialId).catch((error: unknown) => {
+			const store = new CredentialStore(this.env.DB);
+			const credential = await store.liveWithKey(credentialId, call.key_id).catch((error: unknown) => {
 				if (error instanceof PenumbraError) return error;
 				throw error;
 			});
@@ -114,6 +131,8 @@ export class GatewayRpc extends WorkerEntrypoint<GatewayEnv> {
 			const caller: Caller = {
 				level: credential.level,
 				credential: { id: credential.id, level: credential.level, email: credential.email },
+				authority: call.authority ?? "agent",
+				...(call.key_id ? { key_id: call.key_id } : {}),
 			};
 			resolvedCallers.set(request, caller);
 		}

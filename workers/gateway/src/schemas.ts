@@ -25,6 +25,8 @@ export const QuoteStatusSchema = contracts.QuoteStatusSchema.openapi("QuoteStatu
 export const ControlsSchema = contracts.SpendControlsSchema.openapi("SpendControls");
 export const LedgerEntrySchema = contracts.LedgerEntrySchema.openapi("LedgerEntry");
 export const HoldSchema = contracts.HoldSchema.openapi("Hold");
+export const ApiKeySchema = contracts.ApiKeySchema.openapi("ApiKey");
+export const CreatedApiKeySchema = contracts.CreatedApiKeySchema.openapi("CreatedApiKey");
 export const HealthSchema = contracts.HealthSchema.openapi("Health");
 export const AccountViewSchema = contracts.AccountViewSchema.extend({
 	holds: z.array(HoldSchema),

@@ -346,7 +346,8 @@ async function signInUser(env: GatewayEnv, email: string, now: number): Promise<
 		await db.update(users).set({ lastSignInAt: now }).where(eq(users.id, existing.id));
 		return { credential_id: credential.id, level: credential.level, email };
 	}
-	const credential = await store.create({ email, level: "authenticated" });
+	// Its first key is never shown: the person makes the keys they want on the site.
+	const credential = await store.create({ email, level: "authenticated", listed: false });
 	const [created] = await db
 		.insert(users)
 		.values({ id: newId("usr_"), email, credentialId: credential.id, createdAt: now, lastSignInAt: now })

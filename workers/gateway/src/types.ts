@@ -1,9 +1,14 @@
 import type { AuthLevel } from "@penumbra/core/auth-levels";
+import type { Authority } from "@penumbra/core/contracts";
 
-/** Who is calling: resolved once per request by the auth middleware. */
+/** Who is calling: resolved once per request by the auth middleware (or by the RPC entrypoint). */
 export interface Caller {
 	level: AuthLevel;
 	credential?: { id: string; level: Exclude<AuthLevel, "anonymous">; email: string | null };
+	/** What the caller may decide (docs/auth.md): anonymous callers and agents act, only the owner decides. */
+	authority: Authority;
+	/** The API key the request (or the session behind it) was made with. */
+	key_id?: string;
 }
 
 export interface AppEnv {

@@ -101,6 +101,12 @@ export function createSandbox(merchants: readonly Merchant[]): Hono<SandboxApp> 
 		await controlStore(c.env).setFlag(specWithdrawn(id), !available);
 		return c.json({ id, spec_available: available });
 	});
+	// Test and demo view: how many orders a merchant has taken (no goods without a charge, none twice).
+	app.get("/_control/orders/:id", async (c) => {
+		const id = c.req.param("id");
+		if (!merchants.some((m) => m.id === id)) return c.json(errorBody("not_found", `No merchant ${id}.`), 404);
+		return c.json({ id, orders: await c.env.MERCHANT.getByName(id).orderCount() });
+	});
 	app.all("/_echo", echo);
 	app.all("/_echo/*", echo);
 

@@ -113,6 +113,11 @@ export class MerchantStore extends DurableObject<SandboxEnv> {
 		else this.ctx.storage.kv.delete(`flag:${name}`);
 	}
 
+	/** Orders this merchant has taken: what tests compare with the receipts the gateway wrote. */
+	orderCount(): number {
+		return this.ctx.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM orders").one().n;
+	}
+
 	saveQuote(quote: Omit<StoredQuote, "order_uuid">): void {
 		const sql = this.ctx.storage.sql;
 		sql.exec(

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { Authority } from "./identity.ts";
 
 /** One call of the gateway's REST API, made by another Worker on a caller's behalf (`GatewayRpc.call`). */
 export interface GatewayCall {
@@ -9,6 +10,13 @@ export interface GatewayCall {
 	/** The end user's address, so anonymous callers share the gateway's per-IP limit. */
 	client_ip?: string;
 	request_id?: string;
+	/**
+	 * "owner" only for a person signed in by email code on one of our pages, or an owner key; anything else acts as an
+	 * agent (the default, so a forgotten field never grants more).
+	 */
+	authority?: Authority;
+	/** The API key the session was made with: once it is revoked, the call is refused. */
+	key_id?: string;
 }
 
 /** The gateway's answer to a {@link GatewayCall}: status and text as an HTTP client would see them. */

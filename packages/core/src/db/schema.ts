@@ -20,9 +20,10 @@ export const credentials = sqliteTable(
 export type Credential = typeof credentials.$inferSelect;
 
 /**
- * More keys for the same account, made and revoked by its owner (the credential's own key is never shown to people
- * who signed in by email). Only the SHA-256 is stored; a key acts as its credential, so revoking the credential stops
- * them all.
+ * The account's API keys, made and revoked by its owner; the first key of a credential made by the CLI or the admin
+ * API is one of them (a credential made by email sign-in has none until its owner makes one). Only the SHA-256 is
+ * stored; a key acts as its credential, so revoking the credential stops them all. `authority` is `agent` unless the
+ * owner deliberately made an owner key (docs/auth.md).
  */
 export const apiKeys = sqliteTable(
 	"api_keys",
@@ -34,6 +35,7 @@ export const apiKeys = sqliteTable(
 		keyHash: text("key_hash").notNull().unique(),
 		keyPrefix: text("key_prefix").notNull(),
 		name: text("name").notNull(),
+		authority: text("authority", { enum: ["owner", "agent"] }).notNull().default("agent"),
 		createdAt: integer("created_at", { mode: "number" }).notNull(),
 		revokedAt: integer("revoked_at", { mode: "number" }),
 	},

@@ -12,7 +12,7 @@ import {
 } from "@penumbra/core/contracts";
 import { log } from "@penumbra/core/log";
 import { Abort, Book, isCents, type StoredQuote, utcDayStart } from "./book.ts";
-import { frozenFailure } from "./controls.ts";
+import { checkControls } from "./controls.ts";
 import { mirrorEntries } from "./ledger.ts";
 import { finishPurchase, type PurchaseStart, startPurchase } from "./purchases.ts";
 import { takeRateToken } from "./rate-limit.ts";
@@ -298,7 +298,10 @@ export class AccountDO extends DurableObject<GatewayEnv> {
 				});
 			}
 			if (input.fee_cents <= 0) return { ok: true, hold_id: null };
-			if (this.#book.controls().frozen) return frozenFailure();
+			const limit = checkControls(this.#book.controls(), input.service, input.fee_cents, () =>
+				this.#book.spentSince(utcDayStart(now)),
+			);
+			if (limit) return limit;
 			const held = this.#book.placeHold({
 				kind: "usage",
 				amount_cents: input.fee_cents,
@@ -330,10 +333,16 @@ export class AccountDO extends DurableObject<GatewayEnv> {
 		return this.#book.controls();
 	}
 
+	/** The owner's controls, whole (the gateway lets only the owner call this). */
 	setControls(controls: SpendControls): SpendControls {
 		const parsed = SpendControlsSchema.parse(controls);
 		this.#book.setMeta("controls", JSON.stringify(parsed));
 		return parsed;
+	}
+
+	/** The kill switch, the one control an agent may set: it only ever stops spending. */
+	freeze(): SpendControls {
+		return this.setControls({ ...this.#book.controls(), frozen: true });
 	}
 
 	// ── quotes and purchases ─────────────────────────────────────────────────────────────────────

@@ -238,17 +238,20 @@ export class Book {
 			.one().at;
 	}
 
-	/** Purchases captured since `since`, plus purchase holds still open: what counts against the daily cap. */
+	/**
+	 * Purchases and usage fees captured since `since`, plus holds still open: what counts against the daily cap
+	 * (the owner's caps cover fees too).
+	 */
 	spentSince(since: number): number {
 		const captured = this.#sql
 			.exec<{ total: number | null }>(
-				"SELECT SUM(captured_cents) AS total FROM holds WHERE kind = 'purchase' AND status = 'captured' AND resolved_at >= ?",
+				"SELECT SUM(captured_cents) AS total FROM holds WHERE status = 'captured' AND resolved_at >= ?",
 				since,
 			)
 			.one().total;
 		const pending = this.#sql
 			.exec<{ total: number | null }>(
-				"SELECT SUM(amount_cents) AS total FROM holds WHERE kind = 'purchase' AND status IN ('active', 'unknown')",
+				"SELECT SUM(amount_cents) AS total FROM holds WHERE status IN ('active', 'unknown')",
 			)
 			.one().total;
 		return (captured ?? 0) + (pending ?? 0);

@@ -13,30 +13,56 @@ export interface PurchaseStart {
 export const PURCHASE_HOLD_TTL_MS = 15 * 60_000;
 
 /**
- * Before the merchant is asked to sell (inside the caller's transaction): an existing receipt for the quote is
- * returned (a retry never buys twice), a hold in flight is a conflict, an unknown outcome is resumed with the same
- * hold (and so the same merchant idempotency key); otherwise the owner's controls are checked and the quoted amount
- * is held.
+ * Before the merchant is asked to sell (inside the caller's transaction). The quote must be this account's and bound
+ * to this service, tool and parameters — also for a replay, so a used quote never hands out another purchase's
+ * receipt. Then: an existing receipt is returned (a retry never buys twice), a hold in flight is a conflict;
+ * otherwise the owner's controls and threshold as they are now (not as they were when quoting) decide, and the
+ * quoted amount is held — or, for an unknown outcome, the same hold is resumed (the same merchant idempotency key).
  */
 export function startPurchase(
 	book: Book,
 	input: { quote_id: string; params_hash: string; service: string; tool: string },
 	now: number,
 ): Result<PurchaseStart> {
-	const receipt = book.receipt("quote_id", input.quote_id);
-	if (receipt) return { ok: true, state: "done", receipt, hold: null };
 	const quote = book.quote(input.quote_id);
-	if (!quote || quote.service !== input.service || quote.tool !== input.tool) {
-		return fail("NOT_FOUND", "No such quote for this tool on this account. Ask for a quote first.");
+	if (!quote) return fail("NOT_FOUND", "No such quote on this account. Ask for a quote first.");
+	if (quote.service !== input.service || quote.tool !== input.tool) {
+		return fail(
+			"CONFLICT",
+			`This quote is for ${quote.service}.${quote.tool}, not ${input.service}.${input.tool}. Ask for a quote for this tool.`,
+		);
 	}
 	if (quote.params_hash !== input.params_hash) {
 		return fail("CONFLICT", "The parameters differ from the ones quoted. Ask for a new quote.");
 	}
+	const receipt = book.receipt("quote_id", quote.id);
+	if (receipt) return { ok: true, state: "done", receipt, hold: null };
 	const existing = book.openHoldOfQuote(quote.id);
 	if (existing?.status === "active") {
 		return fail("CONFLICT", "This purchase is already in progress. Retry in a moment.", {
 			retry_after_seconds: 2,
 		});
+	}
+	if (!existing && now >= quote.expires_at) {
+		return fail("QUOTE_EXPIRED", "This quote has expired; ask for a new one.");
+	}
+	if (quote.status === "declined") return fail("FORBIDDEN", "The owner declined this purchase.");
+	// A resumed purchase's own hold already counts as spent today: do not count it twice.
+	const ownHold = existing?.amount_cents ?? 0;
+	const limit = checkControls(
+		book.controls(),
+		quote.service,
+		quote.amount_cents,
+		() => book.spentSince(utcDayStart(now)) - ownHold,
+	);
+	if (limit) return limit;
+	const threshold = book.controls().auto_approve_threshold_cents;
+	if (quote.amount_cents > threshold && quote.status !== "confirmed") {
+		return fail(
+			"CONFIRMATION_REQUIRED",
+			`${quote.amount_cents}¢ is above the owner's auto-approve threshold of ${threshold}¢: the owner must confirm this quote first.`,
+			{ quote_id: quote.id, amount_cents: quote.amount_cents },
+		);
 	}
 	if (existing) {
 		const expiresAt = now + PURCHASE_HOLD_TTL_MS;
@@ -47,19 +73,6 @@ export function startPurchase(
 			receipt: null,
 			hold: { ...existing, status: "active", expires_at: expiresAt },
 		};
-	}
-	if (now >= quote.expires_at) return fail("QUOTE_EXPIRED", "This quote has expired; ask for a new one.");
-	if (quote.status === "declined") return fail("FORBIDDEN", "The owner declined this purchase.");
-	const limit = checkControls(book.controls(), quote.service, quote.amount_cents, () =>
-		book.spentSince(utcDayStart(now)),
-	);
-	if (limit) return limit;
-	if (quote.requires_confirmation && quote.status !== "confirmed") {
-		return fail(
-			"CONFIRMATION_REQUIRED",
-			`${quote.amount_cents}¢ is above the owner's auto-approve threshold: the owner must confirm this quote first.`,
-			{ quote_id: quote.id, amount_cents: quote.amount_cents },
-		);
 	}
 	const held = book.placeHold({
 		kind: "purchase",

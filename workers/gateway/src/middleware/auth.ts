@@ -1,6 +1,6 @@
 import { type AuthLevel, meetsLevel } from "@penumbra/core/auth-levels";
 import { PenumbraError } from "@penumbra/core/errors";
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { CredentialStore } from "../credentials.ts";
 import type { AppEnv, Caller } from "../types.ts";
 
@@ -37,7 +37,7 @@ export function identifyCaller(): MiddlewareHandler<AppEnv> {
 			return next();
 		}
 		const key = presentedKey(c.req.header("authorization"), c.req.header("x-api-key"));
-		let caller: Caller = { level: "anonymous" };
+		let caller: Caller = { level: "anonymous", authority: "agent" };
 		if (key === undefined) {
 			const ip = c.req.header("cf-connecting-ip") ?? "unknown";
 			const { success } = await c.env.ANON_LIMITER.limit({ key: ip });
@@ -48,10 +48,12 @@ export function identifyCaller(): MiddlewareHandler<AppEnv> {
 				});
 			}
 		} else {
-			const credential = await new CredentialStore(c.env.DB).authenticate(key);
+			const { credential, key: presented } = await new CredentialStore(c.env.DB).authenticate(key);
 			caller = {
 				level: credential.level,
 				credential: { id: credential.id, level: credential.level, email: credential.email },
+				authority: presented.authority,
+				key_id: presented.id,
 			};
 		}
 		c.set("caller", caller);
@@ -79,4 +81,17 @@ export function requireLevel(need: AuthLevel): MiddlewareHandler<AppEnv> {
 		assertLevel(c.get("caller"), need, "This endpoint");
 		await next();
 	};
+}
+
+/**
+ * Refuses an agent what only the account's owner may do (docs/auth.md): confirm or decline a quote, change the
+ * controls other than freezing, manage keys. The detail says where the owner does it.
+ */
+export function assertOwner(c: Context<AppEnv>, what: string): void {
+	if (c.get("caller").authority === "owner") return;
+	const accountUrl = `${c.env.WEB_URL}/account`;
+	throw new PenumbraError("FORBIDDEN", {
+		detail: `Only the account's owner can ${what}: sign in at ${accountUrl} and do it there. An assistant's key, grant or chat turn cannot.`,
+		extras: { owner_only: true, account_url: accountUrl },
+	});
 }

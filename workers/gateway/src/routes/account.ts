@@ -3,7 +3,15 @@ import { PenumbraError } from "@penumbra/core/errors";
 import { accountOf } from "../account/client.ts";
 import { createRouter } from "../app-factory.ts";
 import { CredentialStore, MAX_LIVE_KEYS } from "../credentials.ts";
-import { AccountViewSchema, ControlsSchema, problems, StatementSchema } from "../schemas.ts";
+import { assertOwner } from "../middleware/auth.ts";
+import {
+	AccountViewSchema,
+	ApiKeySchema,
+	ControlsSchema,
+	CreatedApiKeySchema,
+	problems,
+	StatementSchema,
+} from "../schemas.ts";
 import type { Caller } from "../types.ts";
 
 const security = [{ bearer: [] }];
@@ -75,7 +83,7 @@ const putControls = createRoute({
 	operationId: "setControls",
 	path: "/v1/account/controls",
 	tags: ["account"],
-	summary: "Set the spend controls (the owner's, never a model's: the MCP tools do not expose this)",
+	summary: "Set the spend controls: the owner only (an agent may freeze, with POST /v1/account/freeze)",
 	security,
 	request: { body: { required: true, content: { "application/json": { schema: ControlsSchema } } } },
 	responses: {
@@ -83,19 +91,26 @@ const putControls = createRoute({
 			description: "Controls now in force",
 			content: { "application/json": { schema: ControlsSchema } },
 		},
-		...problems(400, 401),
+		...problems(400, 401, 403),
 	},
 });
 
-const ApiKeySchema = z
-	.object({
-		id: z.string(),
-		name: z.string(),
-		key_prefix: z.string().openapi({ description: "The key's first characters, safe to display." }),
-		created_at: z.string(),
-		revoked_at: z.string().nullable(),
-	})
-	.openapi("ApiKey");
+const freeze = createRoute({
+	method: "post",
+	operationId: "freezeAccount",
+	path: "/v1/account/freeze",
+	tags: ["account"],
+	summary:
+		"Freeze the account: nothing is bought and no paid call runs until the owner unfreezes (any key may)",
+	security,
+	responses: {
+		200: {
+			description: "Controls now in force",
+			content: { "application/json": { schema: ControlsSchema } },
+		},
+		...problems(401),
+	},
+});
 
 const listKeys = createRoute({
 	method: "get",
@@ -109,7 +124,7 @@ const listKeys = createRoute({
 			description: "Keys, revoked ones included",
 			content: { "application/json": { schema: z.object({ keys: z.array(ApiKeySchema) }) } },
 		},
-		...problems(401),
+		...problems(401, 403),
 	},
 });
 
@@ -132,6 +147,10 @@ const createKey = createRoute({
 							.min(1, "Name the key, e.g. after the assistant that will use it.")
 							.max(100)
 							.openapi({ example: "Claude Desktop" }),
+						owner: z.boolean().default(false).openapi({
+							description:
+								"An owner key may also confirm purchases, change controls and manage keys: never give one to an assistant.",
+						}),
 					}),
 				},
 			},
@@ -140,9 +159,9 @@ const createKey = createRoute({
 	responses: {
 		201: {
 			description: "Created. `key` is shown only in this response.",
-			content: { "application/json": { schema: ApiKeySchema.extend({ key: z.string() }) } },
+			content: { "application/json": { schema: CreatedApiKeySchema } },
 		},
-		...problems(400, 401, 409),
+		...problems(400, 401, 403, 409),
 	},
 });
 
@@ -163,7 +182,7 @@ const revokeKey = createRoute({
 	},
 	responses: {
 		204: { description: "Revoked (or already revoked)" },
-		...problems(400, 401, 404),
+		...problems(400, 401, 403, 404),
 	},
 });
 
@@ -176,10 +195,17 @@ function credentialOf(caller: Caller): NonNullable<Caller["credential"]> {
 
 export const accountRoutes = createRouter()
 	.openapi(getAccount, async (c) => {
-		const credential = credentialOf(c.get("caller"));
+		const caller = c.get("caller");
+		const credential = credentialOf(caller);
 		const summary = await accountOf(c.env, credential.id).summary();
 		return c.json(
-			{ credential_id: credential.id, level: credential.level, email: credential.email, ...summary },
+			{
+				credential_id: credential.id,
+				level: credential.level,
+				email: credential.email,
+				authority: caller.authority,
+				...summary,
+			},
 			200,
 		);
 	})
@@ -205,19 +231,30 @@ export const accountRoutes = createRouter()
 	})
 	.openapi(putControls, async (c) => {
 		const credential = credentialOf(c.get("caller"));
+		assertOwner(c, "change the spend controls");
 		return c.json(await accountOf(c.env, credential.id).setControls(c.req.valid("json")), 200);
+	})
+	.openapi(freeze, async (c) => {
+		const credential = credentialOf(c.get("caller"));
+		return c.json(await accountOf(c.env, credential.id).freeze(), 200);
 	})
 	.openapi(listKeys, async (c) => {
 		const credential = credentialOf(c.get("caller"));
+		assertOwner(c, "see the account's keys");
 		return c.json({ keys: await new CredentialStore(c.env.DB).listKeys(credential.id) }, 200);
 	})
 	.openapi(createKey, async (c) => {
 		const credential = credentialOf(c.get("caller"));
-		const { name } = c.req.valid("json");
-		return c.json(await new CredentialStore(c.env.DB).createKey(credential.id, name), 201);
+		assertOwner(c, "create keys");
+		const { name, owner } = c.req.valid("json");
+		return c.json(
+			await new CredentialStore(c.env.DB).createKey(credential.id, name, owner ? "owner" : "agent"),
+			201,
+		);
 	})
 	.openapi(revokeKey, async (c) => {
 		const credential = credentialOf(c.get("caller"));
+		assertOwner(c, "revoke keys");
 		await new CredentialStore(c.env.DB).revokeKey(credential.id, c.req.valid("param").id);
 		return c.body(null, 204);
 	});

@@ -27,6 +27,10 @@ const createCredential = createRoute({
 						email: z.string().email().max(254).optional(),
 						name: z.string().min(1).max(100).optional(),
 						level: z.enum(["identified", "authenticated"]).default("authenticated"),
+						owner_key: z.boolean().default(false).openapi({
+							description:
+								"Make the first key an owner key (it may confirm purchases, change controls, manage keys): for the owner's own scripts, never for an assistant.",
+						}),
 					}),
 				},
 			},
@@ -35,7 +39,11 @@ const createCredential = createRoute({
 	responses: {
 		201: {
 			description: "Created. `key` is shown only in this response.",
-			content: { "application/json": { schema: CredentialSchema.extend({ key: z.string() }) } },
+			content: {
+				"application/json": {
+					schema: CredentialSchema.extend({ key: z.string(), key_id: z.string().nullable() }),
+				},
+			},
 		},
 		...problems(400, 401, 403),
 	},
@@ -291,8 +299,11 @@ export const adminRoutes = createRouter();
 adminRoutes.use("/v1/admin/*", requireAdmin());
 adminRoutes
 	.openapi(createCredential, async (c) => {
-		const body = c.req.valid("json");
-		const created = await new CredentialStore(c.env.DB).create(body);
+		const { owner_key, ...body } = c.req.valid("json");
+		const created = await new CredentialStore(c.env.DB).create({
+			...body,
+			key_authority: owner_key ? "owner" : "agent",
+		});
 		return c.json(created, 201);
 	})
 	.openapi(listCredentials, async (c) => {

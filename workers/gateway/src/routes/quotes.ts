@@ -4,6 +4,7 @@ import { PenumbraError } from "@penumbra/core/errors";
 import type { StoredQuote } from "../account/account.do.ts";
 import { accountOf } from "../account/client.ts";
 import { createRouter } from "../app-factory.ts";
+import { assertOwner } from "../middleware/auth.ts";
 import { createQuote, loadQuote } from "../purchase.ts";
 import { registryOf } from "../registry.ts";
 import { problems, QuoteSchema, QuoteStatusSchema, ServiceIdParam } from "../schemas.ts";
@@ -65,13 +66,13 @@ const decisionRoute = (decision: "confirm" | "decline") =>
 		tags: ["purchases"],
 		summary:
 			decision === "confirm"
-				? "The owner confirms a quote above the auto-approve threshold"
-				: "The owner declines a quote",
+				? "The owner confirms a quote above the auto-approve threshold (the owner only: never an agent's key)"
+				: "The owner declines a quote (the owner only)",
 		security,
 		request: { params: z.object({ id: QuoteIdParam }) },
 		responses: {
 			200: { description: "Decided", content: { "application/json": { schema: QuoteStatusSchema } } },
-			...problems(400, 401, 404, 409, 410),
+			...problems(400, 401, 403, 404, 409, 410),
 		},
 	});
 
@@ -112,6 +113,7 @@ for (const decision of ["confirm", "decline"] as const) {
 	quoteRoutes.openapi(decisionRoute(decision), async (c) => {
 		const { id } = c.req.valid("param");
 		const credentialId = owner(c.get("caller"));
+		assertOwner(c, `${decision} a purchase`);
 		const quote = await loadQuote(c.env, credentialId, id);
 		const decided = unwrap(
 			await accountOf(c.env, credentialId).decideQuote({
