@@ -18,22 +18,18 @@ import {
 	teamsOf,
 } from "./sportsline.data.ts";
 import {
-	clockText,
 	findGame,
 	type Game,
-	type GameState,
 	gamesBetween,
 	gamesOn,
-	resultOf,
 	type Side,
 	seasonOf,
-	seasonRecords,
-	stateAt,
-	type TeamRecord,
-	teamNews,
 	today,
-	topPerformer,
 } from "./sportsline.games.ts";
+import { clockText, type GameState, stateAt } from "./sportsline.live.ts";
+import { teamNews, topPerformer } from "./sportsline.news.ts";
+import { resultOf } from "./sportsline.results.ts";
+import { seasonRecords, type TeamRecord } from "./sportsline.standings.ts";
 
 const MERCHANT_ID = "sportsline";
 /** Without a league, "today" is the US Eastern date, as on a US sports site. */
