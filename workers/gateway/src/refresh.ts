@@ -1,16 +1,20 @@
 import { log } from "@penumbra/core/log";
 import {
+	applyCeiling,
 	type CompiledService,
+	ceilingOf,
 	compileProvider,
 	fetchSpec,
 	REGISTRY_INDEX_KEY,
 	REGISTRY_REMOTE_KEY,
 	REGISTRY_SEARCH_KEY,
 	REGISTRY_SEARCH_VERSION_KEY,
+	type RefusedChange,
 	type RegistryIndex,
 	type RemoteSpec,
 	serviceKey,
 	toIndexCard,
+	toolTotals,
 } from "@penumbra/core/registry";
 import { updateSearchIndex } from "@penumbra/core/search";
 import { parseAllowlist } from "@penumbra/core/ssrf";
@@ -83,11 +87,54 @@ async function refreshOne(
 			`the new spec does not compile (${compiled.problems.length} problems): ${first.join("; ")}`,
 		);
 	}
-	const fresh = compiled.service;
+	const next = heldToCeiling(compiled.service, spec, now);
+	const refused = next.spec.kind === "url" ? (next.spec.refused?.length ?? 0) : 0;
 	return {
-		next: { ...fresh, spec: fresh.spec.kind === "url" ? { ...fresh.spec, checked_at: now } : fresh.spec },
-		result: { id, outcome: "updated", detail: `${fresh.tools.length} tools` },
+		next,
+		result: {
+			id,
+			outcome: "updated",
+			detail: `${next.tools.length} tools${refused ? `; ${refused} changes above the operator's ceiling refused` : ""}`,
+		},
 	};
+}
+
+/**
+ * The recompiled service, held to the ceiling of the seeded build: the operator decides what a tool may cost, who
+ * may call it and whether it moves money; a remote spec may lower a fee, raise an auth level or drop a tool, nothing
+ * more (new tools: `applyCeiling`). The ceiling is carried over, never recomputed from the new spec. Refusals not
+ * already on record are logged once.
+ */
+function heldToCeiling(fresh: CompiledService, previous: RemoteSpec, now: string): CompiledService {
+	const ceiling = previous.ceiling ?? [];
+	const { tools, refused } = applyCeiling(fresh.tools, ceiling);
+	const known = new Set((previous.refused ?? []).map(refusalKey));
+	const newly = refused.filter((r) => !known.has(refusalKey(r)));
+	if (newly.length > 0) {
+		log("warn", "spec refresh refused changes above the operator's ceiling", {
+			id: fresh.card.id,
+			refused: newly,
+		});
+	}
+	const base: RemoteSpec = fresh.spec.kind === "url" ? fresh.spec : previous;
+	const { refused: _r, refused_at: _at, ...spec } = base;
+	return {
+		...fresh,
+		card: { ...fresh.card, ...toolTotals(tools) },
+		tools,
+		spec: {
+			...spec,
+			ceiling,
+			checked_at: now,
+			...(refused.length > 0
+				? { refused, refused_at: newly.length > 0 ? now : (previous.refused_at ?? now) }
+				: {}),
+		},
+	};
+}
+
+function refusalKey(r: RefusedChange): string {
+	return JSON.stringify([r.tool, r.field, r.wanted, r.kept]);
 }
 
 /**
@@ -103,6 +150,7 @@ export async function refreshRemoteSpecs(
 	const results: RefreshResult[] = [];
 	const changedCards = new Map<string, CompiledService["card"]>();
 	const recompiled: CompiledService[] = [];
+	const refusedIds = new Map<string, boolean>();
 	for (const id of ids) {
 		const service = await env.REGISTRY.get<CompiledService>(serviceKey(id), "json");
 		if (!service) {
@@ -113,14 +161,17 @@ export async function refreshRemoteSpecs(
 			results.push({ id, outcome: "skipped", detail: "its spec is a local file; reseed to change it" });
 			continue;
 		}
-		const { next, result } = await refreshOne(env, service, service.spec, now);
+		// An entry seeded before ceilings were recorded gets its current tools as the ceiling, pinned from now on.
+		const spec = service.spec.ceiling ? service.spec : { ...service.spec, ceiling: ceilingOf(service.tools) };
+		const { next, result } = await refreshOne(env, service, spec, now);
 		await env.REGISTRY.put(serviceKey(id), JSON.stringify(next));
 		changedCards.set(id, next.card);
+		refusedIds.set(id, next.spec.kind === "url" && (next.spec.refused?.length ?? 0) > 0);
 		if (result.outcome === "updated") recompiled.push(next);
 		results.push(result);
 		log(result.outcome === "failed" ? "warn" : "info", "spec refresh", { ...result });
 	}
-	if (changedCards.size > 0) await updateIndexCards(env.REGISTRY, changedCards, now);
+	if (changedCards.size > 0) await updateIndexCards(env.REGISTRY, changedCards, now, refusedIds);
 	if (recompiled.length > 0) await updateSearch(env.REGISTRY, recompiled, now);
 	return { checked_at: now, results };
 }
@@ -141,20 +192,32 @@ export async function markOverdue(env: GatewayEnv, now = new Date()): Promise<st
 	return [...overdue.keys()];
 }
 
+/**
+ * Rewrites the changed cards in the index and, given `refused`, which of those services are flagged for a refused
+ * change (`/v1/health` reads the list from the index, so health stays one KV read).
+ */
 async function updateIndexCards(
 	kv: KVNamespace,
 	cards: ReadonlyMap<string, CompiledService["card"]>,
 	now: string,
+	refused: ReadonlyMap<string, boolean> = new Map(),
 ): Promise<void> {
 	const index = await kv.get<RegistryIndex>(REGISTRY_INDEX_KEY, "json");
 	if (!index) return;
+	const { policy_refused: before = [], ...rest } = index;
+	const flagged = new Set(before);
+	for (const [id, isRefused] of refused) {
+		if (isRefused) flagged.add(id);
+		else flagged.delete(id);
+	}
 	const next: RegistryIndex = {
-		...index,
+		...rest,
 		refreshed_at: now,
 		services: index.services.map((card) => {
 			const changed = cards.get(card.id);
 			return changed ? toIndexCard(changed) : card;
 		}),
+		...(flagged.size > 0 ? { policy_refused: [...flagged].sort() } : {}),
 	};
 	await kv.put(REGISTRY_INDEX_KEY, JSON.stringify(next));
 }

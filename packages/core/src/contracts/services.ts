@@ -82,6 +82,11 @@ export const HealthSchema = z.object({
 		refreshed_at: z.string().nullable(),
 		age_seconds: z.number().int(),
 		stale_services: z.array(z.string()),
+		policy_refused: z
+			.array(z.string())
+			.describe(
+				"Remote-spec services whose refreshed spec tried to raise a fee, lower an auth level or change purchase flags beyond the operator's seeded build; refused, the seeded values are served.",
+			),
 	}),
 	time: z.string(),
 });

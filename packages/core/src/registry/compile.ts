@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { toErrorMessage } from "../errors.ts";
+import { ceilingOf, toolTotals } from "./ceiling.ts";
 import { buildInputs } from "./inputs.ts";
 import { isRecord } from "./json-pointer.ts";
 import { isRemoteSpec, type Manifest, parseManifest, zodProblems } from "./manifest.ts";
@@ -99,7 +100,6 @@ function serviceOf(
 ): CompiledService {
 	const tools = specResult.tools;
 	const meta = { ...specResult.serviceMeta, ...manifest.service };
-	const fees = tools.map((t) => t.fee_cents);
 	return {
 		card: {
 			id: manifest.id,
@@ -110,13 +110,7 @@ function serviceOf(
 			...(meta.flow ? { flow: meta.flow } : {}),
 			...(meta.pricing_model ? { pricing_model: meta.pricing_model } : {}),
 			...(meta.typical_response_time ? { typical_response_time: meta.typical_response_time } : {}),
-			requires_auth: tools.some((t) => t.auth_level !== "anonymous"),
-			has_purchases: tools.some((t) => t.purchase?.kind === "purchase"),
-			tool_count: tools.length,
-			fees: {
-				min_cents: fees.length ? Math.min(...fees) : 0,
-				max_cents: fees.length ? Math.max(...fees) : 0,
-			},
+			...toolTotals(tools),
 			stale: false,
 			updated_at: now,
 		},
@@ -133,6 +127,8 @@ function serviceOf(
 					manifest,
 					manifest_file: input.manifestFile,
 					refreshed_at: now,
+					// What this build allows is the operator's ceiling; the gateway's refresh keeps the seeded one.
+					ceiling: ceilingOf(tools),
 					...(input.etag ? { etag: input.etag } : {}),
 					...(input.lastModified ? { last_modified: input.lastModified } : {}),
 				}

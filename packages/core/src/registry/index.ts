@@ -1,4 +1,5 @@
 export * from "./build.ts";
+export * from "./ceiling.ts";
 export * from "./compile.ts";
 export * from "./json-pointer.ts";
 export * from "./jsonpath.ts";

@@ -94,6 +94,33 @@ export interface RemoteSpec {
 	refreshed_at?: string;
 	/** Why the last refresh failed; absent after a success. */
 	last_error?: string;
+	/**
+	 * What the operator's seeded build allows each tool (fee, auth level, purchase flags). Set when the service is
+	 * compiled for seeding and never changed by a refresh: a refetched spec can lower these, never raise them.
+	 */
+	ceiling?: ToolCeiling[];
+	/** What the last recompiled spec asked beyond the ceiling and was refused; absent when it asked nothing. */
+	refused?: RefusedChange[];
+	/** When the current `refused` list was recorded. */
+	refused_at?: string;
+}
+
+/** One tool as the operator published it: a refresh keeps its fee at most this, its level at least this. */
+export interface ToolCeiling {
+	name: string;
+	fee_cents: number;
+	auth_level: AuthLevel;
+	/** Exactly this purchase metadata, or none (`null`): a refresh never changes a tool's money role. */
+	purchase: PurchaseMeta | null;
+}
+
+/** A field a refetched spec tried to raise above the ceiling; the ceiling's value was kept. */
+export interface RefusedChange {
+	tool: string;
+	/** `tool`: a tool the seeded build did not have, carrying purchase metadata; it is not served at all. */
+	field: "fee_cents" | "auth_level" | "purchase" | "tool";
+	wanted: unknown;
+	kept: unknown;
 }
 
 /** The one KV value discovery reads. */
@@ -103,6 +130,8 @@ export interface RegistryIndex {
 	/** Last time the gateway's refresh changed any card (remote specs). */
 	refreshed_at?: string;
 	services: ServiceCard[];
+	/** Remote services whose last recompiled spec tried to exceed the operator's ceiling (`RemoteSpec.refused`). */
+	policy_refused?: string[];
 }
 
 export const REGISTRY_INDEX_KEY = "registry:index";

@@ -24,15 +24,18 @@ const route = createRoute({
 export const healthRoutes = createRouter().openapi(route, async (c) => {
 	const index = await registryOf(c.env).index();
 	const stale = index.services.filter((s) => s.stale).map((s) => s.id);
+	const refused = index.policy_refused ?? [];
+	const ok = index.services.length > 0 && stale.length === 0 && refused.length === 0;
 	return c.json(
 		{
-			status: index.services.length > 0 && stale.length === 0 ? ("ok" as const) : ("degraded" as const),
+			status: ok ? ("ok" as const) : ("degraded" as const),
 			services: index.services.length,
 			registry: {
 				built_at: index.built_at,
 				refreshed_at: index.refreshed_at ?? null,
 				age_seconds: Math.max(0, Math.round((Date.now() - Date.parse(index.built_at)) / 1000)),
 				stale_services: stale,
+				policy_refused: refused,
 			},
 			time: new Date().toISOString(),
 		},
