@@ -1,0 +1,89 @@
+import { fakeModel, type SentChunk } from "../../test/fake-anthropic/client.ts";
+import { type CountedSpread, countedSpread, round } from "../lib/stats.ts";
+import { RELAY_CHUNKS, RELAY_GAP_MS, TOKEN_CHARS, tokens } from "./config.ts";
+import { chatTurn, directTurn, problemOf, type Trace } from "./sse.ts";
+
+interface RelayPath {
+	latency_ms: CountedSpread;
+	problems: string[];
+}
+
+export interface RelayReport {
+	turns: number;
+	chunks_per_turn: number;
+	chunk_chars: number;
+	gap_ms: number;
+	direct: RelayPath;
+	chat: RelayPath;
+	overhead_p50_ms: number;
+	overhead_p99_ms: number;
+	ratio_p50: number;
+	/** Request sent → first delta of these turns, one at a time: what a stream costs to start on a quiet stack. */
+	first_delta_ms: { chat: CountedSpread; direct: CountedSpread };
+}
+
+/** Per chunk: client arrival − fake send, chunk i ↔ delta i of the script's one stream. */
+function pairUp(trace: Trace, sent: SentChunk[], expected: string, problems: string[], out: number[]): void {
+	const problem = problemOf(trace, expected);
+	if (problem) {
+		problems.push(problem);
+		return;
+	}
+	const chunks = sent.filter((c) => c.type === "text_delta");
+	if (new Set(chunks.map((c) => c.stream)).size !== 1) {
+		problems.push(`expected one model stream, the fake sent ${new Set(chunks.map((c) => c.stream)).size}`);
+		return;
+	}
+	if (chunks.length !== trace.deltas.length || chunks.some((c, i) => c.text !== trace.deltas[i]?.text)) {
+		problems.push(`${chunks.length} chunks sent, ${trace.deltas.length} deltas received, not the same texts`);
+		return;
+	}
+	for (const [i, c] of chunks.entries()) out.push((trace.deltas[i]?.at ?? Number.NaN) - c.at);
+}
+
+export async function measureRelay(
+	chatOrigin: string,
+	key: string,
+	fakeUrl: string,
+	turns: number,
+	say: (line: string) => void,
+): Promise<RelayReport> {
+	const model = fakeModel(fakeUrl);
+	const text = tokens(RELAY_CHUNKS);
+	const step = { text, chunk_size: TOKEN_CHARS, delay_ms_per_chunk: RELAY_GAP_MS };
+	const samples = { chat: [] as number[], direct: [] as number[] };
+	const firsts = { chat: [] as number[], direct: [] as number[] };
+	const problems = { chat: [] as string[], direct: [] as string[] };
+	// Turn 0 warms both paths up (fresh isolates, first connections) and is not counted.
+	for (let turn = 0; turn <= turns; turn++) {
+		for (const path of ["chat", "direct"] as const) {
+			const id = `relay-${path}-${turn}`;
+			await model.script({ id, match: `[${id}]`, steps: [step] });
+			const message = `[${id}] stream tokens, please`;
+			const trace =
+				path === "chat" ? await chatTurn(chatOrigin, key, message) : await directTurn(fakeUrl, message);
+			const into = turn === 0 ? [] : samples[path];
+			const first = trace.deltas[0];
+			if (turn > 0 && first) firsts[path].push(first.at - trace.sent);
+			pairUp(trace, await model.sent(id), text, turn === 0 ? [] : problems[path], into);
+			if (turn === 0 && problemOf(trace, text))
+				throw new Error(`warm-up ${path} turn failed: ${problemOf(trace, text)}`);
+			await model.reset(id);
+		}
+		if (turn > 0) say(`relay turn ${turn}/${turns}: ${samples.chat.length} chunk pairs per path so far`);
+	}
+	const direct = countedSpread(samples.direct);
+	const chat = countedSpread(samples.chat);
+	return {
+		turns: turns,
+		chunks_per_turn: RELAY_CHUNKS,
+		chunk_chars: TOKEN_CHARS,
+		gap_ms: RELAY_GAP_MS,
+		direct: { latency_ms: direct, problems: problems.direct },
+		chat: { latency_ms: chat, problems: problems.chat },
+		overhead_p50_ms: round(chat.p50 - direct.p50),
+		overhead_p99_ms: round(chat.p99 - direct.p99),
+		ratio_p50: round(chat.p50 / direct.p50, 1),
+		first_delta_ms: { chat: countedSpread(firsts.chat), direct: countedSpread(firsts.direct) },
+	};
+}

@@ -1,0 +1,128 @@
+import { readFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { join } from "node:path";
+import { round } from "../lib/stats.ts";
+import { table } from "../table.ts";
+import type { ConcurrentReport } from "./concurrent.ts";
+import { RELAY_TARGET_MS } from "./config.ts";
+import type { RelayReport } from "./relay.ts";
+
+/** MAX_CONCURRENT_TURNS as workers/chat/wrangler.toml ships it (the bench does not override it). */
+export function shippedTurnLimit(root: string): number | null {
+	const toml = readFileSync(join(root, "workers", "chat", "wrangler.toml"), "utf8");
+	const found = /^MAX_CONCURRENT_TURNS\s*=\s*"?(\d+)"?/m.exec(toml);
+	return found ? Number(found[1]) : null;
+}
+
+export interface Target {
+	name: string;
+	value: number;
+	target: string;
+	met: boolean;
+}
+
+const ms = (n: number) => (Number.isNaN(n) ? "n/a" : n.toFixed(2));
+
+export function printReport(relay: RelayReport, conc: ConcurrentReport, targets: Target[]): void {
+	const out: string[] = [
+		"",
+		`SSE relay: fake model writes a chunk → client has the event (ms; ${relay.turns} turns × ${relay.chunks_per_turn} chunks of ${relay.chunk_chars} chars, ${relay.gap_ms} ms apart, paths interleaved)`,
+		"",
+		table([
+			["path", "chunks", "p50", "p99", "max"],
+			[
+				"direct: fake → Node fetch (/v1/messages)",
+				String(relay.direct.latency_ms.n),
+				ms(relay.direct.latency_ms.p50),
+				ms(relay.direct.latency_ms.p99),
+				ms(relay.direct.latency_ms.max),
+			],
+			[
+				"chat: fake → ChatSession DO → chat Worker → Node fetch (/api/chat)",
+				String(relay.chat.latency_ms.n),
+				ms(relay.chat.latency_ms.p50),
+				ms(relay.chat.latency_ms.p99),
+				ms(relay.chat.latency_ms.max),
+			],
+			["relay overhead (chat − direct)", "", ms(relay.overhead_p50_ms), ms(relay.overhead_p99_ms), ""],
+		]),
+		"",
+		`  chat ÷ direct at p50: ${relay.ratio_p50}×. The chat path adds the SDK's stream parser in workerd, the DO's event log`,
+		"  write (SQLite) and fan-out, the Worker relaying the DO's body, and wrangler dev's proxy in front of workerd.",
+		"",
+		`${conc.credentials} concurrent streams (${conc.chunks_per_stream} chunks, ${conc.gap_ms} ms apart: ${conc.scripted_ms} ms of scripted model time each; one credential per stream; ms)`,
+		"",
+		table([
+			["path", "streams", "errors", "wall", "first delta p50", "p99", "complete p50", "p99"],
+			...(
+				[
+					["chat (POST /api/chat)", conc.chat],
+					["direct (fake → Node fetch)", conc.direct],
+				] as const
+			).map(([label, p]) => [
+				label,
+				String(p.streams),
+				String(p.errors),
+				p.wall_ms.toFixed(0),
+				ms(p.first_delta_ms.p50),
+				ms(p.first_delta_ms.p99),
+				ms(p.complete_ms.p50),
+				ms(p.complete_ms.p99),
+			]),
+		]),
+		"",
+		`  first delta = request sent → first assistant.delta (chat: auth, D1 conversation + turn slot, DO start, MCP`,
+		`  tools/list, count_tokens, then the model's first chunk, which the fake sends after ${conc.gap_ms} ms).`,
+		`  One stream alone (the relay turns, one at a time): first delta p50 ${ms(relay.first_delta_ms.chat.p50)} ms, max ${ms(relay.first_delta_ms.chat.max)} ms`,
+		`  (direct: ${ms(relay.first_delta_ms.direct.p50)} ms). Model calls the fake answered for the ${conc.credentials} chat turns: ${conc.model_calls}.`,
+	];
+	if (conc.load_average > availableParallelism()) {
+		out.push(
+			`  WARNING: load average ${conc.load_average} on ${availableParallelism()} cores before the streams: other processes`,
+			"  shared the cores, so the concurrent figures are inflated. Rerun on a quiet machine.",
+		);
+	}
+	for (const p of [conc.chat, conc.direct]) {
+		for (const { problem, count } of p.problems) out.push(`  ${count}× ${problem}`);
+	}
+	for (const [path, problems] of [
+		["chat", relay.chat.problems],
+		["direct", relay.direct.problems],
+	] as const) {
+		for (const problem of problems) out.push(`  relay ${path}: ${problem}`);
+	}
+	out.push(
+		"",
+		"Targets",
+		"",
+		table([
+			["target", "value", "limit", "verdict"],
+			...targets.map((t) => [t.name, String(t.value), t.target, t.met ? "met" : "MISSED"]),
+		]),
+		"",
+	);
+	process.stdout.write(`${out.join("\n")}\n`);
+}
+
+export function targetsOf(relay: RelayReport, conc: ConcurrentReport, streams: number): Target[] {
+	return [
+		{
+			name: "SSE relay overhead p50 (ms)",
+			value: relay.overhead_p50_ms,
+			target: `≤ ${RELAY_TARGET_MS}`,
+			met: relay.overhead_p50_ms <= RELAY_TARGET_MS,
+		},
+		{
+			name: `errors in ${streams} concurrent chat streams`,
+			value: conc.chat.errors,
+			target: "= 0",
+			met: conc.chat.errors === 0,
+		},
+		{
+			name: "model calls per concurrent turn",
+			value: round(conc.model_calls / streams, 2),
+			target: "= 1",
+			met: conc.model_calls === streams,
+		},
+	];
+}
