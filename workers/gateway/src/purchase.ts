@@ -183,8 +183,13 @@ export async function purchase(
 ): Promise<PurchaseResult> {
 	assertLevel(caller, tool.auth_level, `${service.card.id}.${tool.name}`);
 	const credentialId = credentialOf(caller);
-	if (tool.purchase?.kind !== "purchase") precheckOf(service, tool);
 	const quote = await loadQuote(env, credentialId, quoteId);
+	if (quote.service !== service.card.id || quote.tool !== tool.name) {
+		throw new PenumbraError("CONFLICT", {
+			detail: `This quote is for ${quote.service}.${quote.tool}, not ${service.card.id}.${tool.name}. Ask for a quote for this tool.`,
+		});
+	}
+	if (tool.purchase?.kind !== "purchase") precheckOf(service, tool);
 	const parameters = withoutSupplied(tool, rawParameters);
 	const account = accountOf(env, credentialId);
 	const begun = unwrap(

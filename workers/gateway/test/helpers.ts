@@ -85,15 +85,39 @@ export async function json<T = Record<string, unknown>>(response: Response): Pro
 }
 
 /** Creates a credential through the admin API and, unless `fundCents` is 0, credits it ($100 by default). */
+/** The owner key of each test account, by the agent key the test acts with. */
+const owners = new Map<string, string>();
+
+/**
+ * The owner key of the account an agent key belongs to: what a test uses for the owner's own actions (confirm a
+ * quote, change controls, manage keys), as the person would on the site.
+ */
+export function ownerKeyOf(key: string): string {
+	const owner = owners.get(key);
+	if (!owner) throw new Error("not a key made by createKey()");
+	return owner;
+}
+
+/**
+ * A funded account as tests use it: `key` is an agent key (what an assistant holds), `ownerKey` the owner's own key
+ * (made with owner_key through the admin API, as `penumbra keys create --owner` does).
+ */
 export async function createKey(
 	level: "identified" | "authenticated" = "authenticated",
 	email = "user@example.com",
 	fundCents = 10_000,
-): Promise<{ id: string; key: string }> {
+): Promise<{ id: string; key: string; ownerKey: string }> {
 	const admin = { authorization: `Bearer ${env.ADMIN_TOKEN}` };
-	const response = await call("/v1/admin/credentials", { headers: admin, body: { email, level } });
+	const response = await call("/v1/admin/credentials", {
+		headers: admin,
+		body: { email, level, owner_key: true },
+	});
 	expect(response.status).toBe(201);
 	const created = await json<{ id: string; key: string }>(response);
+	const agent = await call("/v1/account/keys", { key: created.key, body: { name: "assistant" } });
+	expect(agent.status).toBe(201);
+	const { key } = await json<{ key: string }>(agent);
+	owners.set(key, created.key);
 	if (fundCents > 0) {
 		const credited = await call(`/v1/admin/credentials/${created.id}/credit`, {
 			headers: admin,
@@ -101,13 +125,13 @@ export async function createKey(
 		});
 		expect(credited.status).toBe(200);
 	}
-	return created;
+	return { id: created.id, key, ownerKey: created.key };
 }
 
 /** Raises the owner's auto-approve threshold so purchases of any test size go through without a confirmation. */
 export async function autoApprove(key: string): Promise<void> {
 	const response = await call("/v1/account/controls", {
-		key,
+		key: ownerKeyOf(key),
 		method: "PUT",
 		body: { auto_approve_threshold_cents: 1_000_000 },
 	});

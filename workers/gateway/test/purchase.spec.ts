@@ -7,6 +7,7 @@ import {
 	createKey,
 	expectProblem,
 	json,
+	ownerKeyOf,
 	providerService,
 	sandboxOrigin,
 } from "./helpers.ts";
@@ -152,12 +153,19 @@ describe("purchases", () => {
 	it("needs the owner's confirmation above the auto-approve threshold", async () => {
 		const { key } = await createKey();
 		await autoApprove(key);
-		await call("/v1/account/controls", { key, method: "PUT", body: { auto_approve_threshold_cents: 100 } });
+		await call("/v1/account/controls", {
+			key: ownerKeyOf(key),
+			method: "PUT",
+			body: { auto_approve_threshold_cents: 100 },
+		});
 		const parameters = await order(key);
 		const q = await quote(key, parameters);
 		expect(q.requires_confirmation).toBe(true);
 		await expectProblem(await buy(key, parameters, q.quote_id), 409, "CONFIRMATION_REQUIRED");
-		const confirmed = await call(`/v1/quotes/${q.quote_id}/confirm`, { key, method: "POST" });
+		const confirmed = await call(`/v1/quotes/${q.quote_id}/confirm`, {
+			key: ownerKeyOf(key),
+			method: "POST",
+		});
 		expect((await json(confirmed)).status).toBe("confirmed");
 		expect((await buy(key, parameters, q.quote_id)).status).toBe(200);
 	});
@@ -166,21 +174,29 @@ describe("purchases", () => {
 		const { key } = await createKey();
 		await autoApprove(key);
 		const parameters = await order(key);
-		await call("/v1/account/controls", { key, method: "PUT", body: { per_purchase_cap_cents: 100 } });
+		await call("/v1/account/controls", {
+			key: ownerKeyOf(key),
+			method: "PUT",
+			body: { per_purchase_cap_cents: 100 },
+		});
 		let problem = await expectProblem(
 			await buy(key, parameters, (await quote(key, parameters)).quote_id),
 			403,
 			"BUDGET_EXCEEDED",
 		);
 		expect(problem.limit).toBe("per_purchase_cap");
-		await call("/v1/account/controls", { key, method: "PUT", body: { merchant_deny: ["fooddash"] } });
+		await call("/v1/account/controls", {
+			key: ownerKeyOf(key),
+			method: "PUT",
+			body: { merchant_deny: ["fooddash"] },
+		});
 		problem = await expectProblem(
 			await buy(key, parameters, (await quote(key, parameters)).quote_id),
 			403,
 			"BUDGET_EXCEEDED",
 		);
 		expect(problem.limit).toBe("merchant_deny");
-		await call("/v1/account/controls", { key, method: "PUT", body: { frozen: true } });
+		await call("/v1/account/controls", { key: ownerKeyOf(key), method: "PUT", body: { frozen: true } });
 		problem = await expectProblem(
 			await buy(key, parameters, (await quote(key, parameters)).quote_id),
 			403,
@@ -296,7 +312,7 @@ describe("purchases", () => {
 		await expectProblem(await buy(mallory.key, parameters, q.quote_id), 404, "NOT_FOUND");
 		await expectProblem(await call(`/v1/quotes/${q.quote_id}`, { key: mallory.key }), 404, "NOT_FOUND");
 		await expectProblem(
-			await call(`/v1/quotes/${q.quote_id}/confirm`, { key: mallory.key, method: "POST" }),
+			await call(`/v1/quotes/${q.quote_id}/confirm`, { key: ownerKeyOf(mallory.key), method: "POST" }),
 			404,
 			"NOT_FOUND",
 		);
@@ -324,7 +340,11 @@ describe("purchases", () => {
 
 	it("stops the transparent purchase at the quote when the owner must confirm", async () => {
 		const { key } = await createKey();
-		await call("/v1/account/controls", { key, method: "PUT", body: { auto_approve_threshold_cents: 1 } });
+		await call("/v1/account/controls", {
+			key: ownerKeyOf(key),
+			method: "PUT",
+			body: { auto_approve_threshold_cents: 1 },
+		});
 		const parameters = await order(key);
 		const before = await account(key);
 		const problem = await expectProblem(

@@ -254,7 +254,8 @@ export const serviceRoutes = createRouter()
 		const { id, tool: toolName } = c.req.valid("param");
 		const { parameters, quote_id: quoteId } = c.req.valid("json");
 		const { service, tool } = await registryOf(c.env).tool(id, toolName);
-		if (tool.purchase?.kind === "purchase" && quoteId) {
+		// A quote id always goes the purchase way, so one given to another tool is refused, never ignored.
+		if (quoteId) {
 			return c.json(
 				await purchase(c.env, c.get("caller"), service, tool, parameters, quoteId, c.get("requestId")),
 				200,

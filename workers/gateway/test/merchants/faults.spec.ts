@@ -8,6 +8,7 @@ import {
 	expectProblem,
 	faulty,
 	json,
+	ownerKeyOf,
 	providerService,
 	sandboxOrigin,
 } from "../helpers.ts";
@@ -54,7 +55,7 @@ beforeAll(async () => {
 	key = (await createKey("authenticated", "faults@example.com", 50_000)).key;
 	// Purchases of any size go through without the owner's confirmation.
 	const controls = await call("/v1/account/controls", {
-		key,
+		key: ownerKeyOf(key),
 		method: "PUT",
 		body: { auto_approve_threshold_cents: 1_000_000 },
 	});

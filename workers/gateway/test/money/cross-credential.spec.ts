@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { call, createKey, expectProblem, json } from "../helpers.ts";
+import { call, createKey, expectProblem, json, ownerKeyOf } from "../helpers.ts";
 import {
 	ADMIN,
 	account,
@@ -38,7 +38,7 @@ describe("one key and another's money", () => {
 		expect(buying.status).toBe(200);
 		const { receipt } = await json<{ receipt: ReceiptView }>(buying);
 		await call("/v1/account/controls", {
-			key: alice.key,
+			key: ownerKeyOf(alice.key),
 			method: "PUT",
 			body: { auto_approve_threshold_cents: 1, daily_cap_cents: 90_000 },
 		});
@@ -64,7 +64,10 @@ describe("one key and another's money", () => {
 		// Moves: confirming, declining or buying with her quotes; buying her order again; refunding her receipt.
 		for (const decision of ["confirm", "decline"]) {
 			await expectProblem(
-				await call(`/v1/quotes/${pending.quote_id}/${decision}`, { key: mallory.key, method: "POST" }),
+				await call(`/v1/quotes/${pending.quote_id}/${decision}`, {
+					key: ownerKeyOf(mallory.key),
+					method: "POST",
+				}),
 				404,
 				"NOT_FOUND",
 			);
@@ -77,7 +80,10 @@ describe("one key and another's money", () => {
 		const [, hisSignature] = own.quote_id.split(".");
 		await expectProblem(await buy(mallory.key, parameters, `${herId}.${hisSignature}`), 404, "NOT_FOUND");
 		await expectProblem(
-			await call(`/v1/quotes/${herId}.${hisSignature}/confirm`, { key: mallory.key, method: "POST" }),
+			await call(`/v1/quotes/${herId}.${hisSignature}/confirm`, {
+				key: ownerKeyOf(mallory.key),
+				method: "POST",
+			}),
 			404,
 			"NOT_FOUND",
 		);
@@ -115,7 +121,11 @@ describe("one key and another's money", () => {
 		await expectProblem(await call("/v1/admin/credentials", { headers: asMallory }), 403, "FORBIDDEN");
 
 		// His controls are his own.
-		await call("/v1/account/controls", { key: mallory.key, method: "PUT", body: { frozen: true } });
+		await call("/v1/account/controls", {
+			key: ownerKeyOf(mallory.key),
+			method: "PUT",
+			body: { frozen: true },
+		});
 
 		const after = await snapshot(alice.id, alice.key);
 		expect(after).toEqual(before);
@@ -129,7 +139,9 @@ describe("one key and another's money", () => {
 
 		// And her pending quote is still hers to confirm and buy with, his freeze notwithstanding.
 		expect(
-			await json(await call(`/v1/quotes/${pending.quote_id}/confirm`, { key: alice.key, method: "POST" })),
+			await json(
+				await call(`/v1/quotes/${pending.quote_id}/confirm`, { key: ownerKeyOf(alice.key), method: "POST" }),
+			),
 		).toMatchObject({ status: "confirmed" });
 		expect((await buy(alice.key, parameters, pending.quote_id)).status).toBe(200);
 	});

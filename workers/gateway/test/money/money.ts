@@ -2,7 +2,7 @@ import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import type { Receipt } from "@penumbra/core/contracts";
 import { expect } from "vitest";
-import { call, json } from "../helpers.ts";
+import { call, json, ownerKeyOf } from "../helpers.ts";
 
 /** Shared by the money specs: a buyer's view of the gateway, and the checks a bank would run after every step. */
 
@@ -77,7 +77,7 @@ export function buy(
 /** Raises the auto-approve threshold so no test order needs the owner's confirmation. */
 export async function autoApprove(key: string): Promise<void> {
 	const response = await call("/v1/account/controls", {
-		key,
+		key: ownerKeyOf(key),
 		method: "PUT",
 		body: { auto_approve_threshold_cents: 10_000_000 },
 	});

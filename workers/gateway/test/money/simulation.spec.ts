@@ -2,7 +2,15 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import type { CompiledService } from "@penumbra/core/registry";
 import { beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { addServices, call, createKey, json, providerService, sandboxOrigin } from "../helpers.ts";
+import {
+	addServices,
+	call,
+	createKey,
+	json,
+	ownerKeyOf,
+	providerService,
+	sandboxOrigin,
+} from "../helpers.ts";
 import {
 	ADMIN,
 	account,
@@ -323,7 +331,10 @@ async function neighbourTries(w: World): Promise<string> {
 	if (!q) return newQuote(w);
 	const response = await buy(w.neighbour.key, q.parameters, q.quote_id, q.service);
 	expect(response.status).toBe(404);
-	const confirm = await call(`/v1/quotes/${q.quote_id}/confirm`, { key: w.neighbour.key, method: "POST" });
+	const confirm = await call(`/v1/quotes/${q.quote_id}/confirm`, {
+		key: ownerKeyOf(w.neighbour.key),
+		method: "POST",
+	});
 	expect(confirm.status).toBe(404);
 	return "neighbour tries the owner's quote → 404";
 }
@@ -485,7 +496,7 @@ async function timePasses(w: World): Promise<string> {
 async function setCap(w: World): Promise<string> {
 	w.cap = pick(w, [null, null, 2_000, 3_500]) ?? null;
 	const response = await call("/v1/account/controls", {
-		key: w.owner.key,
+		key: ownerKeyOf(w.owner.key),
 		method: "PUT",
 		body: { auto_approve_threshold_cents: 10_000_000, per_purchase_cap_cents: w.cap },
 	});

@@ -1,0 +1,299 @@
+import type { Quote } from "@penumbra/core/contracts";
+import { describe, expect, it } from "vitest";
+import {
+	addServices,
+	autoApprove,
+	call,
+	createKey,
+	expectProblem,
+	json,
+	ownerKeyOf,
+	providerService,
+	sandboxOrigin,
+} from "../helpers.ts";
+import { buy, order, quote } from "../money/money.ts";
+
+/**
+ * An agent (an API key an assistant holds) tries, over REST, everything only the owner may do, and every way to
+ * spend past the owner's controls. Each attempt is refused with the right code, and nothing moved: the balance,
+ * the ledger and the merchant's orders are as they were.
+ */
+
+interface Snapshot {
+	balance_cents: number;
+	available_cents: number;
+	entries: number;
+	orders: number;
+}
+
+async function snapshot(key: string, merchant = "fooddash"): Promise<Snapshot> {
+	const account = await json<{ balance_cents: number; available_cents: number }>(
+		await call("/v1/account", { key }),
+	);
+	const statement = await json<{ entries: unknown[] }>(
+		await call("/v1/account/statement?limit=200", { key }),
+	);
+	const orders = await json<{ orders: number }>(
+		await fetch(`${sandboxOrigin()}/_control/orders/${merchant}`),
+	);
+	return {
+		balance_cents: account.balance_cents,
+		available_cents: account.available_cents,
+		entries: statement.entries.length,
+		orders: orders.orders,
+	};
+}
+
+/** A funded agent with a quote above the owner's threshold (confirmation needed), and the books before. */
+async function pendingPurchase() {
+	const { key } = await createKey("authenticated", "agent@example.com", 50_000);
+	const parameters = await order(key, 3);
+	const q = await quote(key, parameters);
+	expect(q.requires_confirmation).toBe(true);
+	return { key, parameters, q, before: await snapshot(key) };
+}
+
+async function expectUnmoved(key: string, before: Snapshot, merchant = "fooddash"): Promise<void> {
+	expect(await snapshot(key, merchant)).toEqual(before);
+}
+
+describe("an agent key cannot decide for the owner", () => {
+	it("cannot confirm its own quote, then buy", async () => {
+		const { key, parameters, q, before } = await pendingPurchase();
+		const confirm = await expectProblem(
+			await call(`/v1/quotes/${q.quote_id}/confirm`, { key, method: "POST" }),
+			403,
+			"FORBIDDEN",
+		);
+		expect(confirm).toMatchObject({ owner_only: true, account_url: expect.stringContaining("/account") });
+		await expectProblem(await buy(key, parameters, q.quote_id), 409, "CONFIRMATION_REQUIRED");
+		await expectUnmoved(key, before);
+	});
+
+	it("cannot decline then confirm", async () => {
+		const { key, parameters, q, before } = await pendingPurchase();
+		await expectProblem(
+			await call(`/v1/quotes/${q.quote_id}/decline`, { key, method: "POST" }),
+			403,
+			"FORBIDDEN",
+		);
+		await expectProblem(
+			await call(`/v1/quotes/${q.quote_id}/confirm`, { key, method: "POST" }),
+			403,
+			"FORBIDDEN",
+		);
+		const status = await json<{ status: string }>(await call(`/v1/quotes/${q.quote_id}`, { key }));
+		expect(status.status).toBe("open");
+		await expectProblem(await buy(key, parameters, q.quote_id), 409, "CONFIRMATION_REQUIRED");
+		await expectUnmoved(key, before);
+	});
+
+	it("cannot raise a cap or the threshold, nor unfreeze; it may freeze", async () => {
+		const { key, parameters, q, before } = await pendingPurchase();
+		for (const body of [
+			{ auto_approve_threshold_cents: 99_999_999 },
+			{ per_purchase_cap_cents: 99_999_999 },
+			{ daily_cap_cents: null },
+			{ merchant_allow: [] },
+		]) {
+			await expectProblem(await call("/v1/account/controls", { key, method: "PUT", body }), 403, "FORBIDDEN");
+		}
+		const frozen = await call("/v1/account/freeze", { key, method: "POST" });
+		expect(frozen.status).toBe(200);
+		expect(await json(frozen)).toMatchObject({ frozen: true });
+		await expectProblem(
+			await call("/v1/account/controls", { key, method: "PUT", body: { frozen: false } }),
+			403,
+			"FORBIDDEN",
+		);
+		const controls = await json<{ frozen: boolean; auto_approve_threshold_cents: number }>(
+			await call("/v1/account/controls", { key }),
+		);
+		expect(controls).toMatchObject({ frozen: true, auto_approve_threshold_cents: 2500 });
+		// Frozen: even a purchase the owner confirms places no order.
+		expect(
+			(await call(`/v1/quotes/${q.quote_id}/confirm`, { key: ownerKeyOf(key), method: "POST" })).status,
+		).toBe(200);
+		await expectProblem(await buy(key, parameters, q.quote_id), 403, "BUDGET_EXCEEDED");
+		await expectUnmoved(key, before);
+	});
+
+	it("cannot create, list or revoke keys", async () => {
+		const { key, before } = await pendingPurchase();
+		await expectProblem(
+			await call("/v1/account/keys", { key, body: { name: "mine now" } }),
+			403,
+			"FORBIDDEN",
+		);
+		await expectProblem(
+			await call("/v1/account/keys", { key, body: { name: "x", owner: true } }),
+			403,
+			"FORBIDDEN",
+		);
+		await expectProblem(await call("/v1/account/keys", { key }), 403, "FORBIDDEN");
+		const listed = await json<{ keys: { id: string }[] }>(
+			await call("/v1/account/keys", { key: ownerKeyOf(key) }),
+		);
+		for (const { id } of listed.keys) {
+			await expectProblem(await call(`/v1/account/keys/${id}`, { key, method: "DELETE" }), 403, "FORBIDDEN");
+		}
+		expect((await call("/v1/account", { key: ownerKeyOf(key) })).status).toBe(200);
+		await expectUnmoved(key, before);
+	});
+
+	it("says what it is in /v1/account", async () => {
+		const { key, ownerKey } = await createKey("authenticated", "who@example.com", 0);
+		expect((await json<{ authority: string }>(await call("/v1/account", { key }))).authority).toBe("agent");
+		expect((await json<{ authority: string }>(await call("/v1/account", { key: ownerKey }))).authority).toBe(
+			"owner",
+		);
+	});
+});
+
+describe("a quote buys what it priced, nothing else", () => {
+	it("a used quote for another service, tool or parameters is 409, never the first purchase's receipt", async () => {
+		const { key } = await createKey("authenticated", "reuse@example.com", 50_000);
+		await autoApprove(key);
+		const parameters = await order(key);
+		const q = await quote(key, parameters);
+		expect((await buy(key, parameters, q.quote_id)).status).toBe(200);
+		const before = await snapshot(key);
+		const elsewhere = await expectProblem(
+			await call("/v1/services/flyaway/tools/book_flight", {
+				key,
+				body: { parameters: {}, quote_id: q.quote_id },
+			}),
+			409,
+			"CONFLICT",
+		);
+		expect(elsewhere.detail).toContain("fooddash.checkout");
+		expect(elsewhere).not.toHaveProperty("receipt");
+		await expectProblem(
+			await call("/v1/services/fooddash/tools/get_menu", {
+				key,
+				body: { parameters: {}, quote_id: q.quote_id },
+			}),
+			409,
+			"CONFLICT",
+		);
+		await expectProblem(await buy(key, { ...parameters, tip_cents: 999 }, q.quote_id), 409, "CONFLICT");
+		await expectUnmoved(key, before);
+		// The same purchase again is the same receipt, nothing more.
+		expect((await buy(key, parameters, q.quote_id)).status).toBe(200);
+		await expectUnmoved(key, before);
+	});
+
+	it("a threshold the owner lowers after the quote applies when buying", async () => {
+		const { key } = await createKey("authenticated", "lowered@example.com", 50_000);
+		await autoApprove(key);
+		const parameters = await order(key);
+		const q = await quote(key, parameters);
+		expect(q.requires_confirmation).toBe(false);
+		const before = await snapshot(key);
+		await call("/v1/account/controls", {
+			key: ownerKeyOf(key),
+			method: "PUT",
+			body: { auto_approve_threshold_cents: 100 },
+		});
+		await expectProblem(await buy(key, parameters, q.quote_id), 409, "CONFIRMATION_REQUIRED");
+		await expectUnmoved(key, before);
+	});
+
+	it("rapid retries of one quote buy once", async () => {
+		const { key } = await createKey("authenticated", "drain@example.com", 50_000);
+		await autoApprove(key);
+		const parameters = await order(key);
+		const q = await quote(key, parameters);
+		const before = await snapshot(key);
+		const answers = await Promise.all(Array.from({ length: 12 }, () => buy(key, parameters, q.quote_id)));
+		const receipts = new Set<string>();
+		for (const answer of answers) {
+			expect([200, 409]).toContain(answer.status);
+			if (answer.status === 200) receipts.add((await json<{ receipt: { id: string } }>(answer)).receipt.id);
+		}
+		expect(receipts.size).toBe(1);
+		const after = await snapshot(key);
+		expect(after.orders).toBe(before.orders + 1);
+		expect(after.entries).toBe(before.entries + 1);
+		expect(after.balance_cents).toBe(before.balance_cents - q.amount_cents);
+	});
+});
+
+describe("usage fees obey the owner's controls", () => {
+	// fooddash.search_restaurants costs 2¢ a call (x-usage-fee-cents).
+	const search = (key: string) =>
+		call("/v1/services/fooddash/tools/search_restaurants", { key, body: { parameters: { city: "austin" } } });
+
+	it("a per-purchase cap below the fee, a deny list, a daily cap and a freeze each refuse the paid call", async () => {
+		const { key } = await createKey("authenticated", "fees@example.com", 1_000);
+		const owner = ownerKeyOf(key);
+		expect((await search(key)).status).toBe(200);
+		const before = await snapshot(key);
+		for (const [body, limit] of [
+			[{ per_purchase_cap_cents: 1 }, "per_purchase_cap"],
+			[{ merchant_deny: ["fooddash"] }, "merchant_deny"],
+			[{ merchant_allow: ["skycast"] }, "merchant_allow"],
+			[{ daily_cap_cents: 2 }, "daily_cap"],
+			[{ frozen: true }, "frozen"],
+		] as const) {
+			expect((await call("/v1/account/controls", { key: owner, method: "PUT", body })).status).toBe(200);
+			const refused = await expectProblem(await search(key), 403, "BUDGET_EXCEEDED");
+			expect(refused.limit).toBe(limit);
+			expect((await call("/v1/account/controls", { key: owner, method: "PUT", body: {} })).status).toBe(200);
+		}
+		await expectUnmoved(key, before);
+	});
+});
+
+describe("a frozen account places no new order anywhere", () => {
+	it("not even a retry of a purchase whose outcome was unknown", async () => {
+		const fooddash = providerService("fooddash");
+		await addServices({
+			...fooddash,
+			card: { ...fooddash.card, id: "lostdash" },
+			upstream: `${sandboxOrigin()}/_fault/hang=3000,only=checkout/fooddash`,
+			timeout_ms: 300,
+		});
+		const { key } = await createKey("authenticated", "frozen-resume@example.com", 50_000);
+		await autoApprove(key);
+		const parameters = await order(key);
+		const q = await json<Quote>(
+			await call("/v1/quotes", { key, body: { service: "lostdash", tool: "checkout", parameters } }),
+		);
+		const lost = call("/v1/services/lostdash/tools/checkout", {
+			key,
+			body: { parameters, quote_id: q.quote_id },
+		});
+		await expectProblem(await lost, 504, "UPSTREAM_TIMEOUT");
+		expect((await call("/v1/account/freeze", { key, method: "POST" })).status).toBe(200);
+		const before = await snapshot(key);
+		const retried = await expectProblem(
+			await call("/v1/services/lostdash/tools/checkout", { key, body: { parameters, quote_id: q.quote_id } }),
+			403,
+			"BUDGET_EXCEEDED",
+		);
+		expect(retried.limit).toBe("frozen");
+		await expectUnmoved(key, before);
+	});
+});
+
+describe("a revoked key", () => {
+	it("is refused on the very next request", async () => {
+		const { key, ownerKey } = await createKey("authenticated", "revoked@example.com", 1_000);
+		const keys = await json<{ keys: { id: string; name: string }[] }>(
+			await call("/v1/account/keys", { key: ownerKey }),
+		);
+		const agent = keys.keys.find((k) => k.name === "assistant");
+		expect(agent).toBeDefined();
+		expect((await call("/v1/account", { key })).status).toBe(200);
+		expect((await call(`/v1/account/keys/${agent?.id}`, { key: ownerKey, method: "DELETE" })).status).toBe(
+			204,
+		);
+		await expectProblem(await call("/v1/account", { key }), 401, "AUTH_REQUIRED");
+		await expectProblem(
+			await call("/v1/quotes", { key, body: { service: "fooddash", tool: "checkout" } }),
+			401,
+			"AUTH_REQUIRED",
+		);
+	});
+});
