@@ -16,6 +16,8 @@ export interface NewCredential {
 	email?: string;
 	name?: string;
 	level?: "identified" | "authenticated";
+	/** The first key may also decide (confirm, change controls, manage keys): for the owner's own scripts only. */
+	owner_key?: boolean;
 }
 
 /** The gateway's admin API (`/v1/admin/*`), authorised by ADMIN_TOKEN. */
