@@ -1,6 +1,7 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
 import { unstable_getMiniflareWorkerOptions, unstable_readConfig } from "wrangler";
+import { chatDevVars, gatewayDevVars, mcpDevVars } from "./scripts/lib/dev-vars.ts";
 
 /**
  * Sandbox merchants; each gets an upstream key binding whether or not its manifest needs one (plus the ids tests give
@@ -24,9 +25,14 @@ const MERCHANTS = [
 
 const ADMIN_TOKEN = "test-admin-token";
 
-/** What the gateway runs with in tests, wherever it runs: its own project, or behind the MCP and chat Workers. */
+/**
+ * What the gateway runs with in tests, wherever it runs: its own project, or behind the MCP and chat Workers. The
+ * committed wrangler.toml is production; the Worker projects run in development mode, like `npm start` (the
+ * production project runs the committed configuration).
+ */
 function gatewayTestBindings(sandboxOrigin: string): Record<string, string> {
 	return {
+		...gatewayDevVars(),
 		ADMIN_TOKEN,
 		QUOTE_SIGNING_KEY: "test-quote-signing-key-0123456789",
 		// Tests reseed the registry between cases; an isolate cache would hide that.
@@ -79,7 +85,10 @@ function gatewayWorker(scriptPath: string, sandboxOrigin: string) {
 
 /** The MCP Worker behind the chat Worker's MCP binding; its GATEWAY binding reaches the gateway auxiliary by name. */
 function mcpWorker(scriptPath: string) {
-	return auxiliaryWorker("workers/mcp/wrangler.toml", scriptPath, { REGISTRY_CACHE_SECONDS: "0" });
+	return auxiliaryWorker("workers/mcp/wrangler.toml", scriptPath, {
+		...mcpDevVars(),
+		REGISTRY_CACHE_SECONDS: "0",
+	});
 }
 
 /**
@@ -128,7 +137,7 @@ export default defineConfig({
 						return {
 							wrangler: { configPath: "./workers/mcp/wrangler.toml" },
 							miniflare: {
-								bindings: { ...test.bindings, REGISTRY_CACHE_SECONDS: "0" },
+								bindings: { ...mcpDevVars(), ...test.bindings, REGISTRY_CACHE_SECONDS: "0" },
 								// The gateway's own database (same id, so same storage): the setup file migrates it.
 								d1Databases: gateway.d1Databases,
 								serviceBindings: test.serviceBindings,
@@ -156,6 +165,7 @@ export default defineConfig({
 							wrangler: { configPath: "./workers/chat/wrangler.toml" },
 							miniflare: {
 								bindings: {
+									...chatDevVars(),
 									...test.bindings,
 									ANTHROPIC_BASE_URL: inject("fakeAnthropicUrl"),
 									ANTHROPIC_API_KEY: inject("fakeAnthropicKey"),

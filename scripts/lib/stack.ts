@@ -6,6 +6,7 @@ import { parseEnv } from "node:util";
 import { providerSecretName } from "@penumbra/core/upstream-request";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
+import { chatDevVars, gatewayDevVars, mcpDevVars } from "./dev-vars.ts";
 import { freePort, indent, isPortFree, type ManagedProcess, type Supervisor } from "./proc.ts";
 
 /** Every local process listens on loopback only. */
@@ -30,7 +31,10 @@ export interface WorkerEntry {
 	portEnv: string;
 	/** GET route that answers 2xx once the Worker is ready. */
 	healthPath: string;
-	/** `--var` values that depend on where the other Workers listen. */
+	/**
+	 * `--var` values of a local run: development mode (the committed configs are production; scripts/lib/dev-vars.ts)
+	 * and what depends on where the other Workers listen.
+	 */
 	vars?: (ports: Readonly<Record<string, number>>) => Record<string, string>;
 	/**
 	 * A Cloudflare Pages project instead of a Worker: `vite build` of `config`'s folder, then `wrangler pages dev
@@ -55,12 +59,9 @@ export const WORKERS: readonly WorkerEntry[] = [
 		defaultPort: 8787,
 		portEnv: "PENUMBRA_GATEWAY_PORT",
 		healthPath: "/v1/health",
-		// The registry points upstreams at the sandbox; the gateway refuses plain-http loopback
-		// upstreams unless they are allowlisted, so follow the sandbox wherever it listens.
-		vars: (ports): Record<string, string> => ({
-			...(ports.sandbox ? { UPSTREAM_ALLOWLIST: `http://${HOST}:${ports.sandbox}` } : {}),
-			...(ports.web ? { WEB_URL: `http://${HOST}:${ports.web}` } : {}),
-		}),
+		// Development mode (the committed config is production). The registry points upstreams at the sandbox; the
+		// gateway refuses plain-http loopback upstreams unless they are allowlisted, so follow the sandbox.
+		vars: (ports) => gatewayDevVars(ports),
 	},
 	{
 		name: "mcp",
@@ -70,11 +71,7 @@ export const WORKERS: readonly WorkerEntry[] = [
 		portEnv: "PENUMBRA_MCP_PORT",
 		healthPath: "/health",
 		// OAuth tokens are bound to the server's own URL, and the links it prints point at the other Workers.
-		vars: (ports): Record<string, string> => ({
-			...(ports.mcp ? { PUBLIC_URL: `http://${HOST}:${ports.mcp}` } : {}),
-			...(ports.gateway ? { GATEWAY_PUBLIC_URL: `http://${HOST}:${ports.gateway}` } : {}),
-			...(ports.web ? { WEB_URL: `http://${HOST}:${ports.web}` } : {}),
-		}),
+		vars: (ports) => mcpDevVars(ports),
 	},
 	{
 		name: "chat",
@@ -84,10 +81,7 @@ export const WORKERS: readonly WorkerEntry[] = [
 		portEnv: "PENUMBRA_CHAT_PORT",
 		healthPath: "/health",
 		// CORS and the session cookie are for the chat site, wherever it listens; the site shows the MCP URL.
-		vars: (ports): Record<string, string> => ({
-			...(ports.web ? { WEB_URL: `http://${HOST}:${ports.web}` } : {}),
-			...(ports.mcp ? { MCP_URL: `http://${HOST}:${ports.mcp}/mcp` } : {}),
-		}),
+		vars: (ports) => chatDevVars(ports),
 	},
 	{
 		name: "web",
@@ -120,6 +114,11 @@ export interface StackOptions {
 	logLevel?: "debug" | "info" | "log" | "warn" | "error" | "none";
 	/** Extra `--var` values per Worker name, over the table's. */
 	vars?: Record<string, Record<string, string>>;
+	/**
+	 * Run the Workers as they deploy: without the table's development vars, each from its config in `configs`
+	 * (absolute; default: its committed `wrangler.toml`). For the production-mode tests.
+	 */
+	production?: { configs?: Record<string, string> };
 }
 
 /** Parses a port from the environment, or returns the fallback. */
@@ -379,7 +378,9 @@ export function startWorkers(
 ): RunningWorker[] {
 	const ports = portsOf(options.workers);
 	return only.map((worker) => {
-		const values = Object.entries({ ...worker.vars?.(ports), ...options.vars?.[worker.name] });
+		const devVars = options.production ? {} : worker.vars?.(ports);
+		const values = Object.entries({ ...devVars, ...options.vars?.[worker.name] });
+		const config = options.production?.configs?.[worker.name] ?? join(options.root, worker.config);
 		const common = [
 			"--ip",
 			HOST,
@@ -405,7 +406,7 @@ export function startWorkers(
 			: wranglerCommand(options.root, [
 					"dev",
 					"-c",
-					join(options.root, worker.config),
+					config,
 					...common,
 					...values.flatMap(([key, value]) => ["--var", `${key}:${value}`]),
 				]);

@@ -3,6 +3,7 @@ import { except } from "hono/combine";
 import { createRouter } from "./app-factory.ts";
 import { onError, onNotFound } from "./errors.ts";
 import { identifyCaller } from "./middleware/auth.ts";
+import { requireConfig } from "./middleware/config.ts";
 import { requestId } from "./middleware/request-id.ts";
 import { platformDocument } from "./openapi.ts";
 import { registryOf } from "./registry.ts";
@@ -19,6 +20,8 @@ import { serviceRoutes } from "./routes/services.ts";
 export const app = createRouter();
 
 app.use("*", requestId());
+// A deployment missing a required secret fails every request naming it; health reports it (middleware/config.ts).
+app.use("*", except(["/v1/health", "/openapi.json", "/docs"], requireConfig()));
 // Health (for monitors), docs, admin (own token) and sign-in (rate limited in its router) need no caller; the dev
 // routes check the environment first and identify the caller themselves.
 app.use(

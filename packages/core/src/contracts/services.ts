@@ -88,6 +88,12 @@ export const HealthSchema = z.object({
 				"Remote-spec services whose refreshed spec tried to raise a fee, lower an auth level or change purchase flags beyond the operator's seeded build; refused, the seeded values are served.",
 			),
 	}),
+	missing_config: z
+		.array(z.string())
+		.optional()
+		.describe(
+			"Required secrets and vars this deployment lacks (QUOTE_SIGNING_KEY, ADMIN_TOKEN, WEB_URL); every other request fails naming them until they are set.",
+		),
 	time: z.string(),
 });
 export type Health = z.infer<typeof HealthSchema>;

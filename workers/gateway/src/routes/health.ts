@@ -1,5 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
 import { createRouter } from "../app-factory.ts";
+import { missingConfig } from "../middleware/config.ts";
 import { registryOf } from "../registry.ts";
 import { HealthSchema } from "../schemas.ts";
 
@@ -25,7 +26,8 @@ export const healthRoutes = createRouter().openapi(route, async (c) => {
 	const index = await registryOf(c.env).index();
 	const stale = index.services.filter((s) => s.stale).map((s) => s.id);
 	const refused = index.policy_refused ?? [];
-	const ok = index.services.length > 0 && stale.length === 0 && refused.length === 0;
+	const missing = missingConfig(c.env);
+	const ok = index.services.length > 0 && stale.length === 0 && refused.length === 0 && missing.length === 0;
 	return c.json(
 		{
 			status: ok ? ("ok" as const) : ("degraded" as const),
@@ -37,6 +39,7 @@ export const healthRoutes = createRouter().openapi(route, async (c) => {
 				stale_services: stale,
 				policy_refused: refused,
 			},
+			missing_config: missing,
 			time: new Date().toISOString(),
 		},
 		200,
