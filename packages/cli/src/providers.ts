@@ -6,7 +6,7 @@ import { serviceKey } from "@penumbra/core/registry";
 import { z } from "zod";
 import { type Command, flag, type OptionValues, stringOption } from "./command.ts";
 import { err, formatProblem, out, table, usageError } from "./output.ts";
-import { buildRegistryFromDir, type RegistryFromDir } from "./registry-build.ts";
+import { buildRegistryFromDir, type Catalog, type RegistryFromDir } from "./registry-build.ts";
 
 const DEFAULT_DIR = "providers";
 const DEFAULT_OUT = ".wrangler/registry.json";
@@ -77,9 +77,20 @@ function report(
 	return ok;
 }
 
-async function compileDir(values: OptionValues): Promise<{ dir: string; result: RegistryFromDir }> {
+async function compileDir(
+	values: OptionValues,
+	catalog: Catalog = "development",
+): Promise<{ dir: string; result: RegistryFromDir }> {
 	const dir = stringOption(values, "dir") ?? DEFAULT_DIR;
-	return { dir, result: await buildRegistryFromDir(dir) };
+	return { dir, result: await buildRegistryFromDir(dir, { catalog }) };
+}
+
+/** Says which development providers a production build left out, and why. */
+function reportSkipped(result: RegistryFromDir): void {
+	if (result.skipped.length === 0) return;
+	err(
+		`refusing ${plural(result.skipped.length, "development provider")} (dev: true in provider.yaml; sandbox merchants that only exist locally): ${result.skipped.join(", ")}. A production registry publishes only providers with an https upstream on a public host.`,
+	);
 }
 
 async function writeEntries(file: string, entries: RegistryFromDir["entries"]): Promise<number> {
@@ -156,6 +167,10 @@ Builds the registry (as \`providers build\`), then runs
 or the remote namespace. Afterwards it deletes registry:service:* keys of
 providers that no longer exist, unless --keep-stale is given.
 
+--remote publishes the production catalog: providers marked \`dev: true\` (the
+sandbox merchants) are refused and left out, and any other provider whose
+upstream is not https on a public host is an error.
+
 Options:
   --local             write to local state (default)
   --remote            write to the deployed namespace
@@ -179,7 +194,8 @@ Options:
 		const remote = flag(values, "remote");
 		if (remote && stringOption(values, "persist-to"))
 			throw usageError("--persist-to only applies to --local");
-		const { dir, result } = await compileDir(values);
+		const { dir, result } = await compileDir(values, remote ? "production" : "development");
+		reportSkipped(result);
 		if (!report(result, dir, false)) return 1;
 		const file = stringOption(values, "out") ?? DEFAULT_OUT;
 		await writeEntries(file, result.entries);

@@ -11,7 +11,7 @@ import {
 	parseManifest,
 	parseStructured,
 } from "@penumbra/core/registry";
-import { parseAllowlist } from "@penumbra/core/ssrf";
+import { assessUpstreamUrl, parseAllowlist } from "@penumbra/core/ssrf";
 
 export interface RegistryFromDir {
 	/** Every provider folder found, compiled or not. */
@@ -21,7 +21,16 @@ export interface RegistryFromDir {
 	warnings: CompileProblem[];
 	index: RegistryIndex;
 	entries: { key: string; value: string }[];
+	/** Development providers (`dev: true`) left out of a production catalog, by folder. */
+	skipped: string[];
 }
+
+/**
+ * `development` (default): every provider, sandbox merchants included. `production`: what a deployed gateway may
+ * serve: providers marked `dev: true` are left out, and any other whose upstream is not https on a public host is a
+ * problem (a sandbox merchant that lost its flag must not reach a production registry).
+ */
+export type Catalog = "development" | "production";
 
 export interface BuildOptions {
 	/** `${NAME}` values for manifests, over `process.env` (and the SANDBOX_ORIGIN default). */
@@ -29,6 +38,7 @@ export interface BuildOptions {
 	now?: string;
 	/** How long to wait for a remote spec. */
 	fetchTimeoutMs?: number;
+	catalog?: Catalog;
 }
 
 const MANIFEST = "provider.yaml";
@@ -39,21 +49,53 @@ const MANIFEST = "provider.yaml";
  */
 export async function buildRegistryFromDir(dir: string, opts: BuildOptions = {}): Promise<RegistryFromDir> {
 	const now = opts.now ?? new Date().toISOString();
+	const production = opts.catalog === "production";
 	const vars = { ...envVars(), ...opts.vars };
 	const services: CompiledService[] = [];
 	const problems: CompileProblem[] = [];
 	const warnings: CompileProblem[] = [];
+	const skipped: string[] = [];
 
 	const folders = await providerFolders(dir);
 	for (const id of folders) {
 		const manifestFile = path.join(dir, id, MANIFEST);
+		if (production && (await isDevProvider(manifestFile))) {
+			skipped.push(id);
+			continue;
+		}
 		const result = await compileFolder(dir, id, manifestFile, vars, now, opts.fetchTimeoutMs ?? 15_000);
 		problems.push(...result.problems);
 		warnings.push(...result.warnings);
+		if (result.service && production) {
+			const refused = productionUpstreamProblem(result.service, manifestFile);
+			if (refused) {
+				problems.push(refused);
+				continue;
+			}
+		}
 		if (result.service) services.push(result.service);
 	}
 	const { index, entries } = buildRegistry(services, now);
-	return { folders, services, problems, warnings, index, entries };
+	return { folders, services, problems, warnings, index, entries, skipped };
+}
+
+/** `dev: true` in the manifest, read before compiling: a development provider's placeholders need no values. */
+async function isDevProvider(manifestFile: string): Promise<boolean> {
+	const text = await readText(manifestFile);
+	if (text === null) return false;
+	const doc = parseStructured(text, manifestFile);
+	return doc.ok && isRecord(doc.value) && doc.value.dev === true;
+}
+
+/** A production catalog calls only https upstreams on public hosts (the gateway's SSRF rule, no allowlist). */
+function productionUpstreamProblem(service: CompiledService, manifestFile: string): CompileProblem | null {
+	const verdict = assessUpstreamUrl(service.upstream, []);
+	if (verdict.ok) return null;
+	return {
+		file: manifestFile,
+		path: "/upstream",
+		message: `${service.upstream} cannot be published to production: ${verdict.reason}. Production upstreams are https on public hosts; mark a sandbox provider \`dev: true\``,
+	};
 }
 
 async function providerFolders(dir: string): Promise<string[]> {

@@ -141,6 +141,11 @@ export const manifestSchema = z.strictObject({
 		})
 		.optional(),
 	timeout_ms: z.int().min(100).max(60_000).default(10_000),
+	/**
+	 * A development provider (the sandbox merchants): part of the local catalog (`npm start`, tests, benches), never
+	 * of the production one (`providers seed --remote`, `npm run deploy`).
+	 */
+	dev: z.boolean().default(false),
 	max_response_bytes: z
 		.int()
 		.min(1024)
