@@ -1,74 +1,65 @@
 /**
- * `npm run deploy`: remote D1 migrations, registry seed, `wrangler deploy` of each Worker, then the chat site:
- * `vite build` of web/ and `wrangler pages deploy dist --project-name penumbra-web` run in web/ (Pages reads its
- * wrangler.toml, with the CHAT service binding, and the Functions folder from the working directory). The site goes
- * last: its binding needs the chat Worker deployed.
- * `npm run deploy -- --dry-run` builds every Worker, the site and its Pages Function without touching Cloudflare
- * (used to check the bundles) and prints the Pages deploy it would run.
- * `--with-sandbox` also deploys the sandbox merchants (for a demo account).
+ * `npm run deploy`: takes a Cloudflare account from nothing (or from any earlier deploy) to the running system.
+ * Safe to re-run: resources are found by name before anything is created, secrets are generated only when missing.
+ *
+ * 1. compiles the production catalog (providers/ without `dev: true` providers; a problem stops everything),
+ * 2. finds the account (`wrangler whoami`; CLOUDFLARE_ACCOUNT_ID when the login has several) and its workers.dev
+ *    subdomain, finds or creates the D1 database, the KV namespaces (registry, OAuth) and the Pages project,
+ * 3. writes `.deploy/` (gitignored): penumbra.json with the real ids and URLs, and per Worker a wrangler config
+ *    generated from its committed wrangler.toml (the production configuration) with those ids and URLs,
+ * 4. secrets: QUOTE_SIGNING_KEY and ADMIN_TOKEN generated when the gateway has none; EMAIL_API_URL, EMAIL_API_KEY,
+ *    EMAIL_FROM and ANTHROPIC_API_KEY from the environment (or asked for on a terminal), saying what works without,
+ * 5. applies the D1 migrations, seeds the registry into the remote namespace,
+ * 6. deploys the gateway, the MCP Worker and the chat Worker, in that order (each binds the ones before), each with
+ *    its new secrets in the same upload, then builds and publishes the site,
+ * 7. prints the URLs, the MCP URL for Claude Desktop and, once, a generated admin token.
+ *
+ * Flags:
+ *   --dry-run         print every step, build every bundle; no call reaches Cloudflare and nothing is written
+ *   --domain D        custom domains: site at D, gateway at api.D, MCP at mcp.D (D must be a zone of the account)
+ *
+ * Every wrangler command, Cloudflare API call and build tool goes through a runner (scripts/lib/deploy/runner.ts)
+ * that the deploy test replaces (test/node/deploy.spec.ts).
  */
-import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
-import { join } from "node:path";
+import { resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { DeployError } from "./lib/deploy/account.ts";
+import { deploy, printOutcome } from "./lib/deploy/deploy.ts";
+import { processRunner } from "./lib/deploy/runner.ts";
 
-const { values } = parseArgs({
-	options: {
-		"dry-run": { type: "boolean", default: false },
-		"with-sandbox": { type: "boolean", default: false },
-	},
-});
-const dryRun = values["dry-run"];
+const root = resolve(import.meta.dirname, "..");
+const say = (line: string) => process.stdout.write(`${line}\n`);
 
-const workers = [
-	{ name: "gateway", config: "wrangler.toml" },
-	{ name: "sandbox", config: "workers/sandbox/wrangler.toml", optional: !values["with-sandbox"] },
-	{ name: "mcp", config: "workers/mcp/wrangler.toml" },
-	{ name: "chat", config: "workers/chat/wrangler.toml" },
-];
+function flags(): { dryRun: boolean; domain: string | null } {
+	try {
+		const { values } = parseArgs({
+			options: { "dry-run": { type: "boolean", default: false }, domain: { type: "string" } },
+		});
+		const domain = values.domain?.trim().toLowerCase().replace(/\.$/, "") || null;
+		if (domain && !/^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/.test(domain)) {
+			throw new Error(`--domain ${values.domain}: not a hostname like example.com`);
+		}
+		return { dryRun: values["dry-run"], domain };
+	} catch (error) {
+		say(`${error instanceof Error ? error.message : String(error)}; flags: --dry-run, --domain <zone>`);
+		process.exit(2);
+	}
+}
 
-/** The chat site (a Pages project); its folder holds wrangler.toml, functions/ and the built dist/. */
-const site = { project: "penumbra-web", dir: "web", output: "dist" };
-
-function run(step: string, args: string[], cwd = "."): void {
-	console.log(`\n▶ ${step}: ${cwd === "." ? "" : `(in ${cwd}/) `}npx ${args.join(" ")}`);
-	const result = spawnSync("npx", args, {
-		cwd,
-		stdio: "inherit",
-		env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
+const { dryRun, domain } = flags();
+try {
+	const outcome = await deploy({
+		root,
+		stateDir: resolve(root, ".deploy"),
+		dryRun,
+		domain,
+		env: process.env,
+		runner: processRunner(root),
+		say,
 	});
-	if (result.status !== 0) {
-		console.error(`✖ ${step} failed (exit ${result.status ?? result.signal}). Nothing after it was run.`);
-		process.exit(1);
-	}
+	if (outcome) printOutcome(say, outcome);
+} catch (error) {
+	if (!(error instanceof DeployError)) throw error;
+	say(`✖ ${error.message}`);
+	process.exit(1);
 }
-
-if (!dryRun) {
-	run("D1 migrations", ["wrangler", "d1", "migrations", "apply", "DB", "--remote"]);
-	run("registry seed", ["penumbra", "providers", "seed", "--remote"]);
-}
-for (const worker of workers) {
-	if (worker.optional || !existsSync(worker.config)) continue;
-	run(
-		`deploy ${worker.name}`,
-		dryRun
-			? ["wrangler", "deploy", "-c", worker.config, "--dry-run", "--outdir", `dist/${worker.name}`]
-			: ["wrangler", "deploy", "-c", worker.config],
-	);
-}
-if (existsSync(join(site.dir, "wrangler.toml"))) {
-	run("build the site", ["vite", "build"], site.dir);
-	const deploy = ["wrangler", "pages", "deploy", site.output, "--project-name", site.project];
-	if (dryRun) {
-		// Pages has no dry run: bundle the Function (what the upload would compile) and show the command.
-		run(
-			"build the Pages Function",
-			["wrangler", "pages", "functions", "build", "--outdir", "../dist/web-functions"],
-			site.dir,
-		);
-		console.log(`\n▷ would deploy the site: (in ${site.dir}/) npx ${deploy.join(" ")}`);
-	} else {
-		run("deploy the site", deploy, site.dir);
-	}
-}
-console.log(dryRun ? "\n✔ every Worker and the site build (dry run, nothing deployed)" : "\n✔ deployed");
