@@ -1,4 +1,4 @@
-import type { Identity } from "@penumbra/core/contracts";
+import type { Authority, Identity } from "@penumbra/core/contracts";
 import { chatSessions } from "@penumbra/core/db";
 import { PenumbraError } from "@penumbra/core/errors";
 import { hashApiKey, isWellFormedApiKey } from "@penumbra/core/keys";
@@ -9,9 +9,16 @@ import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 
 export type { Identity };
 
+/**
+ * Who is calling and what they may decide (docs/auth.md): the site's session cookie is the owner, signed in by email
+ * code; a Bearer key is whatever that key is (an agent unless the owner made an owner key), and its id goes with every
+ * gateway call so the call is refused once the key is revoked.
+ */
+export type Caller = Identity & { authority: Authority; key_id?: string };
+
 export interface ChatVariables {
 	requestId: string;
-	identity: Identity;
+	identity: Caller;
 }
 
 export type ChatApp = { Bindings: ChatEnv; Variables: ChatVariables };
@@ -98,9 +105,10 @@ async function sessionCredential(c: Context<ChatApp>, token: string): Promise<st
  * Who is calling: `Authorization: Bearer <unified key>` when present (never falling back to the cookie), else the
  * session cookie; null when neither is sent. A bad key is refused; a cookie that no longer works is refused only when
  * `strict` (browsing routes treat its holder as anonymous). The credential is re-read from the gateway every time, so
- * a revoked one stops at once.
+ * a revoked one stops at once. The cookie's holder signed in by email code: the owner. A key acts with its own
+ * authority, never more.
  */
-async function resolveIdentity(c: Context<ChatApp>, strict: boolean): Promise<Identity | null> {
+async function resolveIdentity(c: Context<ChatApp>, strict: boolean): Promise<Caller | null> {
 	const authorization = c.req.header("authorization");
 	if (authorization !== undefined) {
 		const key = /^Bearer\s+(\S+)$/i.exec(authorization)?.[1];
@@ -109,7 +117,8 @@ async function resolveIdentity(c: Context<ChatApp>, strict: boolean): Promise<Id
 		}
 		const identity = await c.env.GATEWAY.identify(key);
 		if (!identity) throw authRequired("This API key is unknown or revoked.");
-		return identity;
+		const { credential_id, level, email, authority, key_id } = identity;
+		return { credential_id, level, email, authority, key_id };
 	}
 	const token = getCookie(c, sessionCookieName(c.env));
 	if (token === undefined && !strict) return null;
@@ -119,8 +128,11 @@ async function resolveIdentity(c: Context<ChatApp>, strict: boolean): Promise<Id
 		throw authRequired("Sign in with your email, or send a unified API key.");
 	}
 	const identity = await c.env.GATEWAY.identity(credentialId);
-	if (!identity && strict) throw authRequired("This account is no longer active. Sign in again.");
-	return identity;
+	if (!identity) {
+		if (strict) throw authRequired("This account is no longer active. Sign in again.");
+		return null;
+	}
+	return { ...identity, authority: "owner" };
 }
 
 /** Routes after this need a signed-in user or a key (`identity` is set). */
@@ -134,6 +146,19 @@ export function requireIdentity(): MiddlewareHandler<ChatApp> {
 }
 
 /** The caller of a route anyone may use (browsing): their identity when they sent a working one, else null. */
-export function optionalIdentity(c: Context<ChatApp>): Promise<Identity | null> {
+export function optionalIdentity(c: Context<ChatApp>): Promise<Caller | null> {
 	return resolveIdentity(c, false);
+}
+
+/**
+ * Refuses an agent (an API key that is not an owner key) what only the account's owner may do, before anything is
+ * touched; the same problem as the gateway's (docs/auth.md), naming where the owner does it.
+ */
+export function assertOwner(c: Context<ChatApp>, what: string): void {
+	if (c.get("identity").authority === "owner") return;
+	const accountUrl = `${c.env.WEB_URL.replace(/\/+$/, "")}/account`;
+	throw new PenumbraError("FORBIDDEN", {
+		detail: `Only the account's owner can ${what}: sign in at ${accountUrl} and do it there. An assistant's key, grant or chat turn cannot.`,
+		extras: { owner_only: true, account_url: accountUrl },
+	});
 }

@@ -1,7 +1,7 @@
 import { type Failure, failureError, type GatewayAnswer, type GatewayCall } from "@penumbra/core/contracts";
 import type { PenumbraError } from "@penumbra/core/errors";
 import type { Context } from "hono";
-import type { ChatApp } from "./auth.ts";
+import type { Caller, ChatApp } from "./auth.ts";
 
 /** A failure that crossed the gateway binding, raised again here (pointers re-rooted at the request body). */
 export function fromGateway(failure: Failure): PenumbraError {
@@ -40,13 +40,25 @@ export function callContext(c: Context<ChatApp>): Pick<GatewayCall, "request_id"
 	return { request_id: c.get("requestId"), ...(clientIp ? { client_ip: clientIp } : {}) };
 }
 
-/** One gateway REST call as `credentialId` (null: anonymous), answered as the gateway answered it. */
+/**
+ * What the caller may decide, as the gateway is told it: the owner only for the site's email-signed-in session or an
+ * owner key; a key's id so the call is refused once that key is revoked. Nothing here ever raises an agent to owner.
+ */
+export function authorityOf(caller: Caller): Pick<GatewayCall, "authority" | "key_id"> {
+	return { authority: caller.authority, ...(caller.key_id === undefined ? {} : { key_id: caller.key_id }) };
+}
+
+/** One gateway REST call as `caller` (null: anonymous), answered as the gateway answered it. */
 export async function forward(
 	c: Context<ChatApp>,
-	credentialId: string | null,
+	caller: Caller | null,
 	call: Pick<GatewayCall, "method" | "path" | "body">,
 ): Promise<Response> {
-	const answer = await c.env.GATEWAY.call(credentialId, { ...call, ...callContext(c) });
+	const answer = await c.env.GATEWAY.call(caller?.credential_id ?? null, {
+		...call,
+		...callContext(c),
+		...(caller ? authorityOf(caller) : {}),
+	});
 	return gatewayResponse(answer);
 }
 

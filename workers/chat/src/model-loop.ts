@@ -20,6 +20,9 @@ How to work:
 /** Thrown at the next step once the owner asked to stop the turn. */
 export class Cancelled extends Error {}
 
+/** Thrown at the next step once the API key the turn was started with is revoked (docs/auth.md). */
+export class KeyRevoked extends Error {}
+
 /** What the loop needs from the session whose turn it runs. */
 export interface TurnHost {
 	readonly env: ChatEnv;
@@ -57,6 +60,7 @@ export class ModelLoop {
 	}
 
 	async run(turn: Turn): Promise<void> {
+		await this.#checkKey(turn);
 		if (turn.pending?.decision) {
 			const paused = await this.#runPending(turn);
 			if (paused) return;
@@ -70,6 +74,7 @@ export class ModelLoop {
 		const limits = limitsOf(env);
 		while (true) {
 			this.#checkCancelled();
+			await this.#checkKey(turn);
 			if (turn.usage.model_calls >= limits.maxModelCalls) {
 				await this.#host.finish(turn, "tool_limit");
 				return;
@@ -129,6 +134,16 @@ export class ModelLoop {
 		const results = [...done];
 		for (const [i, use] of uses.entries()) {
 			this.#checkCancelled();
+			if (!(await this.#keyLive(turn))) {
+				// Every call of the round gets a result, so the transcript stays one the model API accepts.
+				const why = "Not run: the API key of this chat was revoked.";
+				transcript.closeUnanswered(
+					{ tool_use_id: use.id, done: results, rest: uses.slice(i + 1) },
+					why,
+					"Stopped.",
+				);
+				throw new KeyRevoked();
+			}
 			const input = (use.input ?? {}) as Record<string, unknown>;
 			events.append("mcp.tool.started", {
 				turn_id: turn.turn_id,
@@ -136,7 +151,7 @@ export class ModelLoop {
 				name: use.name,
 				input,
 			});
-			const result = await this.#with.mcp.callTool({ name: use.name, arguments: input });
+			const result = await this.#callTool(use.name, input);
 			const structured = (result.structuredContent ?? {}) as ToolErrorShape;
 			const quoteId = typeof input.quote_id === "string" ? input.quote_id : null;
 			if (result.isError && structured.error?.code === "CONFIRMATION_REQUIRED" && quoteId) {
@@ -198,7 +213,7 @@ export class ModelLoop {
 				name: use.name,
 				input: pending.input,
 			});
-			const result = await this.#with.mcp.callTool({ name: use.name, arguments: pending.input });
+			const result = await this.#callTool(use.name, pending.input);
 			done = [...done, this.#recordResult(turn, use, result)];
 		} else {
 			const declined = { isError: false, structuredContent: { status: "declined" } };
@@ -224,6 +239,23 @@ export class ModelLoop {
 		return this.#runTools(turn, pending.rest, done);
 	}
 
+	/**
+	 * One tool call, only of a tool the model was offered: any other name (a model inventing `confirm_purchase`) is
+	 * answered here as a failed call, so it reaches nothing and the turn goes on.
+	 */
+	async #callTool(name: string, input: Record<string, unknown>): Promise<ToolCallResult> {
+		if (this.#with.tools.some((tool) => tool.name === name)) {
+			return this.#with.mcp.callTool({ name, arguments: input });
+		}
+		const offered = this.#with.tools.map((tool) => tool.name).join(", ");
+		const detail = `There is no tool ${name}. The tools are: ${offered}.`;
+		return {
+			isError: true,
+			structuredContent: { error: { code: "NOT_FOUND", detail } },
+			content: [{ type: "text", text: detail }],
+		};
+	}
+
 	#recordResult(turn: Turn, use: ToolUseBlock, result: ToolCallResult): ToolResultBlockParam {
 		const summary = summaryOf(use.name, result);
 		this.#host.events.append("mcp.tool.result", {
@@ -236,6 +268,16 @@ export class ModelLoop {
 		});
 		turn.tool_calls.push({ name: use.name, is_error: result.isError === true, summary });
 		return toolResultBlock(use, result);
+	}
+
+	/** A turn started with an API key runs only while that key is live; the site's session has no key to check. */
+	async #keyLive(turn: Turn): Promise<boolean> {
+		if (turn.key_id === undefined) return true;
+		return (await this.#host.env.GATEWAY.identity(turn.credential_id, turn.key_id)) !== null;
+	}
+
+	async #checkKey(turn: Turn): Promise<void> {
+		if (!(await this.#keyLive(turn))) throw new KeyRevoked();
 	}
 
 	#checkCancelled(): void {

@@ -4,7 +4,7 @@ import type { Client } from "@modelcontextprotocol/client";
 import { type ChatEventData, type PendingQuote, TERMINAL_EVENTS } from "@penumbra/core/contracts";
 import { log } from "@penumbra/core/log";
 import { EventLog } from "./event-log.ts";
-import { Cancelled, ModelLoop, type TurnHost } from "./model-loop.ts";
+import { Cancelled, KeyRevoked, ModelLoop, type TurnHost } from "./model-loop.ts";
 import { ConversationStore } from "./store.ts";
 import { mcpClient, modelTools } from "./tools.ts";
 import { Transcript } from "./transcript.ts";
@@ -51,6 +51,8 @@ export class ChatSession extends DurableObject<ChatEnv> {
 	async startTurn(input: {
 		conversation_id: string;
 		credential_id: string;
+		/** The API key the request came with, if any: the turn stops once it is revoked. */
+		key_id?: string;
 		message: string;
 	}): Promise<StartResult> {
 		const current = this.#turns.current();
@@ -87,6 +89,13 @@ export class ChatSession extends DurableObject<ChatEnv> {
 		});
 		await this.ctx.storage.setAlarm(Date.now());
 		return { ok: true, after, turn_id: turn.turn_id };
+	}
+
+	/** The purchase a paused turn waits on, and the API key the turn was started with (if any); null when none. */
+	async paused(): Promise<{ quote_id: string; key_id?: string } | null> {
+		const turn = this.#turns.current();
+		if (turn?.status !== "awaiting_confirmation" || !turn.pending) return null;
+		return { quote_id: turn.pending.quote_id, ...(turn.key_id === undefined ? {} : { key_id: turn.key_id }) };
 	}
 
 	/** Continues a turn paused for the owner's decision (already recorded with the gateway by the Worker). */
@@ -205,6 +214,21 @@ export class ChatSession extends DurableObject<ChatEnv> {
 		} catch (error) {
 			if (error instanceof Cancelled || abort.signal.aborted) {
 				await this.#finish(this.#turns.current() ?? turn, "cancelled");
+				return;
+			}
+			if (error instanceof KeyRevoked) {
+				const current = this.#turns.current() ?? turn;
+				// A purchase the owner decided on after the key was revoked is not made either.
+				this.#abandonPending(
+					current,
+					"The API key of this chat was revoked; the purchase was not made.",
+					"Stopped.",
+				);
+				await this.#fail(current, {
+					turn_id: turn.turn_id,
+					code: "AUTH_REQUIRED",
+					message: "The API key this chat was started with has been revoked; the turn stopped.",
+				});
 				return;
 			}
 			const message =

@@ -23,6 +23,8 @@ export async function mcpClient(env: ChatEnv, credentialId: string): Promise<Cli
 				new Request(url, { method: init?.method, headers: init?.headers, body: init?.body }),
 			),
 	});
+	// No elicitation capability, on purpose: nothing in this Worker may answer a purchase confirmation for the owner.
+	// The MCP server then answers CONFIRMATION_REQUIRED and the turn pauses until the owner decides on the site.
 	const client = new Client({ name: "penumbra-chat", version: "0.1.0" });
 	await client.connect(transport);
 	return client;

@@ -23,6 +23,8 @@ export interface Turn {
 	turn_id: string;
 	conversation_id: string;
 	credential_id: string;
+	/** The API key the turn was started with (none for the site's session): once it is revoked, the turn stops. */
+	key_id?: string;
 	status: TurnStatus;
 	/** The assistant's text so far, across the turn's model calls. */
 	text: string;
@@ -32,11 +34,12 @@ export interface Turn {
 	pending?: Pending;
 }
 
-export function newTurn(input: { conversation_id: string; credential_id: string }): Turn {
+export function newTurn(input: { conversation_id: string; credential_id: string; key_id?: string }): Turn {
 	return {
 		turn_id: `turn_${crypto.randomUUID().replaceAll("-", "")}`,
 		conversation_id: input.conversation_id,
 		credential_id: input.credential_id,
+		...(input.key_id === undefined ? {} : { key_id: input.key_id }),
 		status: "running",
 		text: "",
 		usage: { input_tokens: 0, output_tokens: 0, model_calls: 0 },

@@ -38,6 +38,7 @@ interface Account {
 	credential_id: string;
 	email: string;
 	level: string;
+	authority: "owner" | "agent";
 	balance_cents: number;
 	available_cents: number;
 	spent_today_cents: number;
@@ -48,6 +49,7 @@ interface Account {
 interface KeyView {
 	id: string;
 	name: string;
+	authority: "owner" | "agent";
 	key_prefix: string;
 	created_at: string;
 	revoked_at: string | null;
@@ -93,6 +95,8 @@ describe("account", () => {
 			credential_id: user.credential_id,
 			email: user.email,
 			level: "authenticated",
+			// Signed in by email code on the site: the account's owner.
+			authority: "owner",
 			balance_cents: 0,
 			available_cents: 0,
 			holds: [],
@@ -178,6 +182,7 @@ describe("API keys", () => {
 		expect(created).toMatchObject({
 			id: expect.stringMatching(/^key_/),
 			name: "Claude Desktop",
+			authority: "agent",
 			key: expect.stringMatching(/^unified-/),
 			revoked_at: null,
 		});
@@ -191,10 +196,14 @@ describe("API keys", () => {
 			credential_id: user.credential_id,
 			email: user.email,
 			level: "authenticated",
+			authority: "agent",
 		});
-		expect((await ok<Account>(await chatFetch("/api/account", { as: byKey }))).credential_id).toBe(
-			user.credential_id,
-		);
+		expect(await ok<Account>(await chatFetch("/api/account", { as: byKey }))).toMatchObject({
+			credential_id: user.credential_id,
+			authority: "agent",
+		});
+		// The session is the owner.
+		expect(await ok(await chatFetch("/api/me", { as: user.as }))).toMatchObject({ authority: "owner" });
 
 		const revoked = await chatFetch(`/api/account/keys/${created.id}`, { as: user.as, method: "DELETE" });
 		expect(revoked.status).toBe(204);
@@ -205,6 +214,54 @@ describe("API keys", () => {
 		expect(after.keys[0]?.revoked_at).toEqual(expect.any(String));
 		// The session is not the key: it still works.
 		expect((await chatFetch("/api/account", { as: user.as })).status).toBe(200);
+	});
+
+	it("makes an owner key only when asked, lists each key's kind, and the owner key decides as the owner", async () => {
+		const user = await session("owner-key");
+		const agent = await ok<KeyView & { key: string }>(
+			await chatFetch("/api/account/keys", { as: user.as, json: { name: "Cursor" } }),
+			201,
+		);
+		const owner = await ok<KeyView & { key: string }>(
+			await chatFetch("/api/account/keys", { as: user.as, json: { name: "My scripts", owner: true } }),
+			201,
+		);
+		expect([agent.authority, owner.authority]).toEqual(["agent", "owner"]);
+		const listed = await ok<{ keys: KeyView[] }>(await chatFetch("/api/account/keys", { as: user.as }));
+		expect(Object.fromEntries(listed.keys.map((k) => [k.name, k.authority]))).toEqual({
+			Cursor: "agent",
+			"My scripts": "owner",
+		});
+		const byOwnerKey: Caller = { key: owner.key };
+		expect(await ok(await chatFetch("/api/me", { as: byOwnerKey }))).toMatchObject({ authority: "owner" });
+		expect((await ok<Account>(await chatFetch("/api/account", { as: byOwnerKey }))).authority).toBe("owner");
+		// The owner key manages keys and controls, as the owner does.
+		expect(
+			(await ok<{ keys: KeyView[] }>(await chatFetch("/api/account/keys", { as: byOwnerKey }))).keys,
+		).toHaveLength(2);
+		expect(
+			await ok(
+				await chatFetch("/api/account/controls", {
+					as: byOwnerKey,
+					method: "PUT",
+					json: { auto_approve_threshold_cents: 700 },
+				}),
+			),
+		).toMatchObject({ auto_approve_threshold_cents: 700 });
+		// An agent key does none of it (the rest of the refusals: adversarial.spec.ts).
+		const byAgent: Caller = { key: agent.key };
+		const refused = await expectProblem(
+			await chatFetch("/api/account/keys", { as: byAgent }),
+			403,
+			"FORBIDDEN",
+		);
+		expect(refused).toMatchObject({ owner_only: true, account_url: expect.stringMatching(/\/account$/) });
+		const invalidOwner = await expectProblem(
+			await chatFetch("/api/account/keys", { as: user.as, json: { name: "x", owner: "yes" } }),
+			400,
+			"VALIDATION_FAILED",
+		);
+		expect(invalidOwner.errors).toEqual([expect.objectContaining({ pointer: "/body/owner" })]);
 	});
 
 	it("never revokes another user's key, and validates the name", async () => {

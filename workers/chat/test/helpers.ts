@@ -5,11 +5,53 @@ import type { CompiledService } from "@penumbra/core/registry";
 import { buildRegistry } from "@penumbra/core/registry";
 import { expect } from "vitest";
 import { type FakeModelClient, fakeModel } from "../../../test/fake-anthropic/client.ts";
-import { asOwner, callTool, createKey, foodOrder, gatewayFetch, textOf } from "../../mcp/test/helpers.ts";
+import { callTool, foodOrder, gatewayFetch, textOf } from "../../mcp/test/helpers.ts";
 
-// Admin and owner calls of the gateway, and tool calls through an MCP client: the same as in the MCP tests (the
-// chat project has the same GATEWAY_HTTP and TEST_ADMIN_TOKEN bindings).
-export { asOwner, callTool, createKey, gatewayFetch, textOf };
+// Gateway calls and tool calls through an MCP client: the same as in the MCP tests (the chat project has the same
+// GATEWAY_HTTP and TEST_ADMIN_TOKEN bindings).
+export { callTool, gatewayFetch, textOf };
+
+export interface CreateKeyOptions {
+	/** Make the credential's key an owner key (it may confirm, change controls, manage keys); default: an agent key. */
+	owner?: boolean;
+}
+
+/**
+ * Creates a credential through the gateway's admin API and, unless `fundCents` is 0, credits it ($100 by default).
+ * Its key is an agent's unless `owner` is set.
+ */
+export async function createKey(
+	level: "identified" | "authenticated",
+	fundCents = 10_000,
+	email = "user@example.com",
+	options: CreateKeyOptions = {},
+): Promise<{ id: string; key: string; key_id: string }> {
+	const headers = { authorization: `Bearer ${env.TEST_ADMIN_TOKEN}`, "content-type": "application/json" };
+	const response = await gatewayFetch("/v1/admin/credentials", {
+		method: "POST",
+		headers,
+		body: JSON.stringify({ email, level, owner_key: options.owner === true }),
+	});
+	expect(response.status, await response.clone().text()).toBe(201);
+	const created = (await response.json()) as { id: string; key: string; key_id: string };
+	if (fundCents > 0) await fund(created.id, fundCents);
+	return created;
+}
+
+/** A gateway call with `key` (an owner key for controls, keys and quote decisions); fails the test unless 2xx. */
+export async function asOwner<T>(
+	key: string,
+	path: string,
+	init: { method?: string; body?: unknown } = {},
+): Promise<T> {
+	const response = await gatewayFetch(path, {
+		method: init.method ?? (init.body ? "POST" : "GET"),
+		headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+		...(init.body ? { body: JSON.stringify(init.body) } : {}),
+	});
+	expect(response.status, await response.clone().text()).toBeLessThan(300);
+	return (await response.json()) as T;
+}
 
 /** The chat Worker answers any host; this one only names it in test output. */
 export const CHAT_ORIGIN = "http://chat.test";

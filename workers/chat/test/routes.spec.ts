@@ -14,8 +14,9 @@ function uniqueEmail(tag: string): string {
 	return `${tag}-${crypto.randomUUID()}@example.com`;
 }
 
-async function keyUser(tag: string): Promise<{ id: string; as: Caller }> {
-	const { id, key } = await createKey("authenticated", 0, uniqueEmail(tag));
+/** A credential used by its key: an agent's key unless `owner`. */
+async function keyUser(tag: string, owner = false): Promise<{ id: string; as: Caller }> {
+	const { id, key } = await createKey("authenticated", 0, uniqueEmail(tag), { owner });
 	return { id, as: { key } };
 }
 
@@ -45,7 +46,13 @@ describe("sign-in and sessions", () => {
 
 		const me = await chatFetch("/api/me", { as: { cookie: user.cookie } });
 		expect(me.status).toBe(200);
-		expect(await me.json()).toEqual({ credential_id: user.credential_id, email, level: "authenticated" });
+		// Signed in by email code: the owner of the account.
+		expect(await me.json()).toEqual({
+			credential_id: user.credential_id,
+			email,
+			level: "authenticated",
+			authority: "owner",
+		});
 	});
 
 	it("sets the cookie with HttpOnly, SameSite=Lax and Path=/, and stores only the token's SHA-256", async () => {
@@ -106,12 +113,17 @@ describe("sign-in and sessions", () => {
 });
 
 describe("API key auth", () => {
-	it("accepts a unified key as Bearer token", async () => {
+	it("accepts a unified key as Bearer token, with the key's own authority", async () => {
 		const email = uniqueEmail("bearer");
 		const { id, key } = await createKey("identified", 0, email);
 		const me = await chatFetch("/api/me", { as: { key } });
 		expect(me.status).toBe(200);
-		expect(await me.json()).toEqual({ credential_id: id, email, level: "identified" });
+		expect(await me.json()).toEqual({ credential_id: id, email, level: "identified", authority: "agent" });
+		const owner = await createKey("identified", 0, uniqueEmail("bearer-owner"), { owner: true });
+		expect(await (await chatFetch("/api/me", { as: { key: owner.key } })).json()).toMatchObject({
+			credential_id: owner.id,
+			authority: "owner",
+		});
 	});
 
 	it("refuses malformed, unknown and revoked keys, without falling back to the cookie", async () => {
@@ -390,7 +402,7 @@ describe("chat routes and ownership", () => {
 	});
 
 	it("cancels nothing when no turn runs, and refuses a decision nothing waits for", async () => {
-		const user = await keyUser("idle-cancel");
+		const user = await keyUser("idle-cancel", true);
 		const { id } = await store().create(user.id, "idle");
 		const cancel = await chatFetch(`/api/chat/${id}/cancel`, { method: "POST", as: user.as });
 		expect(cancel.status).toBe(200);
@@ -408,6 +420,15 @@ describe("chat routes and ownership", () => {
 			expect.objectContaining({ pointer: "/body/quote_id" }),
 			expect.objectContaining({ pointer: "/body/decision" }),
 		]);
+		// An agent's key of the same account is refused before anything else is looked at.
+		const agent = await keyUser("idle-agent");
+		const agentConversation = await store().create(agent.id, "idle");
+		const byAgent = await chatFetch(`/api/chat/${agentConversation.id}/confirm`, {
+			json: { quote_id: "q_abcdefgh12.abcdefghijklmnop", decision: "decline" },
+			as: agent.as,
+		});
+		expect(await expectProblem(byAgent, 403, "FORBIDDEN")).toMatchObject({ owner_only: true });
+		expect(await store().get(agentConversation.id)).toMatchObject({ status: "idle" });
 	});
 });
 

@@ -16,9 +16,12 @@ function marker(): string {
 	return `m${crypto.randomUUID().slice(0, 8)}`;
 }
 
-/** A funded key whose purchases are auto-approved below `threshold` cents. */
+/**
+ * A funded owner key whose purchases are auto-approved below `threshold` cents: it sets the controls and decides
+ * paused purchases through the chat API (agent keys may not: adversarial.spec.ts).
+ */
 async function buyer(threshold: number): Promise<{ id: string; key: string }> {
-	const owner = await createKey("authenticated", 100_000);
+	const owner = await createKey("authenticated", 100_000, "buyer@example.com", { owner: true });
 	await asOwner(owner.key, "/v1/account/controls", {
 		method: "PUT",
 		body: { auto_approve_threshold_cents: threshold },

@@ -5,56 +5,52 @@ import { idParam, jsonBody } from "../request.ts";
 
 const KEY_ID = /^key_[A-Za-z0-9]{1,64}$/;
 
-/** The signed-in owner's identity and account (balance, statement, controls, keys), through the gateway. */
+/**
+ * The caller's identity and account (balance, statement, controls, keys), through the gateway with the caller's own
+ * authority: the gateway refuses an agent's key what only the owner may do (controls other than freezing, keys).
+ */
 export const accountRoutes = new Hono<ChatApp>();
 
 accountRoutes.get("/api/me", (c) => {
-	const { credential_id, email, level } = c.get("identity");
-	return c.json({ credential_id, email, level });
+	const { credential_id, email, level, authority } = c.get("identity");
+	return c.json({ credential_id, email, level, authority });
 });
 
 accountRoutes.get("/api/account", (c) =>
-	forward(c, c.get("identity").credential_id, { method: "GET", path: "/v1/account" }),
+	forward(c, c.get("identity"), { method: "GET", path: "/v1/account" }),
 );
 
 accountRoutes.get("/api/account/statement", (c) =>
-	forward(c, c.get("identity").credential_id, { method: "GET", path: `/v1/account/statement${queryOf(c)}` }),
+	forward(c, c.get("identity"), { method: "GET", path: `/v1/account/statement${queryOf(c)}` }),
 );
 
 accountRoutes.get("/api/account/controls", (c) =>
-	forward(c, c.get("identity").credential_id, { method: "GET", path: "/v1/account/controls" }),
+	forward(c, c.get("identity"), { method: "GET", path: "/v1/account/controls" }),
 );
 
 accountRoutes.put("/api/account/controls", async (c) =>
-	forward(c, c.get("identity").credential_id, {
-		method: "PUT",
-		path: "/v1/account/controls",
-		body: await jsonBody(c),
-	}),
+	forward(c, c.get("identity"), { method: "PUT", path: "/v1/account/controls", body: await jsonBody(c) }),
+);
+
+// The kill switch: any caller of the account may pull it; only the owner releases it (PUT above).
+accountRoutes.post("/api/account/freeze", (c) =>
+	forward(c, c.get("identity"), { method: "POST", path: "/v1/account/freeze" }),
 );
 
 accountRoutes.get("/api/account/keys", (c) =>
-	forward(c, c.get("identity").credential_id, { method: "GET", path: "/v1/account/keys" }),
+	forward(c, c.get("identity"), { method: "GET", path: "/v1/account/keys" }),
 );
 
 accountRoutes.post("/api/account/keys", async (c) =>
-	forward(c, c.get("identity").credential_id, {
-		method: "POST",
-		path: "/v1/account/keys",
-		body: await jsonBody(c),
-	}),
+	forward(c, c.get("identity"), { method: "POST", path: "/v1/account/keys", body: await jsonBody(c) }),
 );
 
 accountRoutes.delete("/api/account/keys/:id", (c) => {
 	const id = idParam(c, "id", KEY_ID, "API key");
-	return forward(c, c.get("identity").credential_id, { method: "DELETE", path: `/v1/account/keys/${id}` });
+	return forward(c, c.get("identity"), { method: "DELETE", path: `/v1/account/keys/${id}` });
 });
 
 // The gateway answers 404 outside development.
 accountRoutes.post("/api/account/dev-credit", async (c) =>
-	forward(c, c.get("identity").credential_id, {
-		method: "POST",
-		path: "/v1/dev/credit",
-		body: await jsonBody(c),
-	}),
+	forward(c, c.get("identity"), { method: "POST", path: "/v1/dev/credit", body: await jsonBody(c) }),
 );

@@ -22,22 +22,22 @@ browsingRoutes.get("/api/config", (c) =>
 
 browsingRoutes.get("/api/services", async (c) => {
 	const identity = await optionalIdentity(c);
-	return forward(c, identity?.credential_id ?? null, { method: "GET", path: `/v1/services${queryOf(c)}` });
+	return forward(c, identity, { method: "GET", path: `/v1/services${queryOf(c)}` });
 });
 
 browsingRoutes.get("/api/services/:id", async (c) => {
 	const id = idParam(c, "id", SERVICE_ID, "service");
 	const identity = await optionalIdentity(c);
-	return forward(c, identity?.credential_id ?? null, { method: "GET", path: `/v1/services/${id}` });
+	return forward(c, identity, { method: "GET", path: `/v1/services/${id}` });
 });
 
 browsingRoutes.get("/api/services/:id/tools", async (c) => {
 	const id = idParam(c, "id", SERVICE_ID, "service");
 	const identity = await optionalIdentity(c);
-	return forward(c, identity?.credential_id ?? null, { method: "GET", path: `/v1/services/${id}/tools` });
+	return forward(c, identity, { method: "GET", path: `/v1/services/${id}/tools` });
 });
 
 browsingRoutes.get("/api/search", async (c) => {
 	const identity = await optionalIdentity(c);
-	return forward(c, identity?.credential_id ?? null, { method: "GET", path: `/v1/search${queryOf(c)}` });
+	return forward(c, identity, { method: "GET", path: `/v1/search${queryOf(c)}` });
 });

@@ -1,10 +1,10 @@
 import { PenumbraError } from "@penumbra/core/errors";
 import { SIGNED_QUOTE_ID } from "@penumbra/core/purchase";
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { z } from "zod";
-import type { ChatApp } from "../auth.ts";
+import { assertOwner, type ChatApp } from "../auth.ts";
 import { ownConversation, sessionOf } from "../conversations.ts";
-import { callContext } from "../forward.ts";
+import { authorityOf, callContext } from "../forward.ts";
 import { limitsOf } from "../limits.ts";
 import { jsonBody, parse } from "../request.ts";
 import { type Conversation, ConversationStore } from "../store.ts";
@@ -72,7 +72,7 @@ chatRoutes.post("/api/chat", async (c) => {
 			extras: { max_message_chars: maxMessageChars },
 		});
 	}
-	const credentialId = c.get("identity").credential_id;
+	const { credential_id: credentialId, key_id: keyId } = c.get("identity");
 	const store = new ConversationStore(c.env.DB);
 	const created = input.conversation_id === undefined;
 	const conversation =
@@ -86,7 +86,12 @@ chatRoutes.post("/api/chat", async (c) => {
 		throw refusal;
 	}
 	const started = await sessionOf(c.env, conversation.id)
-		.startTurn({ conversation_id: conversation.id, credential_id: credentialId, message: input.message })
+		.startTurn({
+			conversation_id: conversation.id,
+			credential_id: credentialId,
+			...(keyId === undefined ? {} : { key_id: keyId }),
+			message: input.message,
+		})
 		.catch(async (error: unknown) => {
 			await store.endTurn(conversation.id, restoredStatus(conversation.status));
 			throw error;
@@ -116,13 +121,50 @@ chatRoutes.post("/api/chat/:id/cancel", async (c) => {
 	return c.json({ cancelled });
 });
 
+/**
+ * Records the owner's decision with the gateway, as the caller (the owner: checked before); the gateway's refusal
+ * as this Worker's response, or null. A confirmation for a turn whose API key has been revoked since is not
+ * recorded: that turn stops as it resumes (model-loop.ts), so the quote stays unconfirmed rather than confirmed for
+ * no one.
+ */
+async function recordDecision(
+	c: Context<ChatApp>,
+	quoteId: string,
+	decision: "confirm" | "decline",
+	turnKeyId: string | undefined,
+): Promise<Response | null> {
+	const identity = c.get("identity");
+	if (decision === "confirm" && turnKeyId !== undefined) {
+		if ((await c.env.GATEWAY.identity(identity.credential_id, turnKeyId)) === null) return null;
+	}
+	const answer = await c.env.GATEWAY.call(identity.credential_id, {
+		method: "POST",
+		path: `/v1/quotes/${encodeURIComponent(quoteId)}/${decision}`,
+		...callContext(c),
+		...authorityOf(identity),
+	});
+	if (answer.status < 400) return null;
+	return new Response(answer.body, {
+		status: answer.status,
+		headers: { "content-type": "application/problem+json" },
+	});
+}
+
+/**
+ * The owner's decision on a paused purchase (the site's purchase dialog): recorded with the gateway as the owner, then
+ * the turn continues. The model never reaches this route: its turn only has the MCP tools, which act as an agent.
+ */
 chatRoutes.post("/api/chat/:id/confirm", async (c) => {
 	const conversation = await ownConversation(c, c.req.param("id"));
 	const { quote_id, decision } = parse(ConfirmBody, await jsonBody(c), "/body");
 	const identity = c.get("identity");
-	if (conversation.status !== "awaiting_confirmation") {
-		throw conflict("No purchase in this conversation is waiting for a decision.");
-	}
+	// Before the conversation is touched: an agent's attempt must not even hold the turn's slot.
+	assertOwner(c, `${decision} a purchase`);
+	const session = sessionOf(c.env, conversation.id);
+	const paused = conversation.status === "awaiting_confirmation" ? await session.paused() : null;
+	if (!paused) throw conflict("No purchase in this conversation is waiting for a decision.");
+	// Only the purchase the turn waits on: this route decides no other quote.
+	if (paused.quote_id !== quote_id) throw conflict("That quote is not the one waiting for a decision.");
 	const { maxConcurrentTurns } = limitsOf(c.env);
 	const store = new ConversationStore(c.env.DB);
 	// The turn runs again once decided, so it takes a slot first: a refusal here leaves the quote undecided.
@@ -131,22 +173,15 @@ chatRoutes.post("/api/chat/:id/confirm", async (c) => {
 	}
 	// Any failure from here on leaves the purchase paused, as it was.
 	const stillPaused = () => store.endTurn(conversation.id, "awaiting_confirmation");
-	const answer = await c.env.GATEWAY.call(identity.credential_id, {
-		method: "POST",
-		path: `/v1/quotes/${encodeURIComponent(quote_id)}/${decision}`,
-		...callContext(c),
-	}).catch(async (error: unknown) => {
+	const refused = await recordDecision(c, quote_id, decision, paused.key_id).catch(async (error: unknown) => {
 		await stillPaused();
 		throw error;
 	});
-	if (answer.status >= 400) {
+	if (refused) {
 		await stillPaused();
-		return new Response(answer.body, {
-			status: answer.status,
-			headers: { "content-type": "application/problem+json" },
-		});
+		return refused;
 	}
-	const resumed = await sessionOf(c.env, conversation.id)
+	const resumed = await session
 		.resume({ credential_id: identity.credential_id, quote_id, decision })
 		.catch(async (error: unknown) => {
 			await stillPaused();

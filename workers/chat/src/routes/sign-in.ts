@@ -26,7 +26,13 @@ signInRoutes.post("/api/auth/email/verify", async (c) => {
 	const result = await c.env.GATEWAY.verifyEmailSignIn(email, code);
 	if (!result.ok) throw fromGateway(result);
 	await startSession(c, result.credential_id);
-	return c.json({ credential_id: result.credential_id, email: result.email, level: result.level });
+	// Signed in by email code: the account's owner (docs/auth.md).
+	return c.json({
+		credential_id: result.credential_id,
+		email: result.email,
+		level: result.level,
+		authority: "owner",
+	});
 });
 
 // Needs no identity: signing out of an expired session still clears the cookie.
