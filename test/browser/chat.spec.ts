@@ -162,6 +162,38 @@ describe("the chat site", () => {
 		noProblems();
 	});
 
+	it("shows the owner on the account page; the keys card makes agent keys unless “Owner key” is ticked", async () => {
+		await tab.page.goto("/account");
+		const page = tab.page;
+		expect(await page.getByTestId("account-authority").getAttribute("data-authority")).toBe("owner");
+		const row = (name: string) => page.getByTestId("key-row").filter({ hasText: name });
+
+		const agentName = marker("agent");
+		await page.getByTestId("key-name").fill(agentName);
+		await page.getByTestId("key-create").click();
+		await page.getByTestId("key-secret").waitFor();
+		await row(agentName).waitFor();
+		expect(await row(agentName).getAttribute("data-key-authority")).toBe("agent");
+		expect(await row(agentName).getByTestId("key-kind").textContent()).toBe("Agent key");
+		expect(await page.getByTestId("key-secret-owner").count()).toBe(0);
+
+		const ownerName = marker("owner");
+		await page.getByTestId("key-name").fill(ownerName);
+		await page.getByTestId("key-owner").check();
+		expect(await page.getByTestId("key-owner-warning").textContent()).toContain(
+			"never give it to an assistant",
+		);
+		await page.getByTestId("key-create").click();
+		await page.getByTestId("key-secret-owner").waitFor();
+		await row(ownerName).waitFor();
+		expect(await row(ownerName).getAttribute("data-key-authority")).toBe("owner");
+		expect(await row(ownerName).getByTestId("key-kind").textContent()).toBe("Owner key");
+		// The next key is an agent's again unless asked.
+		expect(await page.getByTestId("key-owner").isChecked()).toBe(false);
+		await tab.screenshot("06b-keys");
+		noProblems();
+	});
+
 	it("finds the conversation in the history after a reload, and opens it", async () => {
 		const id = marker("history");
 		await fake.script({ id, steps: [{ text: "Noted: this one is for the history test." }] });

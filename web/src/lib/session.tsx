@@ -1,3 +1,4 @@
+import type { Authority } from "@penumbra/core/contracts";
 import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useState } from "react";
 import { ApiError, AUTH_LOST_EVENT, api } from "./api.ts";
 
@@ -5,6 +6,8 @@ export interface Me {
 	credential_id: string;
 	email: string | null;
 	level: string;
+	/** The site's session is the account's owner (signed in by email code); a key's holder may be an agent. */
+	authority?: Authority;
 }
 
 export interface AppConfig {

@@ -58,6 +58,13 @@ export default function AccountPage() {
 				<div>
 					<h1>Account</h1>
 					<p className="muted">{me?.email ?? "Signed in"}</p>
+					{account ? (
+						<p className="field-hint" data-testid="account-authority" data-authority={account.authority}>
+							{account.authority === "owner"
+								? "You’re the owner: only you confirm purchases above your “ask me” amount, change limits and manage keys. Your assistants act within them."
+								: "Signed in with an agent key: it acts within the limits, and can’t confirm purchases, change limits or manage keys."}
+						</p>
+					) : null}
 				</div>
 				<button
 					type="button"

@@ -180,7 +180,12 @@ export function ControlsCard({ controls, onSaved }: { controls: Controls; onSave
 		setFreezing(true);
 		setFreezeError(null);
 		try {
-			onSaved(await put({ ...controls, frozen: !controls.frozen }));
+			// Freezing changes nothing else (and anyone with access may pull it); unfreezing is the owner's PUT.
+			onSaved(
+				controls.frozen
+					? await put({ ...controls, frozen: false })
+					: await api<Controls>("/api/account/freeze", { method: "POST" }),
+			);
 		} catch (err) {
 			setFreezeError(describeError(err));
 		} finally {

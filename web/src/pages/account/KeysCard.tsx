@@ -10,6 +10,7 @@ export function KeysCard({ onCreated }: { onCreated: (key: string) => void }) {
 	const [keys, setKeys] = useState<ApiKey[] | null>(null);
 	const [error, setError] = useState<string | null>(null);
 	const [name, setName] = useState("");
+	const [ownerKey, setOwnerKey] = useState(false);
 	const [nameError, setNameError] = useState<string | null>(null);
 	const [creating, setCreating] = useState(false);
 	const [created, setCreated] = useState<CreatedKey | null>(null);
@@ -48,9 +49,14 @@ export function KeysCard({ onCreated }: { onCreated: (key: string) => void }) {
 		setCreating(true);
 		setNameError(null);
 		try {
-			const key = await api<CreatedKey>("/api/account/keys", { method: "POST", body: { name: trimmed } });
+			const key = await api<CreatedKey>("/api/account/keys", {
+				method: "POST",
+				body: { name: trimmed, owner: ownerKey },
+			});
 			setCreated(key);
 			setName("");
+			// Back to the safe kind: the next key is an agent's unless asked again.
+			setOwnerKey(false);
 			onCreated(key.key);
 			void load();
 		} catch (err) {
@@ -88,6 +94,10 @@ export function KeysCard({ onCreated }: { onCreated: (key: string) => void }) {
 				For assistants and scripts that connect with a key (Cursor, mcp-remote, the API). Each key spends from
 				this account, within your limits.
 			</p>
+			<p className="field-hint">
+				<strong>Agent keys</strong> (the default) can search, buy within your limits and freeze spending, but
+				can’t confirm purchases above your “ask me” amount, change limits or manage keys. Only you can, here.
+			</p>
 			{created ? (
 				<section className="secret" ref={secretRef} tabIndex={-1} aria-labelledby="secret-title">
 					<p id="secret-title" className="secret-title">
@@ -107,6 +117,12 @@ export function KeysCard({ onCreated }: { onCreated: (key: string) => void }) {
 					<p className="field-hint">
 						Treat it like a password. If it leaks, revoke it here and create another.
 					</p>
+					{created.authority === "owner" ? (
+						<p className="field-hint key-owner-warning" data-testid="key-secret-owner">
+							This is an owner key: it can confirm purchases and change limits. Keep it for your own scripts
+							and never give it to an assistant.
+						</p>
+					) : null}
 					<button type="button" className="btn btn-ghost btn-sm" onClick={() => setCreated(null)}>
 						I’ve saved it
 					</button>
@@ -139,6 +155,27 @@ export function KeysCard({ onCreated }: { onCreated: (key: string) => void }) {
 					{creating ? <Spinner size={16} /> : <IconPlus size={16} />}
 					Create key
 				</button>
+				<div className="check">
+					<input
+						id="key-owner"
+						type="checkbox"
+						checked={ownerKey}
+						onChange={(e) => setOwnerKey(e.target.checked)}
+						aria-describedby="key-owner-hint"
+						data-testid="key-owner"
+					/>
+					<div>
+						<label htmlFor="key-owner">Owner key</label>
+						<p
+							id="key-owner-hint"
+							className={`field-hint${ownerKey ? " key-owner-warning" : ""}`}
+							data-testid="key-owner-warning"
+						>
+							{ownerKey ? <IconAlert size={14} /> : null} Can confirm purchases and change limits — never give
+							it to an assistant. For your own scripts only.
+						</p>
+					</div>
+				</div>
 			</form>
 			{error ? (
 				<p className="form-error" role="alert">
@@ -159,11 +196,23 @@ export function KeysCard({ onCreated }: { onCreated: (key: string) => void }) {
 							className={`key-item${k.revoked_at ? " key-revoked" : ""}`}
 							data-testid="key-row"
 							data-key-id={k.id}
+							data-key-authority={k.authority}
 						>
 							<div className="key-main">
 								<span className="key-name">{k.name || "Unnamed key"}</span>
 								<code className="key-prefix">{k.key_prefix}…</code>
 							</div>
+							<span
+								className={`badge${k.authority === "owner" ? " badge-owner" : ""}`}
+								data-testid="key-kind"
+								title={
+									k.authority === "owner"
+										? "Can confirm purchases, change limits and manage keys"
+										: "Acts within your limits; can’t confirm or change them"
+								}
+							>
+								{k.authority === "owner" ? "Owner key" : "Agent key"}
+							</span>
 							<span className="key-meta">
 								{k.revoked_at ? `Revoked ${dateTime(k.revoked_at)}` : `Created ${dateTime(k.created_at)}`}
 							</span>
