@@ -205,6 +205,18 @@ export default defineConfig({
 				},
 			},
 			{
+				// Production mode: the Workers under `wrangler dev` with the configuration `npm run deploy` generates
+				// from the committed wrangler.toml files (no development vars) and test secrets.
+				test: {
+					name: "production",
+					environment: "node",
+					include: ["test/production/**/*.spec.ts"],
+					pool: "forks",
+					testTimeout: 30_000,
+					hookTimeout: 180_000,
+				},
+			},
+			{
 				// CLI and provider contract tests: plain Node, they read provider folders and fixtures from disk.
 				test: {
 					name: "node",

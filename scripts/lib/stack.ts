@@ -119,6 +119,8 @@ export interface StackOptions {
 	 * (absolute; default: its committed `wrangler.toml`). For the production-mode tests.
 	 */
 	production?: { configs?: Record<string, string> };
+	/** Output lines kept per Worker (default 40, for error messages); the production test reads every line. */
+	keepLines?: number;
 }
 
 /** Parses a port from the environment, or returns the fallback. */
@@ -417,6 +419,7 @@ export function startWorkers(
 			cwd: worker.site ? dirname(join(options.root, worker.config)) : options.root,
 			env: childEnv(options),
 			echo: options.echo,
+			...(options.keepLines ? { keepLines: options.keepLines } : {}),
 		});
 		return { worker, proc };
 	});

@@ -80,7 +80,8 @@ export class HttpEmailSender implements EmailSender {
 	readonly #config: HttpEmailConfig;
 	readonly #fetch: typeof fetch;
 
-	constructor(config: HttpEmailConfig, fetcher: typeof fetch = fetch) {
+	// Called as a method of this object, workerd's own fetch throws "Illegal invocation": bind it to the global.
+	constructor(config: HttpEmailConfig, fetcher: typeof fetch = fetch.bind(globalThis)) {
 		this.#config = config;
 		this.#fetch = fetcher;
 	}
