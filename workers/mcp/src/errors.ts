@@ -35,7 +35,12 @@ function hintFor(problem: Problem, links: Links): { hint: string; extras: Record
 				extras: { connect: connectHelp(links) },
 			};
 		case "FORBIDDEN":
-			return { hint: "This account's level is too low for this tool; the owner can upgrade it.", extras: {} };
+			return problem.owner_only === true
+				? {
+						hint: `Only the account's owner can do this, at ${links.accountUrl}: you cannot, whatever the arguments. Tell the user.`,
+						extras: {},
+					}
+				: { hint: "This account's level is too low for this tool; the owner can upgrade it.", extras: {} };
 		case "INSUFFICIENT_FUNDS":
 			return {
 				hint: `The balance is short by ${String(problem.shortfall_cents ?? "?")}¢. Ask the user to top up at the link, then retry with the same arguments.`,

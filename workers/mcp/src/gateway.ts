@@ -35,14 +35,17 @@ export function readAnswer<S extends z.ZodType>(
 	}
 	if (answer.status < 200 || answer.status >= 300) return failureOf(answer.status, body);
 	const parsed = schema.safeParse(body);
-	if (!parsed.success) return fail("INTERNAL", `The gateway's answer to ${what} was not in the expected shape.`);
+	if (!parsed.success)
+		return fail("INTERNAL", `The gateway's answer to ${what} was not in the expected shape.`);
 	return { ok: true, data: parsed.data };
 }
 
 /**
  * The gateway as one MCP request sees it: every call goes over the service binding as the request's caller (by
  * credential id, never by key), so the gateway applies the same auth levels, validation, limits and money rules as
- * to any HTTP client. Every answer is parsed with the contract of the route it came from.
+ * to any HTTP client. The caller is always an agent (docs/auth.md): it may buy within the controls, never confirm;
+ * a session made with a key names it, so the gateway refuses the call once that key is revoked. Every answer is
+ * parsed with the contract of the route it came from.
  */
 export class Gateway {
 	readonly #env: McpEnv;
@@ -65,9 +68,12 @@ export class Gateway {
 		path: string,
 		payload?: unknown,
 	): Promise<GatewayResult<z.output<S>>> {
-		const answer = await this.#env.GATEWAY.call(this.#session?.credential_id ?? null, {
+		const session = this.#session;
+		const answer = await this.#env.GATEWAY.call(session?.credential_id ?? null, {
 			method,
 			path,
+			authority: "agent",
+			...(session?.key_id ? { key_id: session.key_id } : {}),
 			...(payload !== undefined ? { body: payload } : {}),
 			...(this.#clientIp ? { client_ip: this.#clientIp } : {}),
 		});

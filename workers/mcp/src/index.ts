@@ -1,8 +1,8 @@
 import { env, WorkerEntrypoint } from "cloudflare:workers";
 import { createMcpHandler } from "agents/mcp/server";
-import type { SessionProps } from "./auth/props.ts";
+import { keyProps, type SessionProps } from "./auth/props.ts";
 import { oauthProviderFor, UNIFIED_KEY } from "./auth/provider.ts";
-import { legacySse } from "./legacy-sse.ts";
+import { legacySse, sseSessionCaller } from "./legacy-sse.ts";
 import { buildServer } from "./server.ts";
 
 /**
@@ -11,7 +11,8 @@ import { buildServer } from "./server.ts";
  * does not resolve gets 401 with the protected-resource challenge. `/mcp/signin` is the same server for clients
  * that only sign in when challenged (Claude Desktop connectors): without a token it answers 401, which starts
  * their OAuth flow. `/sse` is the legacy HTTP+SSE transport. OAuth endpoints, the sign-in and consent pages, and
- * the purchase confirmation page are served by the OAuth provider's default handler.
+ * the purchase confirmation page are served by the OAuth provider's default handler. Every MCP caller is an agent
+ * of its account (docs/auth.md).
  */
 const publicHost = new URL((env as McpEnv).PUBLIC_URL).hostname;
 const mcp = createMcpHandler((ctx) => buildServer(env as McpEnv, ctx), {
@@ -20,8 +21,8 @@ const mcp = createMcpHandler((ctx) => buildServer(env as McpEnv, ctx), {
 	allowedOriginHostnames: [...new Set([publicHost, "localhost", "127.0.0.1"])],
 });
 
-/** The execution context with the caller as its props, which the MCP handlers read. */
-function withProps(ctx: ExecutionContext, props: SessionProps): ExecutionContext {
+/** The execution context with the caller as its props (none: anonymous), which the MCP handlers read. */
+function withProps(ctx: ExecutionContext, props: SessionProps | undefined): ExecutionContext {
 	return {
 		waitUntil: (promise: Promise<unknown>) => ctx.waitUntil(promise),
 		passThroughOnException: () => ctx.passThroughOnException(),
@@ -31,12 +32,12 @@ function withProps(ctx: ExecutionContext, props: SessionProps): ExecutionContext
 
 /**
  * Our other Workers (the chat Worker's model loop) reach the MCP server here, over a service binding, acting for
- * their signed-in user by credential id: only Workers we deploy hold this binding, and the credential is checked
- * with the gateway on every request.
+ * their signed-in user by credential id (and the key their session was made with, if any): only Workers we deploy
+ * hold this binding, and the credential is checked with the gateway on every request.
  */
 export class McpInternal extends WorkerEntrypoint<McpEnv> {
-	async handle(credentialId: string, request: Request): Promise<Response> {
-		const identity = await this.env.GATEWAY.identity(credentialId);
+	async handle(credentialId: string, request: Request, keyId?: string): Promise<Response> {
+		const identity = await this.env.GATEWAY.identity(credentialId, keyId);
 		if (!identity) return Response.json({ error: "invalid_credential" }, { status: 401 });
 		const url = new URL(request.url);
 		const target = new URL(`${url.pathname}${url.search}`, this.env.PUBLIC_URL);
@@ -44,29 +45,54 @@ export class McpInternal extends WorkerEntrypoint<McpEnv> {
 		const forwarded = new Request(target, request);
 		forwarded.headers.set("host", target.host);
 		forwarded.headers.delete("authorization");
-		return mcp(forwarded, this.env, withProps(this.ctx, { ...identity, via: "session" }));
+		const props: SessionProps = { ...identity, via: "session", ...(keyId ? { key_id: keyId } : {}) };
+		return mcp(forwarded, this.env, withProps(this.ctx, props));
 	}
 }
 
-/**
- * Legacy SSE clients are anonymous or send a unified API key (OAuth tokens are bound to `/mcp`). The session's
- * Durable Object receives the caller as its props.
- */
-async function sse(request: Request, env: McpEnv, ctx: ExecutionContext): Promise<Response> {
+function unauthorized(description: string): Response {
+	return Response.json(
+		{ error: "invalid_token", error_description: description },
+		{ status: 401, headers: { "www-authenticate": 'Bearer error="invalid_token"' } },
+	);
+}
+
+/** The caller a legacy SSE request presents: anonymous (null), a live unified API key, or a 401. */
+async function presented(request: Request, env: McpEnv): Promise<SessionProps | null | Response> {
 	const authorization = request.headers.get("authorization");
-	if (authorization === null) return legacySse.fetch(request, env, ctx);
+	if (authorization === null) return null;
 	const key = /^Bearer\s+(\S+)$/i.exec(authorization)?.[1];
 	const identity = key && UNIFIED_KEY.test(key) ? await env.GATEWAY.identify(key) : null;
-	if (!identity) {
-		return Response.json(
-			{
-				error: "invalid_token",
-				error_description: "Send a live unified API key as `Authorization: Bearer <key>`.",
-			},
-			{ status: 401, headers: { "www-authenticate": 'Bearer error="invalid_token"' } },
-		);
+	if (!identity) return unauthorized("Send a live unified API key as `Authorization: Bearer <key>`.");
+	return keyProps(identity, "key");
+}
+
+function sameCaller(a: SessionProps | null, b: SessionProps | null): boolean {
+	if (a === null || b === null) return a === b;
+	return a.credential_id === b.credential_id && a.key_id === b.key_id;
+}
+
+/**
+ * Legacy SSE clients are anonymous or send a unified API key (OAuth tokens are bound to `/mcp`). `GET /sse` always
+ * opens a new session, whose Durable Object keeps the caller as its props; every message to it must present the
+ * same caller (the same key, still live; or none for an anonymous session), and never changes who it acts for.
+ */
+async function sse(request: Request, env: McpEnv, ctx: ExecutionContext): Promise<Response> {
+	const caller = await presented(request, env);
+	if (caller instanceof Response) return caller;
+	const url = new URL(request.url);
+	if (url.pathname === "/sse/message") {
+		const sessionId = url.searchParams.get("sessionId");
+		if (sessionId && !sameCaller(await sseSessionCaller(env, sessionId), caller)) {
+			return unauthorized(
+				"This session was opened with other credentials: send the same API key with every message (or open a new session).",
+			);
+		}
+		return legacySse.fetch(request, env, withProps(ctx, undefined));
 	}
-	return legacySse.fetch(request, env, withProps(ctx, { ...identity, via: "key" }));
+	// A client never picks the session it joins: a new one each time.
+	url.searchParams.delete("sessionId");
+	return legacySse.fetch(new Request(url, request), env, withProps(ctx, caller ?? undefined));
 }
 
 export default {

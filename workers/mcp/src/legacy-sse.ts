@@ -12,7 +12,8 @@ import type { CallContext } from "./tools/context.ts";
 /**
  * The legacy HTTP+SSE transport (`/sse`, protocol 2024-11-05) for older clients. That transport keeps a session,
  * so it lives in a Durable Object (the agents SDK's McpAgent, on the v1 MCP SDK it requires); it serves the same
- * five tool definitions as `/mcp`.
+ * five tool definitions as `/mcp`. The session acts for the caller that opened it (its props); index.ts checks
+ * that every message comes from that same caller.
  */
 /** The v1 SDK types the same wire shape separately. */
 const v1 = (result: Promise<CallToolResult | InputRequiredResult>) =>
@@ -24,28 +25,37 @@ export class LegacySseSession extends McpAgent {
 		jsonSchemaValidator: new CfWorkerJsonSchemaValidator(),
 	});
 
-	#call(): CallContext {
+	#session(): SessionProps | null {
 		const parsed = SessionPropsSchema.safeParse(this.props);
-		const session: SessionProps | null = parsed.success ? parsed.data : null;
-		return { env: this.env as unknown as McpEnv, session };
+		return parsed.success ? parsed.data : null;
 	}
 
-	/** Push elicitation (this transport keeps a session), for clients that declared they can be asked. */
+	#call(): CallContext {
+		return { env: this.env as unknown as McpEnv, session: this.#session() };
+	}
+
+	/** Who opened this session (null: anonymous), for the check that each message comes from the same caller. */
+	async caller(): Promise<SessionProps | null> {
+		return this.#session();
+	}
+
+	/**
+	 * Push URL-mode elicitation (this transport keeps a session), for clients that declared they can open a URL for
+	 * the user. The server's own elicitInput, not McpAgent's, which only sends form requests.
+	 */
 	#confirm(relatedRequestId: string | number): HumanConfirm | undefined {
-		if (!this.server.server.getClientCapabilities()?.elicitation) return undefined;
-		return async (purchase) => {
-			const answer = await this.elicitInput(
-				{
-					message: confirmMessage(purchase),
-					requestedSchema: {
-						type: "object",
-						properties: { confirm: { type: "boolean", description: "Yes, buy it" } },
-						required: ["confirm"],
-					},
-				},
-				{ relatedRequestId },
-			);
-			return answer.action === "accept" && answer.content?.confirm === true ? "accept" : "decline";
+		if (this.server.server.getClientCapabilities()?.elicitation?.url === undefined) return undefined;
+		return async (purchase, url) => {
+			try {
+				const answer = await this.server.server.elicitInput(
+					{ mode: "url", message: confirmMessage(purchase), url, elicitationId: purchase.quote_id },
+					{ relatedRequestId },
+				);
+				return { kind: "asked", answer: answer.action };
+			} catch {
+				// Unanswered (timeout, closed stream): the quote's status still decides, and the link is in the result.
+				return { kind: "asked", answer: "cancel" };
+			}
 		};
 	}
 
@@ -72,3 +82,8 @@ export class LegacySseSession extends McpAgent {
 }
 
 export const legacySse = LegacySseSession.serveSSE("/sse", { binding: "MCP_SSE" });
+
+/** The caller a legacy session was opened by (null: anonymous), as its Durable Object keeps it. */
+export function sseSessionCaller(env: McpEnv, sessionId: string): Promise<SessionProps | null> {
+	return env.MCP_SSE.get(env.MCP_SSE.idFromName(`sse:${sessionId}`)).caller();
+}

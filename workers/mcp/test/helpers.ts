@@ -5,6 +5,9 @@ import {
 	type ClientOptions,
 	StreamableHTTPClientTransport,
 } from "@modelcontextprotocol/client";
+import { Client as V1Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
+import type { ClientCapabilities as V1Capabilities } from "@modelcontextprotocol/sdk/types.js";
 import type { CompiledService } from "@penumbra/core/registry";
 import { buildRegistry } from "@penumbra/core/registry";
 import { expect } from "vitest";
@@ -32,7 +35,7 @@ export async function seedRegistry(services: CompiledService[]): Promise<void> {
 }
 
 /** workerd's `new Request` has no Host header, and the MCP handler refuses a request without one. */
-function withHost(input: string | URL | Request, init?: RequestInit): Request {
+export function withHost(input: string | URL | Request, init?: RequestInit): Request {
 	const request = new Request(input, init);
 	if (!request.headers.has("host")) request.headers.set("host", new URL(request.url).host);
 	return request;
@@ -48,29 +51,104 @@ export async function gatewayFetch(path: string, init?: RequestInit): Promise<Re
 	return env.GATEWAY_HTTP.fetch(new Request(new URL(path, GATEWAY_ORIGIN), init));
 }
 
-/** Creates a credential through the gateway's admin API and, unless `fundCents` is 0, credits it ($100 by default). */
+const ADMIN = () => ({ authorization: `Bearer ${env.TEST_ADMIN_TOKEN}`, "content-type": "application/json" });
+
+/** Credits an account through the admin API, as the operator does. */
+export async function credit(credentialId: string, amountCents: number): Promise<void> {
+	const credited = await gatewayFetch(`/v1/admin/credentials/${credentialId}/credit`, {
+		method: "POST",
+		headers: ADMIN(),
+		body: JSON.stringify({ amount_cents: amountCents, reference: `test-funding:${credentialId}` }),
+	});
+	expect(credited.status, await credited.clone().text()).toBe(200);
+}
+
+/**
+ * Creates a credential through the gateway's admin API and, unless `fundCents` is 0, credits it ($100 by default).
+ * Its key is an agent key unless `owner` (docs/auth.md): only an owner key may change controls or confirm.
+ */
 export async function createKey(
 	level: "identified" | "authenticated",
 	fundCents = 10_000,
 	email = "user@example.com",
-): Promise<{ id: string; key: string }> {
-	const headers = { authorization: `Bearer ${env.TEST_ADMIN_TOKEN}`, "content-type": "application/json" };
+	options: { owner?: boolean } = {},
+): Promise<{ id: string; key: string; key_id: string }> {
 	const response = await gatewayFetch("/v1/admin/credentials", {
 		method: "POST",
-		headers,
-		body: JSON.stringify({ email, level }),
+		headers: ADMIN(),
+		body: JSON.stringify({ email, level, owner_key: options.owner ?? false }),
 	});
 	expect(response.status, await response.clone().text()).toBe(201);
-	const created = (await response.json()) as { id: string; key: string };
-	if (fundCents > 0) {
-		const credited = await gatewayFetch(`/v1/admin/credentials/${created.id}/credit`, {
-			method: "POST",
-			headers,
-			body: JSON.stringify({ amount_cents: fundCents, reference: `test-funding:${created.id}` }),
-		});
-		expect(credited.status, await credited.clone().text()).toBe(200);
-	}
+	const created = (await response.json()) as { id: string; key: string; key_id: string };
+	if (fundCents > 0) await credit(created.id, fundCents);
 	return created;
+}
+
+/** One account as it is used: the owner's key (controls, decisions) and an agent key given to an assistant. */
+export interface Account {
+	id: string;
+	ownerKey: string;
+	agentKey: string;
+	agentKeyId: string;
+}
+
+/** A funded account with an owner key and an agent key; `thresholdCents` sets the auto-approve threshold. */
+export async function createAccount(
+	options: { fundCents?: number; thresholdCents?: number; email?: string } = {},
+): Promise<Account> {
+	const owner = await createKey("authenticated", options.fundCents ?? 50_000, options.email, { owner: true });
+	if (options.thresholdCents !== undefined) {
+		await asOwner(owner.key, "/v1/account/controls", {
+			method: "PUT",
+			body: { auto_approve_threshold_cents: options.thresholdCents },
+		});
+	}
+	const agent = await asOwner<{ id: string; key: string }>(owner.key, "/v1/account/keys", {
+		body: { name: "assistant" },
+	});
+	return { id: owner.id, ownerKey: owner.key, agentKey: agent.key, agentKeyId: agent.id };
+}
+
+/** The owner revokes one of the account's keys. */
+export async function revokeKey(ownerKey: string, keyId: string): Promise<void> {
+	const response = await gatewayFetch(`/v1/account/keys/${keyId}`, {
+		method: "DELETE",
+		headers: { authorization: `Bearer ${ownerKey}` },
+	});
+	expect(response.status, await response.clone().text()).toBe(204);
+}
+
+/** The sandbox's origin (the upstream of every provider built for tests). */
+export function sandboxOrigin(): string {
+	const fooddash = providerServices().find((s) => s.card.id === "fooddash");
+	if (!fooddash) throw new Error("fooddash is not in the registry");
+	return new URL(fooddash.upstream).origin;
+}
+
+/** How many orders a sandbox merchant has taken, all tests together. */
+export async function merchantOrders(merchant: string): Promise<number> {
+	const response = await fetch(`${sandboxOrigin()}/_control/orders/${merchant}`);
+	expect(response.status).toBe(200);
+	return ((await response.json()) as { orders: number }).orders;
+}
+
+/** What must not move when an attempt is refused: the balance, the ledger and the merchant's orders. */
+export interface Books {
+	balance_cents: number;
+	available_cents: number;
+	entries: number;
+	orders: number;
+}
+
+export async function books(key: string, merchant: string): Promise<Books> {
+	const account = await asOwner<{ balance_cents: number; available_cents: number }>(key, "/v1/account");
+	const statement = await asOwner<{ entries: unknown[] }>(key, "/v1/account/statement?limit=200");
+	return {
+		balance_cents: account.balance_cents,
+		available_cents: account.available_cents,
+		entries: statement.entries.length,
+		orders: await merchantOrders(merchant),
+	};
 }
 
 export interface ConnectOptions {
@@ -92,6 +170,32 @@ export async function connect(options: ConnectOptions = {}): Promise<Client> {
 		requestInit: { headers },
 	});
 	const client = new Client({ name: "penumbra-tests", version: "0.0.0" }, options.client);
+	options.prepare?.(client);
+	await client.connect(transport);
+	return client;
+}
+
+/** A v1 SDK client over the legacy HTTP+SSE transport (protocol 2024-11-05), as older MCP clients speak it. */
+export async function connectSse(
+	options: {
+		headers?: Record<string, string>;
+		capabilities?: V1Capabilities;
+		prepare?: (client: V1Client) => void;
+	} = {},
+): Promise<V1Client> {
+	const fetchVia = (url: string | URL | Request, init?: RequestInit) => {
+		const request = withHost(url, init);
+		for (const [name, value] of Object.entries(options.headers ?? {})) request.headers.set(name, value);
+		return exports.default.fetch(request);
+	};
+	const transport = new SSEClientTransport(new URL("/sse", mcpOrigin()), {
+		eventSourceInit: { fetch: fetchVia },
+		fetch: fetchVia,
+	});
+	const client = new V1Client(
+		{ name: "legacy-sse-test", version: "0.0.0" },
+		options.capabilities ? { capabilities: options.capabilities } : {},
+	);
 	options.prepare?.(client);
 	await client.connect(transport);
 	return client;
@@ -145,7 +249,7 @@ export async function foodOrder(client: Client, quantity = 3): Promise<Record<st
 	};
 }
 
-/** A gateway call as the owner of `key` (spend controls, quotes, account). */
+/** A gateway REST call with `key` that must succeed (an owner key for controls, decisions and keys). */
 export async function asOwner<T>(
 	key: string,
 	path: string,

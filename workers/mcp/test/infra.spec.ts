@@ -13,11 +13,13 @@ describe("MCP test infrastructure", () => {
 
 	it("identifies keys over the GATEWAY binding against the migrated database", async () => {
 		expect(await env.GATEWAY.identify("pk_garbage")).toBeNull();
-		const { id, key } = await createKey("authenticated", 0, "infra@example.com");
+		const { id, key, key_id } = await createKey("authenticated", 0, "infra@example.com");
 		expect(await env.GATEWAY.identify(key)).toEqual({
 			credential_id: id,
 			level: "authenticated",
 			email: "infra@example.com",
+			key_id,
+			authority: "agent",
 		});
 	});
 

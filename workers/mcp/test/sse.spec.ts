@@ -1,26 +1,7 @@
 import { exports } from "cloudflare:workers";
 import { StreamableHTTPClientTransport, Client as V2Client } from "@modelcontextprotocol/client";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
 import { describe, expect, it } from "vitest";
-import { callTool, createKey, mcpFetch, mcpOrigin } from "./helpers.ts";
-
-/** A v1 SDK client over the legacy HTTP+SSE transport (protocol 2024-11-05), as older MCP clients speak it. */
-async function connectSse(headers: Record<string, string> = {}): Promise<Client> {
-	const fetchVia = (url: string | URL | Request, init?: RequestInit) => {
-		const request = new Request(url, init);
-		if (!request.headers.has("host")) request.headers.set("host", new URL(request.url).host);
-		for (const [name, value] of Object.entries(headers)) request.headers.set(name, value);
-		return exports.default.fetch(request);
-	};
-	const transport = new SSEClientTransport(new URL("/sse", mcpOrigin()), {
-		eventSourceInit: { fetch: fetchVia },
-		fetch: fetchVia,
-	});
-	const client = new Client({ name: "legacy-sse-test", version: "0.0.0" });
-	await client.connect(transport);
-	return client;
-}
+import { callTool, connectSse, createKey, mcpFetch, mcpOrigin } from "./helpers.ts";
 
 describe("legacy HTTP+SSE transport (/sse)", () => {
 	it("serves the same five tools and answers a search", async () => {
@@ -70,7 +51,7 @@ describe("signed-in transports", () => {
 
 	it("/sse accepts an API key too", async () => {
 		const { key } = await createKey("authenticated", 777);
-		const client = await connectSse({ authorization: `Bearer ${key}` });
+		const client = await connectSse({ headers: { authorization: `Bearer ${key}` } });
 		const result = await client.callTool({ name: "get_started", arguments: {} });
 		expect(result.structuredContent).toMatchObject({
 			auth_level: "authenticated",

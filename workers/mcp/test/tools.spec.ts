@@ -100,7 +100,7 @@ describe("anonymous callers", () => {
 
 describe("the journey: search → list_tools → free tool → quote → receipt", () => {
 	it("buys food and moves the balance by exactly the receipt", async () => {
-		const { key } = await createKey("authenticated", 50_000);
+		const { key } = await createKey("authenticated", 50_000, undefined, { owner: true });
 		await asOwner(key, "/v1/account/controls", {
 			method: "PUT",
 			body: { auto_approve_threshold_cents: 100_000 },
@@ -230,7 +230,7 @@ describe("execute errors a model can act on", () => {
 	});
 
 	it("reports the shortfall and a top-up link when the balance is short", async () => {
-		const { key } = await createKey("authenticated", 20);
+		const { key } = await createKey("authenticated", 20, undefined, { owner: true });
 		await asOwner(key, "/v1/account/controls", {
 			method: "PUT",
 			body: { auto_approve_threshold_cents: 100_000 },

@@ -3,7 +3,7 @@ import { log } from "@penumbra/core/log";
 import { type PagesEnv, SCOPE, showAuthorize, submitAuthorize } from "./authorize.ts";
 import { showConfirm, submitConfirm } from "./confirm.ts";
 import { html, pageResponse } from "./html.ts";
-import type { SessionProps } from "./props.ts";
+import { keyProps, SessionPropsSchema } from "./props.ts";
 
 type McpFetch = (request: Request, env: unknown, ctx: ExecutionContext) => Promise<Response>;
 
@@ -51,6 +51,26 @@ async function pages(request: Request, env: PagesEnv): Promise<Response> {
 	return Response.json({ error: "not_found", path: pathname }, { status: 404 });
 }
 
+/**
+ * A grant whose credential, or the key it was made with, has been revoked since: the grant is revoked too and the
+ * client gets 401 with the challenge, so it signs in again. Null when the grant is live (or this is not a grant).
+ */
+async function endedGrant(env: PagesEnv, ctx: ExecutionContext, resource: string): Promise<Response | null> {
+	const props = SessionPropsSchema.safeParse(ctx.props);
+	if (!props.success || props.data.via !== "oauth") return null;
+	if (await env.GATEWAY.identity(props.data.credential_id, props.data.key_id)) return null;
+	const auth = (ctx as ExecutionContext & { auth?: { token?: string; userId?: string } }).auth;
+	const grantId = auth?.token?.split(":")[1];
+	if (grantId && auth?.userId) await env.OAUTH_PROVIDER.revokeGrant(grantId, auth.userId);
+	const description = "The account or the API key this connection was made with has been revoked.";
+	const metadata = `${new URL(resource).origin}/.well-known/oauth-protected-resource/mcp`;
+	const challenge = `Bearer error="invalid_token", error_description="${description}", resource_metadata="${metadata}"`;
+	return Response.json(
+		{ error: "invalid_token", error_description: description },
+		{ status: 401, headers: { "www-authenticate": challenge } },
+	);
+}
+
 const providers = new Map<string, OAuthProvider<McpEnv>>();
 
 /**
@@ -66,7 +86,9 @@ export function oauthProviderFor(env: McpEnv, mcp: McpFetch): OAuthProvider<McpE
 	const provider = new OAuthProvider<McpEnv>({
 		apiRoute: "/mcp",
 		apiHandler: {
-			fetch(request, handlerEnv, ctx) {
+			async fetch(request, handlerEnv, ctx) {
+				const ended = await endedGrant(handlerEnv as PagesEnv, ctx, resource);
+				if (ended) return ended;
 				const url = new URL(request.url);
 				// `/mcp/signin` is `/mcp` for clients that must be asked to sign in (see index.ts).
 				if (url.pathname !== "/mcp") {
@@ -94,8 +116,7 @@ export function oauthProviderFor(env: McpEnv, mcp: McpFetch): OAuthProvider<McpE
 			if (!UNIFIED_KEY.test(token)) return null;
 			const identity = await tokenEnv.GATEWAY.identify(token);
 			if (!identity) return null;
-			const props: SessionProps = { ...identity, via: "key" };
-			return { props, audience: resource };
+			return { props: keyProps(identity, "key"), audience: resource };
 		},
 	});
 	providers.set(env.PUBLIC_URL, provider);

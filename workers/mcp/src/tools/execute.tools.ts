@@ -1,6 +1,5 @@
 import type { CallToolResult, InputRequiredResult } from "@modelcontextprotocol/server";
 import {
-	type Failure,
 	fail,
 	QuoteSchema,
 	type Quote as QuoteView,
@@ -11,7 +10,7 @@ import {
 } from "@penumbra/core/contracts";
 import { z } from "zod";
 import { confirmationUrl } from "../auth/confirm.ts";
-import { type AskOutcome, askHuman, type HumanConfirm } from "../confirmation.ts";
+import { declinedQuote, type HumanConfirm, ownerDecision } from "../confirmation.ts";
 import { type Links, linksOf, toolError, toolResult } from "../errors.ts";
 import type { Gateway } from "../gateway.ts";
 import { shapedResult } from "../shape.ts";
@@ -69,7 +68,7 @@ function quoteResult(env: McpEnv, quote: QuoteView): CallToolResult {
 			},
 			...confirm,
 			next: quote.requires_confirmation
-				? `This is above the owner's auto-approve threshold: tell the user the price and ask them to confirm at ${confirmationUrl(env, quote.quote_id)}, then call execute again with the same arguments plus quote_id.`
+				? `This is above the owner's auto-approve threshold: only the account's owner can confirm it, at ${confirmationUrl(env, quote.quote_id)} (you cannot). Tell the user the price and call execute again with the same arguments plus quote_id: your client may open that page for them; otherwise give them the link, and call again once they have confirmed.`
 				: "Tell the user the price. To buy, call execute again with the same service, tool and parameters plus this quote_id.",
 		},
 		`Quote ${quote.quote_id}: ${dollars(quote.amount_cents)} at ${quote.merchant}, valid until ${quote.expires_at}. Nothing has been charged.`,
@@ -94,30 +93,6 @@ function authRequired(args: ExecuteArgs, level: ToolView["auth_level"], links: L
 	);
 }
 
-/** A purchase the gateway held for confirmation and the human did not accept here (yet). */
-function notConfirmed(
-	env: McpEnv,
-	quoteId: string,
-	held: Failure,
-	asked: Exclude<AskOutcome, { kind: "accept" }>,
-): ExecuteResult {
-	const links = linksOf(env);
-	if (asked?.kind === "decline") {
-		return toolResult({ status: "declined", quote_id: quoteId, note: "The user declined this purchase." });
-	}
-	if (asked?.kind === "failed") return toolError(asked.failure, links);
-	if (asked?.kind === "asking") return asked.result;
-	const url = confirmationUrl(env, quoteId);
-	return toolError(
-		{
-			...held,
-			detail: `${held.detail} Ask the user to open ${url}, confirm, and tell you; then call execute again with the same arguments.`,
-			extras: { ...held.extras, confirmation_url: url },
-		},
-		links,
-	);
-}
-
 function boughtResult(env: McpEnv, data: ToolCallResult, fields: string[] | undefined): CallToolResult {
 	const receipt = data.receipt;
 	const status = data.replayed ? "already_bought" : "bought";
@@ -125,7 +100,10 @@ function boughtResult(env: McpEnv, data: ToolCallResult, fields: string[] | unde
 	return receipt?.amount_cents !== undefined ? withReceiptNote(result, receipt.amount_cents) : result;
 }
 
-/** Without a quote_id: a quote, nothing charged. With one: the purchase, asking the human first when it is held. */
+/**
+ * Without a quote_id: a quote, nothing charged. With one: the purchase; when the gateway holds it for the owner, the
+ * human is pointed at the confirmation page and it is bought only once the gateway says the owner confirmed.
+ */
 async function purchase(
 	env: McpEnv,
 	gateway: Gateway,
@@ -153,10 +131,12 @@ async function purchase(
 		);
 	let bought = await buy();
 	if (!bought.ok && bought.code === "CONFIRMATION_REQUIRED") {
-		const asked = await askHuman(gateway, quoteId, confirm);
-		if (asked?.kind !== "accept") return notConfirmed(env, quoteId, bought, asked);
+		const decision = await ownerDecision(env, gateway, quoteId, bought, confirm);
+		if (decision.kind === "result") return decision.result;
 		bought = await buy();
 	}
+	if (!bought.ok && bought.code === "FORBIDDEN")
+		return (await declinedQuote(gateway, quoteId)) ?? toolError(bought, links);
 	if (!bought.ok) return toolError(bought, links);
 	return boughtResult(env, bought.data, args.fields);
 }

@@ -10,7 +10,7 @@ const STEPS = [
 	"list_tools(service) — the service's tools with their input schemas, fees and purchase flags.",
 	"execute(service, tool, parameters) — run a tool. Use `fields` to ask for only the parts you need.",
 	"Purchases: execute without quote_id returns a quote (amount, expiry); tell the user the price, then call execute again with the same arguments plus quote_id to buy and get a receipt.",
-	"Above the owner's auto-approve threshold a human must confirm: you will get a confirmation link (or your client asks the user directly). You cannot confirm on the user's behalf.",
+	"Above the owner's auto-approve threshold the account's owner must confirm on the confirmation page (signed in with their email code): your client may open the page for them, or you get the link to give them. Call execute again once they have confirmed. You cannot confirm on the user's behalf, and neither can your client or your key.",
 ];
 
 async function getStarted(gateway: Gateway, links: Links): Promise<CallToolResult> {
