@@ -1,143 +1,22 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { confirmationUrl } from "../src/auth/confirm.ts";
-import { csrfToken, readSession, startSession } from "../src/auth/session.ts";
+import { csrfToken, humanSession, readSession, startSession } from "../src/auth/session.ts";
 import { callTool, connect, createKey, gatewayFetch, mcpFetch, mcpOrigin } from "./helpers.ts";
-
-const REDIRECT_URI = "http://127.0.0.1:9999/callback";
-
-/** Cookies a browser would keep for the MCP origin. */
-class Browser {
-	readonly #cookies = new Map<string, string>();
-
-	async fetch(path: string, init: RequestInit = {}): Promise<Response> {
-		const headers = new Headers(init.headers);
-		if (this.#cookies.size > 0) {
-			headers.set("cookie", [...this.#cookies].map(([name, value]) => `${name}=${value}`).join("; "));
-		}
-		const response = await mcpFetch(path, { ...init, headers, redirect: "manual" });
-		for (const line of response.headers.getSetCookie()) {
-			const [pair = "", ...attributes] = line.split(";");
-			const index = pair.indexOf("=");
-			const name = pair.slice(0, index).trim();
-			const value = pair.slice(index + 1).trim();
-			if (attributes.some((a) => /^\s*max-age=0\s*$/i.test(a)) || value === "") this.#cookies.delete(name);
-			else this.#cookies.set(name, value);
-		}
-		return response;
-	}
-
-	has(name: string): boolean {
-		return this.#cookies.has(name);
-	}
-
-	/** A form post from a page of this origin, repeating the page's hidden fields. */
-	async post(path: string, page: string, fields: Record<string, string>): Promise<Response> {
-		const body = new URLSearchParams({ ...hiddenFields(page), ...fields });
-		return this.fetch(path, {
-			method: "POST",
-			headers: { origin: mcpOrigin(), "content-type": "application/x-www-form-urlencoded" },
-			body,
-		});
-	}
-}
-
-function hiddenFields(page: string): Record<string, string> {
-	const fields: Record<string, string> = {};
-	for (const match of page.matchAll(/<input type="hidden" name="(csrf|request)" value="([^"]*)">/g)) {
-		if (match[1] && match[2] !== undefined) fields[match[1]] = match[2];
-	}
-	return fields;
-}
-
-let counter = 0;
-function freshEmail(): string {
-	counter += 1;
-	return `oauth-${counter}-${crypto.randomUUID().slice(0, 8)}@example.com`;
-}
-
-async function mailboxCode(email: string): Promise<string> {
-	const response = await gatewayFetch(`/v1/dev/mailbox?email=${encodeURIComponent(email)}`);
-	expect(response.status).toBe(200);
-	return ((await response.json()) as { code: string }).code;
-}
-
-function base64url(bytes: Uint8Array): string {
-	return btoa(String.fromCharCode(...bytes))
-		.replaceAll("+", "-")
-		.replaceAll("/", "_")
-		.replace(/=+$/, "");
-}
-
-async function pkce(): Promise<{ verifier: string; challenge: string }> {
-	const verifier = base64url(crypto.getRandomValues(new Uint8Array(32)));
-	const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(verifier));
-	return { verifier, challenge: base64url(new Uint8Array(digest)) };
-}
-
-async function register(name = "Test Client"): Promise<string> {
-	const response = await mcpFetch("/register", {
-		method: "POST",
-		headers: { "content-type": "application/json" },
-		body: JSON.stringify({
-			client_name: name,
-			redirect_uris: [REDIRECT_URI],
-			token_endpoint_auth_method: "none",
-			grant_types: ["authorization_code", "refresh_token"],
-			response_types: ["code"],
-		}),
-	});
-	expect(response.status, await response.clone().text()).toBe(201);
-	return ((await response.json()) as { client_id: string }).client_id;
-}
-
-function authorizePath(clientId: string, challenge: string, state = "state-123"): string {
-	const query = new URLSearchParams({
-		response_type: "code",
-		client_id: clientId,
-		redirect_uri: REDIRECT_URI,
-		scope: "penumbra",
-		state,
-		code_challenge: challenge,
-		code_challenge_method: "S256",
-		resource: `${mcpOrigin()}/mcp`,
-	});
-	return `/authorize?${query}`;
-}
-
-/** Signs in on a page by email code; returns the page shown after sign-in. */
-async function signInByEmail(browser: Browser, path: string, page: string, email: string): Promise<string> {
-	const sent = await browser.post(path, page, { action: "email_start", email });
-	const codePage = await sent.text();
-	expect(sent.status, codePage).toBe(200);
-	expect(codePage).toContain("Enter your code");
-	expect(codePage).toContain("dev mailbox");
-	const verified = await browser.post(path, codePage, {
-		action: "email_verify",
-		email,
-		code: await mailboxCode(email),
-	});
-	const after = await verified.text();
-	expect(verified.status, after).toBe(200);
-	expect(browser.has("penumbra_session")).toBe(true);
-	return after;
-}
-
-async function exchange(clientId: string, code: string, verifier: string): Promise<Record<string, unknown>> {
-	const response = await mcpFetch("/token", {
-		method: "POST",
-		headers: { "content-type": "application/x-www-form-urlencoded" },
-		body: new URLSearchParams({
-			grant_type: "authorization_code",
-			code,
-			redirect_uri: REDIRECT_URI,
-			client_id: clientId,
-			code_verifier: verifier,
-		}),
-	});
-	expect(response.status, await response.clone().text()).toBe(200);
-	return (await response.json()) as Record<string, unknown>;
-}
+import {
+	authorizePath,
+	Browser,
+	emailOwner,
+	exchange,
+	freshEmail,
+	hiddenFields,
+	mailboxCode,
+	ownerCall,
+	pkce,
+	REDIRECT_URI,
+	register,
+	signInByEmail,
+} from "./pages.ts";
 
 async function getStarted(token: string): Promise<Record<string, unknown>> {
 	const client = await connect({ headers: { authorization: `Bearer ${token}` } });
@@ -417,25 +296,21 @@ interface QuoteStatus {
 	amount_cents: number;
 }
 
-async function gatewayAs<T>(
-	credentialId: string,
-	method: "GET" | "POST" | "PUT",
-	path: string,
-	body?: unknown,
-) {
+/** A gateway call as an agent of the account (what an assistant may do). */
+async function gatewayAs<T>(credentialId: string, method: "GET" | "POST", path: string, body?: unknown) {
 	const answer = await env.GATEWAY.call(credentialId, {
 		method,
 		path,
 		...(body === undefined ? {} : { body }),
 	});
-	const parsed: unknown = typeof answer.body === "string" ? JSON.parse(answer.body) : answer.body;
+	const parsed: unknown = JSON.parse(answer.body);
 	expect(answer.status, JSON.stringify(parsed)).toBeLessThan(300);
 	return parsed as T;
 }
 
-/** A FoodDash order above a 1 $ auto-approve threshold, quoted for `credentialId`. */
+/** A FoodDash order above a 1 $ auto-approve threshold (set by the owner), quoted by an agent of `credentialId`. */
 async function quoteAboveThreshold(credentialId: string): Promise<QuoteStatus> {
-	await gatewayAs(credentialId, "PUT", "/v1/account/controls", { auto_approve_threshold_cents: 100 });
+	await ownerCall(credentialId, "PUT", "/v1/account/controls", { auto_approve_threshold_cents: 100 });
 	const found = await gatewayAs<{ result: { restaurants: { restaurant_id: string; city: string }[] } }>(
 		credentialId,
 		"POST",
@@ -466,6 +341,10 @@ async function quoteAboveThreshold(credentialId: string): Promise<QuoteStatus> {
 	return quote;
 }
 
+function dollars(cents: number): string {
+	return `$${Math.floor(cents / 100)}.${String(cents % 100).padStart(2, "0")}`;
+}
+
 describe("purchase confirmation page", () => {
 	it("links to /confirm/<quote id> on this server", () => {
 		expect(confirmationUrl(env, "q_abcdefgh.0123456789abcdef")).toBe(
@@ -473,8 +352,8 @@ describe("purchase confirmation page", () => {
 		);
 	});
 
-	it("lets the owner sign in, review the quote and confirm it", async () => {
-		const owner = await createKey("authenticated", 10_000, freshEmail());
+	it("lets the owner sign in with an owner key, review what, from whom, the amount and the balance after, and confirm", async () => {
+		const owner = await createKey("authenticated", 10_000, freshEmail(), { owner: true });
 		const quote = await quoteAboveThreshold(owner.id);
 		const path = new URL(confirmationUrl(env, quote.quote_id)).pathname;
 		const browser = new Browser();
@@ -484,14 +363,21 @@ describe("purchase confirmation page", () => {
 		expect(opened.status).toBe(200);
 		expect(signInPage).toMatch(/Sign in as the account/);
 		expect(signInPage).not.toContain('value="confirm"');
+		// A plain form: the page works without script.
+		expect(signInPage).not.toContain("<script");
 
 		const review = await browser.post(path, signInPage, { action: "key", key: owner.key });
 		const page = await review.text();
 		expect(review.status, page).toBe(200);
-		expect(page).toContain("fooddash");
-		expect(page).toContain(
-			`$${Math.floor(quote.amount_cents / 100)}.${String(quote.amount_cents % 100).padStart(2, "0")}`,
-		);
+		expect(page).toContain("(owner key)");
+		expect(page).toContain("fooddash.checkout");
+		expect(page).toMatch(/<dt>From<\/dt><dd>FoodDash<\/dd>/);
+		expect(page).toContain(dollars(quote.amount_cents));
+		// The quote's searches cost a few cents of usage fees: the page shows the balance as it is now.
+		const { balance_cents } = await gatewayAs<{ balance_cents: number }>(owner.id, "GET", "/v1/account");
+		expect(page).toContain(`<dt>Balance now</dt><dd>${dollars(balance_cents)}</dd>`);
+		expect(page).toContain(`<dt>Balance after</dt><dd>${dollars(balance_cents - quote.amount_cents)}</dd>`);
+		expect(page).toContain("<dt>Expires</dt>");
 		expect(page).toContain("above your auto-approve threshold");
 		expect(page).toContain('value="confirm"');
 
@@ -505,39 +391,49 @@ describe("purchase confirmation page", () => {
 		expect(after.status).toBe("confirmed");
 	});
 
-	it("an owner who signs in by email can decline their quote", async () => {
-		const email = freshEmail();
-		const started = await env.GATEWAY.startEmailSignIn(email);
-		expect(started.ok).toBe(true);
-		const identity = await env.GATEWAY.verifyEmailSignIn(email, await mailboxCode(email));
-		if (!identity.ok) throw new Error(identity.detail);
-		const credited = await gatewayFetch(`/v1/admin/credentials/${identity.credential_id}/credit`, {
-			method: "POST",
-			headers: { authorization: `Bearer ${env.TEST_ADMIN_TOKEN}`, "content-type": "application/json" },
-			body: JSON.stringify({ amount_cents: 10_000, reference: `test-funding:${identity.credential_id}` }),
-		});
-		expect(credited.status).toBe(200);
-		const quote = await quoteAboveThreshold(identity.credential_id);
-		// Past the resend cooldown, as if half a minute had gone by.
-		await env.DB.prepare("UPDATE email_codes SET created_at = created_at - 31000 WHERE email = ?")
-			.bind(email)
-			.run();
-
+	it("shows an assistant's key the purchase but never lets it confirm or decline", async () => {
+		const agent = await createKey("authenticated", 10_000, freshEmail());
+		const quote = await quoteAboveThreshold(agent.id);
 		const path = `/confirm/${quote.quote_id}`;
 		const browser = new Browser();
-		const page = await signInByEmail(browser, path, await (await browser.fetch(path)).text(), email);
+		const signInPage = await (await browser.fetch(path)).text();
+		const review = await browser.post(path, signInPage, { action: "key", key: agent.key });
+		const page = await review.text();
+		expect(review.status, page).toBe(200);
+		expect(page).toContain("(API key)");
+		expect(page).toContain(dollars(quote.amount_cents));
+		expect(page).toMatch(/Only the account&#39;s owner can confirm or decline/);
+		expect(page).not.toContain('value="confirm"');
+		expect(page).not.toContain('value="decline"');
+
+		for (const action of ["confirm", "decline"]) {
+			const forced = await browser.post(path, page, { action });
+			expect(forced.status).toBe(403);
+			expect(await forced.text()).toMatch(/Nothing was decided/);
+		}
+		const after = await gatewayAs<QuoteStatus>(agent.id, "GET", `/v1/quotes/${quote.quote_id}`);
+		expect(after.status).toBe("open");
+	});
+
+	it("an owner who signs in by email can decline their quote", async () => {
+		const owner = await emailOwner({ fundCents: 10_000 });
+		const quote = await quoteAboveThreshold(owner.id);
+		const path = `/confirm/${quote.quote_id}`;
+		const browser = new Browser();
+		const page = await signInByEmail(browser, path, await (await browser.fetch(path)).text(), owner.email);
+		expect(page).not.toContain("(API key)");
 		expect(page).toContain('value="decline"');
 		const declined = await browser.post(path, page, { action: "decline" });
 		expect(await declined.text()).toMatch(/Declined\./);
-		const after = await gatewayAs<QuoteStatus>(identity.credential_id, "GET", `/v1/quotes/${quote.quote_id}`);
+		const after = await gatewayAs<QuoteStatus>(owner.id, "GET", `/v1/quotes/${quote.quote_id}`);
 		expect(after.status).toBe("declined");
 	});
 
-	it("another signed-in person sees the gateway's refusal and cannot confirm", async () => {
-		const owner = await createKey("authenticated", 10_000, freshEmail());
+	it("another account's owner sees the gateway's refusal and cannot confirm", async () => {
+		const owner = await createKey("authenticated", 10_000, freshEmail(), { owner: true });
 		const quote = await quoteAboveThreshold(owner.id);
 		const path = `/confirm/${quote.quote_id}`;
-		const intruder = await createKey("authenticated", 10_000, freshEmail());
+		const intruder = await createKey("authenticated", 10_000, freshEmail(), { owner: true });
 		const browser = new Browser();
 		const signInPage = await (await browser.fetch(path)).text();
 		const refused = await browser.post(path, signInPage, { action: "key", key: intruder.key });
@@ -560,8 +456,31 @@ describe("purchase confirmation page", () => {
 		expect(browser.has("penumbra_session")).toBe(false);
 	});
 
+	it("ends a page session made with a key once that key is revoked", async () => {
+		const owner = await createKey("authenticated", 10_000, freshEmail(), { owner: true });
+		const quote = await quoteAboveThreshold(owner.id);
+		const path = `/confirm/${quote.quote_id}`;
+		const browser = new Browser();
+		const page = await (
+			await browser.post(path, await (await browser.fetch(path)).text(), { action: "key", key: owner.key })
+		).text();
+		expect(page).toContain('value="confirm"');
+		const revoked = await gatewayFetch(`/v1/account/keys/${owner.key_id}`, {
+			method: "DELETE",
+			headers: { authorization: `Bearer ${owner.key}` },
+		});
+		expect(revoked.status).toBe(204);
+
+		const forced = await browser.post(path, page, { action: "confirm" });
+		expect(forced.status).toBe(401);
+		expect(await forced.text()).toMatch(/no longer valid/);
+		expect(browser.has("penumbra_session")).toBe(false);
+		const after = await gatewayAs<QuoteStatus>(owner.id, "GET", `/v1/quotes/${quote.quote_id}`);
+		expect(after.status).toBe("open");
+	});
+
 	it("refuses forged posts and ids that are not quote ids", async () => {
-		const owner = await createKey("authenticated", 10_000, freshEmail());
+		const owner = await createKey("authenticated", 10_000, freshEmail(), { owner: true });
 		const quote = await quoteAboveThreshold(owner.id);
 		const path = `/confirm/${quote.quote_id}`;
 		const browser = new Browser();
@@ -597,8 +516,10 @@ describe("page sessions", () => {
 		const https = { ...env, PUBLIC_URL: "https://mcp.example.com" } as McpEnv;
 		const cookie = await startSession(
 			https,
-			{ credential_id: "cred_abc", level: "authenticated", email: "a@example.com" },
-			"email",
+			humanSession(
+				{ credential_id: "cred_abc", level: "authenticated", email: "a@example.com" },
+				{ method: "email" },
+			),
 		);
 		expect(cookie).toMatch(
 			/^__Host-penumbra_session=[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; SameSite=Lax; Max-Age=\d+; Secure$/,
@@ -609,7 +530,11 @@ describe("page sessions", () => {
 		const request = new Request("https://mcp.example.com/confirm/x", {
 			headers: { cookie: `__Host-penumbra_session=${id}` },
 		});
-		expect(await readSession(https, request)).toMatchObject({ credential_id: "cred_abc", method: "email" });
+		expect(await readSession(https, request)).toMatchObject({
+			credential_id: "cred_abc",
+			method: "email",
+			authority: "owner",
+		});
 		// The plain-http name is not read on https.
 		const plain = new Request("https://mcp.example.com/confirm/x", {
 			headers: { cookie: `penumbra_session=${id}` },

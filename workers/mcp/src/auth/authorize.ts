@@ -5,11 +5,14 @@ import {
 	CimdFetchError,
 	type OAuthHelpers,
 } from "@cloudflare/workers-oauth-provider";
+import { AccountViewSchema, unwrap } from "@penumbra/core/contracts";
 import { z } from "zod";
+import { readAnswer } from "../gateway.ts";
 import { alert, type Html, html, pageResponse } from "./html.ts";
 import type { SessionProps } from "./props.ts";
 import {
 	browserBinding,
+	callAs,
 	csrfToken,
 	endSession,
 	formRejection,
@@ -117,23 +120,22 @@ ${declineForm(context)}`;
 	});
 }
 
-const AccountSchema = z.object({
-	credential_id: z.string(),
-	level: z.enum(["identified", "authenticated"]),
-	email: z.string().nullable(),
-});
-
 /**
  * The grant's props from the credential as it is now (a session can outlive a revoked key or a changed level);
- * null when the gateway no longer accepts the credential.
+ * null when the gateway no longer accepts the credential or the key the person signed in with. The grant is an
+ * agent whoever approved it; made with a pasted key, it names that key, so revoking the key ends the grant.
  */
 async function liveProps(env: McpEnv, session: HumanSession): Promise<SessionProps | null> {
-	const answer = await env.GATEWAY.call(session.credential_id, { method: "GET", path: "/v1/account" });
+	const answer = await callAs(env, session, { method: "GET", path: "/v1/account" });
 	if (answer.status === 401 || answer.status === 403) return null;
-	let body: unknown = answer.body;
-	if (typeof body === "string") body = JSON.parse(body);
-	const account = AccountSchema.parse(body);
-	return { credential_id: account.credential_id, level: account.level, email: account.email, via: "oauth" };
+	const account = unwrap(readAnswer(AccountViewSchema, answer, "GET /v1/account")).data;
+	return {
+		credential_id: account.credential_id,
+		level: account.level,
+		email: account.email,
+		via: "oauth",
+		...(session.key_id ? { key_id: session.key_id } : {}),
+	};
 }
 
 function failure(error: unknown): Response {

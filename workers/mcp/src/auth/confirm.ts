@@ -1,7 +1,7 @@
 import { SIGNED_QUOTE_ID } from "@penumbra/core/purchase";
-import { type QuoteStatus, QuoteStatusSchema } from "@penumbra/core/contracts";
-import { type GatewayResult, readAnswer } from "../gateway.ts";
+import type { GatewayResult } from "../gateway.ts";
 import { alert, type Html, html, money, pageResponse } from "./html.ts";
+import { loadReview, quoteCall, type Review, reviewDetails } from "./review.ts";
 import { csrfToken, endSession, formRejection, type HumanSession, readSession } from "./session.ts";
 import {
 	type FormContext,
@@ -17,47 +17,30 @@ export function confirmationUrl(env: McpEnv, quoteId: string): string {
 	return `${new URL(env.PUBLIC_URL).origin}/confirm/${encodeURIComponent(quoteId)}`;
 }
 
-type Quote = QuoteStatus;
-type Answer = GatewayResult<Quote>;
-
-/** One quote call to the gateway as the signed-in owner; the gateway decides whose quote it is. */
-async function quoteCall(
-	env: McpEnv,
-	session: HumanSession,
-	quoteId: string,
-	method: "GET" | "POST",
-	suffix = "",
-): Promise<Answer> {
-	const path = `/v1/quotes/${encodeURIComponent(quoteId)}${suffix}`;
-	const answer = await env.GATEWAY.call(session.credential_id, { method, path });
-	return readAnswer(QuoteStatusSchema, answer, `${method} /v1/quotes`);
+function confirmationPath(quoteId: string): string {
+	return `/confirm/${encodeURIComponent(quoteId)}`;
 }
 
-function when(iso: string): string {
-	return `${new Date(iso).toUTCString().replace("GMT", "UTC")}`;
-}
+/** The quote as the gateway answered, with what the page shows around it when it could be read. */
+type Loaded = { ok: true; review: Review } | Exclude<GatewayResult<unknown>, { ok: true }>;
 
-function quoteDetails(quote: Quote): Html {
-	return html`<dl>
-<dt>Service</dt><dd>${quote.service}</dd>
-<dt>Action</dt><dd><code>${quote.tool}</code></dd>
-<dt>Amount</dt><dd>${money(quote.amount_cents)}</dd>
-<dt>Expires</dt><dd>${when(quote.expires_at)}</dd>
-<dt>Status</dt><dd>${quote.status}</dd>
-</dl>`;
-}
+const OWNER_ONLY =
+	"Only the account's owner can confirm or decline a purchase: sign out, then sign in with the owner's email code. An API key given to an assistant cannot.";
 
-function decisionBlock(context: FormContext, quote: Quote): Html {
-	const expired = Date.parse(quote.expires_at) <= Date.now();
+const NOT_DECIDED = "Nothing was decided: you are signed in with an assistant's API key, not as the owner.";
+
+function decisionBlock(context: FormContext, review: Review, session: HumanSession): Html {
+	const { quote } = review;
 	if (quote.status === "confirmed") {
 		return html`<p class="ok" role="status">Confirmed. Go back to your assistant: it can complete the purchase now.</p>`;
 	}
 	if (quote.status === "declined") {
 		return html`<p role="status">Declined. Nothing will be charged for this quote.</p>`;
 	}
-	if (expired) {
+	if (Date.parse(quote.expires_at) <= Date.now()) {
 		return html`<p class="error" role="status">This quote has expired. Ask your assistant for a new quote.</p>`;
 	}
+	if (session.authority !== "owner") return html`<p class="notice" role="status">${OWNER_ONLY}</p>`;
 	return html`${
 		quote.requires_confirmation
 			? html`<p>This is above your auto-approve threshold, so your assistant needs your confirmation to buy it.</p>`
@@ -73,26 +56,27 @@ ${hiddenFields(context)}
 function render(
 	context: FormContext,
 	session: HumanSession | null,
-	content: { step?: SignInStep; answer?: Answer; error?: string },
+	content: { step?: SignInStep; loaded?: Loaded; error?: string },
 	init: { status?: number; headers?: Headers } = {},
 ): Response {
-	const answer = content.answer;
+	const loaded = content.loaded;
 	let body: Html;
 	if (!session) {
 		body = html`<h1>Confirm a purchase</h1>
-<p>Your assistant asked to buy something with your Penumbra balance. Sign in as the account's owner to review it.</p>
+<p>Your assistant asked to buy something with your Penumbra balance. Sign in as the account's owner, with your email
+code, to review it.</p>
 ${signInForms(context, content.step ?? { kind: "choose" })}`;
-	} else if (answer?.ok) {
+	} else if (loaded?.ok) {
 		body = html`<h1>Confirm a purchase</h1>
 ${alert(content.error)}
-${quoteDetails(answer.data)}
-${decisionBlock(context, answer.data)}
+${reviewDetails(loaded.review)}
+${decisionBlock(context, loaded.review, session)}
 ${signedInAs(context, session)}`;
 	} else {
 		body = html`<h1>Confirm a purchase</h1>
-${alert(answer?.detail ?? "This purchase could not be loaded.")}
+${alert(loaded?.detail ?? "This purchase could not be loaded.")}
 ${
-	answer?.code === "NOT_FOUND"
+	loaded?.code === "NOT_FOUND"
 		? html`<p>Only the account that asked for the quote can confirm it. If it was made with another account, sign out
 and sign in with that one.</p>`
 		: ""
@@ -111,31 +95,9 @@ function notFound(): Response {
 	);
 }
 
-/** GET /confirm/:quote_id */
-export async function showConfirm(request: Request, env: McpEnv, quoteId: string): Promise<Response> {
-	if (!SIGNED_QUOTE_ID.test(quoteId)) return notFound();
-	const csrf = csrfToken(env, request);
-	const headers = new Headers();
-	if (csrf.setCookie) headers.append("set-cookie", csrf.setCookie);
-	const context: FormContext = { action: confirmationPath(quoteId), hidden: { csrf: csrf.token } };
-	const session = await readSession(env, request);
-	if (!session) return render(context, null, {}, { headers });
-	const answer = await quoteCall(env, session, quoteId, "GET");
-	return render(
-		context,
-		session,
-		{ answer },
-		{ headers, ...(answer.ok ? {} : { status: statusOf(answer) }) },
-	);
-}
-
-function confirmationPath(quoteId: string): string {
-	return `/confirm/${encodeURIComponent(quoteId)}`;
-}
-
-function statusOf(answer: Answer): number {
-	if (answer.ok) return 200;
-	switch (answer.code) {
+function statusOf(loaded: Loaded): number {
+	if (loaded.ok) return 200;
+	switch (loaded.code) {
 		case "NOT_FOUND":
 			return 404;
 		case "AUTH_REQUIRED":
@@ -150,6 +112,77 @@ function statusOf(answer: Answer): number {
 		default:
 			return 502;
 	}
+}
+
+/** The quote for this person and what the page shows around it. */
+async function load(env: McpEnv, session: HumanSession, quoteId: string): Promise<Loaded> {
+	const quote = await quoteCall(env, session, quoteId, "GET");
+	return quote.ok ? { ok: true, review: await loadReview(env, session, quote.data) } : quote;
+}
+
+/**
+ * The page for a signed-in person: the review, or, when the gateway no longer accepts their sign-in (the pasted key
+ * or the account was revoked), the sign-in forms again with the session ended.
+ */
+async function reviewPage(
+	env: McpEnv,
+	request: Request,
+	context: FormContext,
+	session: HumanSession,
+	quoteId: string,
+	extra: { error?: string; status?: number; headers?: Headers } = {},
+): Promise<Response> {
+	const loaded = await load(env, session, quoteId);
+	const headers = new Headers(extra.headers);
+	if (!loaded.ok && loaded.code === "AUTH_REQUIRED") {
+		headers.append("set-cookie", await endSession(env, request));
+		const error = "Your sign-in is no longer valid (the key or the account was revoked). Sign in again.";
+		return render(context, null, { step: { kind: "choose", error } }, { status: 401, headers });
+	}
+	const status = loaded.ok ? (extra.status ?? 200) : statusOf(loaded);
+	return render(
+		context,
+		session,
+		{ loaded, ...(extra.error ? { error: extra.error } : {}) },
+		{ status, headers },
+	);
+}
+
+/** GET /confirm/:quote_id */
+export async function showConfirm(request: Request, env: McpEnv, quoteId: string): Promise<Response> {
+	if (!SIGNED_QUOTE_ID.test(quoteId)) return notFound();
+	const csrf = csrfToken(env, request);
+	const headers = new Headers();
+	if (csrf.setCookie) headers.append("set-cookie", csrf.setCookie);
+	const context: FormContext = { action: confirmationPath(quoteId), hidden: { csrf: csrf.token } };
+	const session = await readSession(env, request);
+	if (!session) return render(context, null, {}, { headers });
+	return reviewPage(env, request, context, session, quoteId, { headers });
+}
+
+/** Confirm or Decline: the owner's decision, recorded by the gateway with the owner's authority. */
+async function decide(
+	env: McpEnv,
+	request: Request,
+	context: FormContext,
+	quoteId: string,
+	action: "confirm" | "decline",
+): Promise<Response> {
+	const session = await readSession(env, request);
+	if (!session) {
+		return render(context, null, { step: { kind: "choose", error: "Sign in first." } }, { status: 401 });
+	}
+	// Never asked of the gateway for an agent's sign-in: it would refuse it too.
+	if (session.authority !== "owner") {
+		return reviewPage(env, request, context, session, quoteId, { error: NOT_DECIDED, status: 403 });
+	}
+	const decided = await quoteCall(env, session, quoteId, "POST", `/${action}`);
+	if (decided.ok) return reviewPage(env, request, context, session, quoteId);
+	// Show the quote as it stands now, with the gateway's reason the decision was refused.
+	return reviewPage(env, request, context, session, quoteId, {
+		error: decided.detail,
+		status: statusOf(decided),
+	});
 }
 
 /** POST /confirm/:quote_id: a sign-in step, sign-out, Confirm or Decline. */
@@ -167,44 +200,21 @@ export async function submitConfirm(request: Request, env: McpEnv, quoteId: stri
 		hidden: { csrf: String(form.get("csrf")) },
 	};
 	const action = String(form.get("action") ?? "");
-
 	if (action === "signout") {
-		return render(
-			context,
-			null,
-			{},
-			{ headers: new Headers({ "set-cookie": await endSession(env, request) }) },
-		);
+		const headers = new Headers({ "set-cookie": await endSession(env, request) });
+		return render(context, null, {}, { headers });
 	}
-	if (action === "confirm" || action === "decline") {
-		const session = await readSession(env, request);
-		if (!session) {
-			return render(context, null, { step: { kind: "choose", error: "Sign in first." } }, { status: 401 });
-		}
-		const decided = await quoteCall(env, session, quoteId, "POST", `/${action}`);
-		if (decided.ok) return render(context, session, { answer: decided });
-		// Show the quote as it stands now, with the gateway's reason the decision was refused.
-		const current = await quoteCall(env, session, quoteId, "GET");
-		return render(
-			context,
-			session,
-			current.ok ? { answer: current, error: decided.detail } : { answer: decided },
-			{ status: statusOf(decided) },
-		);
-	}
+	if (action === "confirm" || action === "decline") return decide(env, request, context, quoteId, action);
 
 	const outcome = await handleSignIn(env, request, form, action);
-	if (!outcome) return render(context, await readSession(env, request), {}, { status: 400 });
+	if (!outcome) {
+		const session = await readSession(env, request);
+		return session
+			? reviewPage(env, request, context, session, quoteId, { status: 400 })
+			: render(context, null, {}, { status: 400 });
+	}
 	if (outcome.kind === "step")
 		return render(context, null, { step: outcome.step }, { status: outcome.status });
-	const answer = await quoteCall(env, outcome.session, quoteId, "GET");
-	return render(
-		context,
-		outcome.session,
-		{ answer },
-		{
-			headers: new Headers({ "set-cookie": outcome.setCookie }),
-			...(answer.ok ? {} : { status: statusOf(answer) }),
-		},
-	);
+	const headers = new Headers({ "set-cookie": outcome.setCookie });
+	return reviewPage(env, request, context, outcome.session, quoteId, { headers });
 }

@@ -1,12 +1,22 @@
+import { AuthoritySchema, type GatewayAnswer, type GatewayCall } from "@penumbra/core/contracts";
 import { timingSafeEqual } from "@penumbra/core/keys";
 import { z } from "zod";
+import { KeyIdSchema } from "./props.ts";
 
-/** Who signed in on this browser (authorize and confirm pages); kept in OAUTH_KV under the hash of the cookie. */
+/**
+ * Who signed in on this browser (authorize and confirm pages) and how; kept in OAUTH_KV under the hash of the cookie.
+ * Only a person who signed in by email code, or with an owner key, is the account's owner (docs/auth.md): they may
+ * confirm and decline purchases. A session made by pasting an agent key may connect an assistant (its grant is an
+ * agent too) but never decide. `key_id` names the pasted key: the gateway refuses the session's calls once it is
+ * revoked.
+ */
 export const HumanSessionSchema = z.object({
 	credential_id: z.string(),
 	level: z.enum(["identified", "authenticated"]),
 	email: z.string().nullable(),
 	method: z.enum(["email", "key"]),
+	authority: AuthoritySchema,
+	key_id: KeyIdSchema.optional(),
 	created_at: z.number(),
 });
 
@@ -72,24 +82,52 @@ export async function readSession(env: McpEnv, request: Request): Promise<HumanS
 	return parsed.success ? parsed.data : null;
 }
 
-/** Signs the human in on this browser; returns the Set-Cookie header value. */
-export async function startSession(
-	env: McpEnv,
+/** How the human signed in: an email code (the owner), or a pasted key with its own authority and id. */
+export type SignInMethod =
+	| { method: "email" }
+	| { method: "key"; authority: HumanSession["authority"]; key_id: string };
+
+/** The session a sign-in makes: the owner by email code; by key, whatever that key may decide. */
+export function humanSession(
 	identity: Pick<HumanSession, "credential_id" | "level" | "email">,
-	method: HumanSession["method"],
-): Promise<string> {
-	const id = randomToken();
-	const session: HumanSession = {
+	how: SignInMethod,
+): HumanSession {
+	return {
 		credential_id: identity.credential_id,
 		level: identity.level,
 		email: identity.email,
-		method,
+		...(how.method === "email"
+			? { method: "email", authority: "owner" }
+			: { method: "key", authority: how.authority, key_id: how.key_id }),
 		created_at: Date.now(),
 	};
+}
+
+/** Signs the human in on this browser; returns the Set-Cookie header value. */
+export async function startSession(env: McpEnv, session: HumanSession): Promise<string> {
+	const id = randomToken();
 	await env.OAUTH_KV.put(await sessionKey(id), JSON.stringify(session), {
 		expirationTtl: SESSION_TTL_SECONDS,
 	});
 	return setCookie(env, "penumbra_session", id, SESSION_TTL_SECONDS);
+}
+
+/**
+ * One gateway call for the signed-in human, with the pasted key's id (a revoked key stops the session at once). It
+ * reads as an agent; only a decision (`decide`) by someone who is the owner (an email sign-in or an owner key) is
+ * sent with the owner's authority.
+ */
+export function callAs(
+	env: McpEnv,
+	session: HumanSession,
+	call: Omit<GatewayCall, "authority" | "key_id">,
+	decide = false,
+): Promise<GatewayAnswer> {
+	return env.GATEWAY.call(session.credential_id, {
+		...call,
+		authority: decide && session.authority === "owner" ? "owner" : "agent",
+		...(session.key_id ? { key_id: session.key_id } : {}),
+	});
 }
 
 /** Signs the human out; returns the Set-Cookie header value that clears the cookie. */

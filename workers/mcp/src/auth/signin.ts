@@ -1,6 +1,6 @@
 import { type Failure, failureStatus } from "@penumbra/core/contracts";
 import { alert, type Html, html } from "./html.ts";
-import { type HumanSession, startSession } from "./session.ts";
+import { type HumanSession, humanSession, startSession } from "./session.ts";
 
 /** Where a page's sign-in is: choosing a method, or waiting for the emailed code. */
 export type SignInStep =
@@ -83,6 +83,10 @@ function field(form: FormData, name: string): string {
 	return typeof value === "string" ? value.trim() : "";
 }
 
+async function signedIn(env: McpEnv, session: HumanSession): Promise<SignInOutcome> {
+	return { kind: "signed-in", session, setCookie: await startSession(env, session) };
+}
+
 /** Handles the sign-in actions (`email_start`, `email_verify`, `key`, `choose`); null for any other action. */
 export async function handleSignIn(
 	env: McpEnv,
@@ -133,16 +137,7 @@ export async function handleSignIn(
 					status: failureStatus(verified),
 				};
 			}
-			const identity = {
-				credential_id: verified.credential_id,
-				level: verified.level,
-				email: verified.email,
-			};
-			return {
-				kind: "signed-in",
-				session: { ...identity, method: "email", created_at: Date.now() },
-				setCookie: await startSession(env, identity, "email"),
-			};
+			return signedIn(env, humanSession(verified, { method: "email" }));
 		}
 		case "key": {
 			const identity = await env.GATEWAY.identify(field(form, "key"));
@@ -156,23 +151,21 @@ export async function handleSignIn(
 					status: 401,
 				};
 			}
-			return {
-				kind: "signed-in",
-				session: { ...identity, method: "key", created_at: Date.now() },
-				setCookie: await startSession(env, identity, "key"),
-			};
+			const how = { method: "key", authority: identity.authority, key_id: identity.key_id } as const;
+			return signedIn(env, humanSession(identity, how));
 		}
 		default:
 			return null;
 	}
 }
 
-/** "Signed in as …" with a sign-out button. */
+/** "Signed in as …" (and how, when it was a key) with a sign-out button. */
 export function signedInAs(context: FormContext, session: HumanSession): Html {
 	const who = session.email ?? session.credential_id;
+	const how = session.method === "key" ? (session.authority === "owner" ? " (owner key)" : " (API key)") : "";
 	return html`<form method="post" action="${context.action}" class="muted">
 ${hiddenFields(context)}
-Signed in as <strong>${who}</strong>${session.method === "key" ? " (API key)" : ""}.
+Signed in as <strong>${who}</strong>${how}.
 <button class="link" name="action" value="signout">Not you? Sign out</button>
 </form>`;
 }
