@@ -196,7 +196,8 @@ export default defineConfig({
 					name: "browser",
 					environment: "node",
 					include: ["test/browser/**/*.spec.ts"],
-					globalSetup: ["test/browser/global-setup.ts"],
+					// Chromium first: installed when missing (root or sudo), else one line saying what to run.
+					globalSetup: ["test/browser/chromium.setup.ts", "test/browser/global-setup.ts"],
 					pool: "forks",
 					maxWorkers: 1,
 					fileParallelism: false,
