@@ -16,7 +16,8 @@
  *
  * Flags:
  *   --dry-run         print every step, build every bundle; no call reaches Cloudflare and nothing is written
- *   --domain D        custom domains: site at D, gateway at api.D, MCP at mcp.D (D must be a zone of the account)
+ *   --domain D        custom domains: site at D, gateway at api.D, MCP at mcp.D (D must be a zone of the account);
+ *                     remembered in .deploy/penumbra.json for later runs
  *
  * Every wrangler command, Cloudflare API call and build tool goes through a runner (scripts/lib/deploy/runner.ts)
  * that the deploy test replaces (test/node/deploy.spec.ts).
@@ -24,6 +25,7 @@
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { DeployError } from "./lib/deploy/account.ts";
+import { readState } from "./lib/deploy/config.ts";
 import { deploy, printOutcome } from "./lib/deploy/deploy.ts";
 import { processRunner } from "./lib/deploy/runner.ts";
 
@@ -46,13 +48,17 @@ function flags(): { dryRun: boolean; domain: string | null } {
 	}
 }
 
-const { dryRun, domain } = flags();
+const { dryRun, domain: flagged } = flags();
+const stateDir = resolve(root, ".deploy");
+// A deploy on custom domains stays on them: the domain is kept in .deploy/penumbra.json.
+const remembered = flagged ? null : (readState(stateDir)?.domain ?? null);
+if (remembered) say(`domain ${remembered} (from .deploy/penumbra.json)`);
 try {
 	const outcome = await deploy({
 		root,
-		stateDir: resolve(root, ".deploy"),
+		stateDir,
 		dryRun,
-		domain,
+		domain: flagged ?? remembered,
 		env: process.env,
 		runner: processRunner(root),
 		say,
