@@ -169,7 +169,11 @@ describe("penumbra money commands: against the admin API", () => {
 
 	it("refund sends only what was given and reports the receipt after it", async () => {
 		const receipt = { id: "rcpt_abcdefghijkl", amount_cents: 4_000, refunded_cents: 1_500 };
-		reply(200, { entry: { id: "ent_3", amount_cents: 1_500, kind: "refund" }, receipt, balance_cents: 9_000 });
+		reply(200, {
+			entry: { id: "ent_3", amount_cents: 1_500, kind: "refund" },
+			receipt,
+			balance_cents: 9_000,
+		});
 		const partial = await penumbra([
 			"refund",
 			"rcpt_abcdefghijkl",

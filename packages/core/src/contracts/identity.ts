@@ -32,7 +32,9 @@ export type KeyIdentity = z.infer<typeof KeyIdentitySchema>;
 
 /** `GET /v1/account`: the caller's identity, what it may decide, and its account. */
 export const AccountViewSchema = IdentitySchema.extend({
-	authority: AuthoritySchema.describe("owner: may confirm, change controls, manage keys; agent: acts within them."),
+	authority: AuthoritySchema.describe(
+		"owner: may confirm, change controls, manage keys; agent: acts within them.",
+	),
 	...AccountSummarySchema.shape,
 });
 export type AccountView = z.infer<typeof AccountViewSchema>;

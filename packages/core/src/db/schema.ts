@@ -35,7 +35,9 @@ export const apiKeys = sqliteTable(
 		keyHash: text("key_hash").notNull().unique(),
 		keyPrefix: text("key_prefix").notNull(),
 		name: text("name").notNull(),
-		authority: text("authority", { enum: ["owner", "agent"] }).notNull().default("agent"),
+		authority: text("authority", { enum: ["owner", "agent"] })
+			.notNull()
+			.default("agent"),
 		createdAt: integer("created_at", { mode: "number" }).notNull(),
 		revokedAt: integer("revoked_at", { mode: "number" }),
 	},
