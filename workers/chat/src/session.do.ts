@@ -203,7 +203,13 @@ export class ChatSession extends DurableObject<ChatEnv> {
 		this.#abort = abort;
 		let mcp: Client | null = null;
 		try {
-			mcp = await mcpClient(this.env, turn.credential_id);
+			mcp = await mcpClient(this.env, turn.credential_id, turn.key_id).catch(async (error: unknown) => {
+				// The MCP server refuses a turn whose key was revoked: say that, not "the turn failed".
+				if (turn.key_id && !(await this.env.GATEWAY.identity(turn.credential_id, turn.key_id))) {
+					throw new KeyRevoked();
+				}
+				throw error;
+			});
 			const tools = await modelTools(mcp);
 			const anthropic = new Anthropic({
 				apiKey: this.env.ANTHROPIC_API_KEY,

@@ -13,14 +13,19 @@ export interface ToolErrorShape {
 	error?: { code?: string; detail?: string; confirmation_url?: string };
 }
 
-/** An MCP client acting as `credentialId`, over the MCP Worker's internal entrypoint (no OAuth, no network). */
-export async function mcpClient(env: ChatEnv, credentialId: string): Promise<Client> {
+/**
+ * An MCP client acting as `credentialId` (an agent), over the MCP Worker's internal entrypoint (no OAuth, no
+ * network). A turn started with an API key passes its `keyId`, so the MCP server refuses the turn's calls once the
+ * key is revoked.
+ */
+export async function mcpClient(env: ChatEnv, credentialId: string, keyId?: string): Promise<Client> {
 	const transport = new StreamableHTTPClientTransport(new URL("https://mcp.internal/mcp"), {
 		// An AbortSignal cannot cross RPC: the request goes without one.
 		fetch: (url, init) =>
 			env.MCP.handle(
 				credentialId,
 				new Request(url, { method: init?.method, headers: init?.headers, body: init?.body }),
+				keyId,
 			),
 	});
 	// No elicitation capability, on purpose: nothing in this Worker may answer a purchase confirmation for the owner.
