@@ -374,6 +374,33 @@ describe("purchases", () => {
 		expect(amount?.reason).toContain("check this field is not in dollars (type number)");
 	});
 
+	it("links the one GET that takes an idempotency key as the purchase's status lookup (x-purchase-status)", async () => {
+		const withStatus = rides();
+		const paths = withStatus.paths as Record<string, unknown>;
+		paths["/requests/by-key/{idempotency_key}"] = {
+			get: ok("ride_by_key", {
+				parameters: [{ name: "idempotency_key", in: "path", required: true, schema: { type: "string" } }],
+			}),
+		};
+		const result = await scaffoldProvider(
+			options(withStatus, { hasPurchases: true, precheckPattern: "/estimates" }),
+		);
+		expect(result.problems).toEqual([]);
+		expect(result.service?.tools.find((t) => t.name === "request_ride")?.purchase).toMatchObject({
+			kind: "purchase",
+			status: "ride_by_key",
+		});
+		const change = result.changes.find((c) => c.pointer === "/paths/~1requests/post/x-purchase-status");
+		expect(change).toMatchObject({ after: "/requests/by-key/{idempotency_key}", check: true });
+
+		// A GET without an idempotency key parameter is no status lookup: the purchase keeps none.
+		const without = await scaffoldProvider(
+			options(rides(), { hasPurchases: true, precheckPattern: "/estimates" }),
+		);
+		const plain = without.service?.tools.find((t) => t.name === "request_ride")?.purchase;
+		expect(plain && "status" in plain).toBe(false);
+	});
+
 	it("refuses what it cannot decide instead of guessing money", async () => {
 		const noMatch = await scaffoldProvider(options(rides(), { precheckPattern: "/quotes" }));
 		expect(noMatch.problems[0]?.message).toMatch(/^--precheck-pattern "\/quotes" matches no path/);

@@ -146,6 +146,40 @@ export function markPurchases(ctx: ScaffoldContext, version: "3.0" | "3.1", opti
 		`guessed from the response field "${txn.name}"; check this is the order or transaction id`,
 		true,
 	);
+	const status = statusOperation(ops);
+	if (status && purchase.op["x-purchase-status"] === undefined) {
+		set(
+			ctx,
+			purchase,
+			"x-purchase-status",
+			status.path,
+			`${label(status)} takes an idempotency key: the gateway asks it whether a purchase whose answer was lost went through (it must answer the order as ${label(purchase)} does, or 404); check this`,
+			true,
+		);
+	}
+}
+
+const IDEMPOTENCY_KEY = /^idempotency[-_]?key$/i;
+
+/**
+ * The one GET that looks an order up by idempotency key (`x-purchase-status`): a path or query parameter named
+ * `idempotency_key` (or `Idempotency-Key`). None or several: the purchase keeps none (the idempotent retry is then
+ * the gateway's lookup).
+ */
+function statusOperation(ops: OperationEntry[]): OperationEntry | undefined {
+	const takesKey = (op: OperationEntry) =>
+		/\{idempotency[-_]?key\}/i.test(op.path) ||
+		(Array.isArray(op.op.parameters) &&
+			op.op.parameters.some(
+				(p: unknown) =>
+					typeof p === "object" &&
+					p !== null &&
+					typeof Reflect.get(p, "name") === "string" &&
+					IDEMPOTENCY_KEY.test(String(Reflect.get(p, "name"))) &&
+					Reflect.get(p, "in") !== "header",
+			));
+	const found = ops.filter((op) => op.method === "get" && takesKey(op));
+	return found.length === 1 ? found[0] : undefined;
 }
 
 function label(op: OperationEntry): string {

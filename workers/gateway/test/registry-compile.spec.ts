@@ -464,6 +464,40 @@ describe("provider problems, each with its file and JSON pointer", () => {
 		);
 	});
 
+	it("links x-purchase-status to the GET that looks the order up by idempotency key, and refuses one that cannot", () => {
+		const byKey = {
+			get: {
+				operationId: "order_by_key",
+				summary: "The order placed with an Idempotency-Key",
+				parameters: [{ name: "idempotency_key", in: "path", required: true, schema: { type: "string" } }],
+			},
+		};
+		const linked = compile({
+			spec: specWith({
+				"/paths/~1orders~1by-key~1{idempotency_key}": byKey,
+				"/paths/~1checkout/post/x-purchase-status": "/orders/by-key/{idempotency_key}",
+			}),
+		});
+		expect(tool(compiled(linked), "checkout").purchase).toMatchObject({ status: "order_by_key" });
+
+		const nowhere = compile({ spec: specWith({ "/paths/~1checkout/post/x-purchase-status": "/orders" }) });
+		expectProblem(
+			nowhere,
+			"openapi.yaml",
+			"/paths/~1checkout/post/x-purchase-status",
+			/"\/orders", which has no GET operation/,
+		);
+		const noKey = compile({
+			spec: specWith({ "/paths/~1checkout/post/x-purchase-status": "/products/{product_id}" }),
+		});
+		expectProblem(
+			noKey,
+			"openapi.yaml",
+			"/paths/~1checkout/post/x-purchase-status",
+			/get_product needs a parameter named idempotency_key/,
+		);
+	});
+
 	it("refuses invalid JSONPaths", () => {
 		const result = compile({
 			spec: specWith({

@@ -150,6 +150,15 @@ export class MerchantStore extends DurableObject<SandboxEnv> {
 		);
 	}
 
+	/** The order placed under an idempotency key, if any: what a purchase status lookup answers. */
+	orderByKey(idempotencyKey: string): StoredOrder | null {
+		return (
+			this.ctx.storage.sql
+				.exec<StoredOrder>("SELECT * FROM orders WHERE idempotency_key = ?", idempotencyKey)
+				.toArray()[0] ?? null
+		);
+	}
+
 	/**
 	 * Turns a quote into an order exactly once per idempotency key: a repeated key with the same request
 	 * returns the first order, anything else that disagrees with the quote is refused.

@@ -269,6 +269,73 @@ describe("fooddash checkout (purchase)", () => {
 	});
 });
 
+describe("fooddash order by idempotency key (x-purchase-status) and faults after the charge", () => {
+	const byKey = (key: string, fault?: string) =>
+		call(`/fooddash/orders/by-key/${encodeURIComponent(key)}`, {
+			headers: { ...FOODDASH_KEY, ...(fault ? { "x-sandbox-fault": fault } : {}) },
+		});
+	const orders = async () => (await json<{ orders: number }>(await call("/_control/orders/fooddash"))).orders;
+
+	it("answers the order placed with a key as checkout did, and 404 when no checkout used it", async () => {
+		const q = await quote();
+		const key = crypto.randomUUID();
+		await expectError(await byKey(key), 404, "order_not_found");
+		const placed = await json<Order>(await checkout({ ...BASKET, quote_id: q.quote_id }, key));
+		const found = await byKey(key);
+		expect(found.status).toBe(200);
+		const order = await json<Order>(found);
+		expectSchema(spec, "Order", order);
+		expect(order).toMatchObject({ order_uuid: placed.order_uuid, totals: placed.totals });
+	});
+
+	it("charge-then-status places the order, then answers that 5xx; the key finds it", async () => {
+		const q = await quote();
+		const key = crypto.randomUUID();
+		const before = await orders();
+		await expectError(
+			await checkout({ ...BASKET, quote_id: q.quote_id }, key, "charge-then-status=503"),
+			503,
+			"service_unavailable",
+		);
+		expect(await orders()).toBe(before + 1);
+		expect((await byKey(key)).status).toBe(200);
+		// A retry with the key replays the order; still no second one.
+		const retried = await checkout({ ...BASKET, quote_id: q.quote_id }, key);
+		expect(retried.headers.get("idempotent-replayed")).toBe("true");
+		expect(await orders()).toBe(before + 1);
+	});
+
+	it("charge-then-hang places the order, then answers nothing for that long, then 504", async () => {
+		const q = await quote();
+		const key = crypto.randomUUID();
+		const started = Date.now();
+		await expectError(
+			await checkout({ ...BASKET, quote_id: q.quote_id }, key, "charge-then-hang=300"),
+			504,
+			"gateway_timeout",
+		);
+		expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+		expect((await byKey(key)).status).toBe(200);
+	});
+
+	it("charge-then-drop places the order, then cuts the answer off mid-body", async () => {
+		const q = await quote();
+		const key = crypto.randomUUID();
+		const response = await checkout({ ...BASKET, quote_id: q.quote_id }, key, "charge-then-drop");
+		expect(response.status).toBe(201);
+		await expect(response.text()).rejects.toThrow();
+		expect((await byKey(key)).status).toBe(200);
+	});
+
+	it("only=checkout leaves the lookup alone; the lookup can be failed on its own", async () => {
+		const q = await quote();
+		const key = crypto.randomUUID();
+		await checkout({ ...BASKET, quote_id: q.quote_id }, key, "charge-then-status=500,only=checkout");
+		expect((await byKey(key, "status=503,only=checkout")).status).toBe(200);
+		await expectError(await byKey(key, "status=503"), 503, "service_unavailable");
+	});
+});
+
 describe("fooddash order tracking", () => {
 	it("advances from confirmed through preparing and out for delivery to delivered", async () => {
 		const q = await quote();

@@ -107,5 +107,11 @@ describe("fault injection", () => {
 		await expectError(await call("/skycast/cities", { headers: fault("status=200") }), 400, "invalid_fault");
 		await expectError(await call("/skycast/cities", { headers: fault("latency=-5") }), 400, "invalid_fault");
 		await expectError(await call("/_fault/large=lots/skycast/cities"), 400, "invalid_fault");
+		await expectError(
+			await call("/skycast/cities", { headers: fault("charge-then-status=404") }),
+			400,
+			"invalid_fault",
+		);
+		expect(unknown.message).toContain("charge-then-drop");
 	});
 });

@@ -35,7 +35,8 @@ function samePurchase(a: PurchaseMeta | null, b: PurchaseMeta | null): boolean {
 	return (
 		a.precheck === b.precheck &&
 		a.amount_path === b.amount_path &&
-		a.transaction_id_path === b.transaction_id_path
+		a.transaction_id_path === b.transaction_id_path &&
+		a.status === b.status
 	);
 }
 

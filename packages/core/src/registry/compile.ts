@@ -7,6 +7,7 @@ import { isRemoteSpec, type Manifest, parseManifest, zodProblems } from "./manif
 import {
 	authLevelOf,
 	checkOperationIds,
+	checkStatusTools,
 	collectOperations,
 	type Operation,
 	purchaseMeta,
@@ -182,7 +183,12 @@ function compileSpec(spec: unknown, file: string, manifest: Manifest | undefined
 	}
 	if (ops.length === 0 && ctx.problems.length === 0)
 		report(ctx, "problem", "/paths", "the spec has no operations");
-	return { tools, serviceMeta, problems: ctx.problems, warnings: ctx.warnings };
+	return {
+		tools: checkStatusTools(ctx, ops, tools),
+		serviceMeta,
+		problems: ctx.problems,
+		warnings: ctx.warnings,
+	};
 }
 
 function toolOf(

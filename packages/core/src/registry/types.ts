@@ -35,6 +35,11 @@ export type PurchaseMeta =
 			precheck: string;
 			amount_path: string;
 			transaction_id_path: string;
+			/**
+			 * Tool name (operationId) of the `x-purchase-status` operation: a GET that answers the order placed under an
+			 * idempotency key as the purchase did, or 404 when there is none. Without it, the idempotent retry is the lookup.
+			 */
+			status?: string;
 	  };
 
 /** One operation of a provider, as a tool a model can call. */

@@ -24,6 +24,11 @@ export interface Faults {
 	clockOffsetMs: number;
 	/** When set, the faults apply only to requests whose last path segment is this (e.g. `checkout`). */
 	only?: string;
+	/**
+	 * What goes wrong after the route ran (a purchase is placed and charged first): the answer replaced by a 5xx,
+	 * withheld for `ms` then 504, or cut off mid-body (the connection drops).
+	 */
+	afterCharge?: { kind: "status"; status: number } | { kind: "hang"; ms: number } | { kind: "drop" };
 }
 
 export const NO_FAULTS: Faults = { latencyMs: 0, malformed: false, amountDeltaCents: 0, clockOffsetMs: 0 };
@@ -37,6 +42,9 @@ const FAULT_NAMES = [
 	"large",
 	"clock",
 	"only",
+	"charge-then-status",
+	"charge-then-hang",
+	"charge-then-drop",
 ] as const;
 
 function integer(name: string, raw: string | undefined, min: number, max: number): number {
@@ -53,8 +61,9 @@ function integer(name: string, raw: string | undefined, min: number, max: number
 
 /**
  * Parses a comma-separated fault spec (`latency=<ms>`, `status=<code>`, `hang[=<ms>]`, `malformed`,
- * `amount-delta=<±cents>`, `large=<bytes>`, `clock=<±seconds>`, and `only=<segment>` to limit them to requests
- * whose last path segment is that, e.g. a purchase but not its quote); later entries win.
+ * `amount-delta=<±cents>`, `large=<bytes>`, `clock=<±seconds>`, `charge-then-status=<500-599>`,
+ * `charge-then-hang[=<ms>]`, `charge-then-drop`, and `only=<segment>` to limit them to requests whose last path
+ * segment is that, e.g. a purchase but not its quote); later entries win.
  */
 export function parseFaults(spec: string): Faults {
 	const faults: Faults = { ...NO_FAULTS };
@@ -85,6 +94,18 @@ export function parseFaults(spec: string): Faults {
 				break;
 			case "clock":
 				faults.clockOffsetMs = integer(name, value, -MAX_CLOCK_SECONDS, MAX_CLOCK_SECONDS) * 1000;
+				break;
+			case "charge-then-status":
+				faults.afterCharge = { kind: "status", status: integer(name, value, 500, 599) };
+				break;
+			case "charge-then-hang":
+				faults.afterCharge = {
+					kind: "hang",
+					ms: value === undefined ? DEFAULT_HANG_MS : integer(name, value, 1, MAX_WAIT_MS),
+				};
+				break;
+			case "charge-then-drop":
+				faults.afterCharge = { kind: "drop" };
 				break;
 			case "only":
 				if (!value || !/^[A-Za-z0-9_.-]{1,64}$/.test(value)) {
@@ -165,6 +186,37 @@ async function reshape(response: Response, faults: Faults): Promise<Response> {
 	return new Response(text, { status: faults.malformed ? 200 : response.status, headers });
 }
 
+/** A merchant that took the order and then failed to say so (the charge stands: see `afterCharge` in Faults). */
+async function afterCharge(response: Response, fault: NonNullable<Faults["afterCharge"]>): Promise<Response> {
+	if (fault.kind === "status") {
+		await response.body?.cancel();
+		return injectedStatus(fault.status);
+	}
+	if (fault.kind === "hang") {
+		await response.body?.cancel();
+		await scheduler.wait(fault.ms);
+		return new Response(
+			JSON.stringify(
+				errorBody("gateway_timeout", "Injected fault: the merchant charged, then never answered."),
+			),
+			{ status: 504, headers: { "content-type": "application/json; charset=UTF-8" } },
+		);
+	}
+	const text = await response.text();
+	const part = encoder.encode(text.slice(0, Math.max(1, Math.floor(text.length / 2))));
+	const headers = new Headers(response.headers);
+	headers.delete("content-length");
+	// Headers and half the body go out, then the stream errors: the client sees the connection drop mid-answer.
+	const body = new ReadableStream<Uint8Array>({
+		async pull(controller) {
+			controller.enqueue(part);
+			await scheduler.wait(10);
+			controller.error(new Error("Injected fault: the connection dropped after the charge."));
+		},
+	});
+	return new Response(body, { status: response.status, headers });
+}
+
 /**
  * Injects the faults named in the `X-Sandbox-Fault` header: waits, hangs or fails before the route runs,
  * and pads or breaks its JSON after. Routes read `faults` for what only they can do (amount delta, clock).
@@ -183,5 +235,6 @@ export function faultInjection(): MiddlewareHandler<{ Variables: { faults: Fault
 		if (faults.status !== undefined) return injectedStatus(faults.status);
 		await next();
 		if (faults.malformed || faults.largeBytes !== undefined) c.res = await reshape(c.res, faults);
+		if (faults.afterCharge) c.res = await afterCharge(c.res, faults.afterCharge);
 	};
 }

@@ -146,3 +146,21 @@ export async function recordOnce(
 export async function storedDocument(store: Store, id: string): Promise<string | null> {
 	return (await store.getOrder(id))?.document ?? null;
 }
+
+/**
+ * A purchase status lookup (`x-purchase-status`): the document of the order placed under the path's
+ * `idempotency_key`, or 404 `order_not_found` when no purchase used that key (nothing was ordered or charged).
+ */
+export async function orderByKey(c: SandboxContext, store: Store): Promise<string> {
+	const key = c.req.param("idempotency_key")?.trim() ?? "";
+	if (key === "" || key.length > 255) {
+		throw new MerchantError(400, "invalid_idempotency_key", "The idempotency key must be 1-255 characters.");
+	}
+	const order = await store.orderByKey(key);
+	if (!order) {
+		throw new MerchantError(404, "order_not_found", "No order was placed with this Idempotency-Key.", {
+			idempotency_key: key,
+		});
+	}
+	return order.document;
+}

@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { z } from "zod";
 import fooddashSpec from "../../../../providers/fooddash/openapi.yaml";
 import { MerchantError } from "../lib/errors.ts";
+import { orderByKey } from "../lib/purchase.ts";
 import { seeded } from "../lib/random.ts";
 import { canonicalJson, closest, sha256Hex, slugify } from "../lib/text.ts";
 import { parseJsonBody, parseParams, parseQuery } from "../lib/validate.ts";
@@ -346,6 +347,11 @@ routes.post("/checkout", async (c) => {
 		refuse(result, priced.pricing.total_cents);
 	if (result.outcome === "replayed") c.header("Idempotent-Replayed", "true");
 	return c.json(renderOrder(orderDocumentSchema.parse(JSON.parse(result.order.document)), at), 201);
+});
+
+routes.get("/orders/by-key/:idempotency_key", async (c) => {
+	const document = await orderByKey(c, merchantStore(c, MERCHANT_ID));
+	return c.json(renderOrder(orderDocumentSchema.parse(JSON.parse(document)), now(c)));
 });
 
 routes.get("/orders/:order_uuid", async (c) => {
