@@ -1,48 +1,19 @@
-import type { Quote, Receipt } from "@penumbra/core/contracts";
-import { unwrap } from "@penumbra/core/contracts";
+import { failureError, type Quote, type Receipt } from "@penumbra/core/contracts";
 import { PenumbraError } from "@penumbra/core/errors";
-import { readAmountCents, readTransactionId } from "@penumbra/core/purchase";
-import type { CompiledService, CompiledTool, JsonSchema } from "@penumbra/core/registry";
-import { buildUpstreamRequest, type UpstreamRequest } from "@penumbra/core/upstream-request";
+import { readAmountCents } from "@penumbra/core/purchase";
+import type { CompiledService, CompiledTool } from "@penumbra/core/registry";
+import { buildUpstreamRequest } from "@penumbra/core/upstream-request";
 import { accountOf } from "./account/client.ts";
 import { secretReader, sendUpstream } from "./execute.ts";
 import { assertLevel } from "./middleware/auth.ts";
 import { validateParameters } from "./params.ts";
+import { publicInputSchema, withoutSupplied } from "./purchase-request.ts";
 import { issueQuoteId, paramsHash, parseQuoteId, verifyQuote } from "./quotes.ts";
 import type { Caller } from "./types.ts";
 
 const QUOTE_TTL_MS = 9 * 60_000;
-const IDEMPOTENCY_HEADER = /^idempotency-key$/i;
 
-/**
- * Purchase-tool inputs the gateway fills itself, never the model: the merchant's idempotency key (derived from our
- * quote) and the merchant's own quote id (read from the precheck answer).
- */
-export function suppliedParameters(
-	tool: CompiledTool,
-): Record<string, "idempotency_key" | "precheck_quote_id"> {
-	const supplied: Record<string, "idempotency_key" | "precheck_quote_id"> = {};
-	if (tool.purchase?.kind !== "purchase") return supplied;
-	for (const param of tool.params)
-		if (param.in === "header" && IDEMPOTENCY_HEADER.test(param.name))
-			supplied[param.name] = "idempotency_key";
-	const properties = tool.input_schema.properties;
-	if (typeof properties === "object" && properties !== null && "quote_id" in properties)
-		supplied.quote_id = "precheck_quote_id";
-	return supplied;
-}
-
-/** The input schema a caller sees: without the inputs the gateway supplies. */
-export function publicInputSchema(tool: CompiledTool): JsonSchema {
-	const supplied = Object.keys(suppliedParameters(tool));
-	if (supplied.length === 0) return tool.input_schema;
-	const properties = { ...(tool.input_schema.properties as Record<string, unknown>) };
-	for (const name of supplied) delete properties[name];
-	const required = Array.isArray(tool.input_schema.required)
-		? tool.input_schema.required.filter((name) => typeof name === "string" && !supplied.includes(name))
-		: undefined;
-	return { ...tool.input_schema, properties, ...(required ? { required } : {}) };
-}
+export { publicInputSchema, suppliedParameters } from "./purchase-request.ts";
 
 function precheckOf(service: CompiledService, tool: CompiledTool): CompiledTool {
 	if (tool.purchase?.kind !== "purchase") {
@@ -59,11 +30,6 @@ function precheckOf(service: CompiledService, tool: CompiledTool): CompiledTool 
 		});
 	}
 	return precheck;
-}
-
-function withoutSupplied(tool: CompiledTool, parameters: Record<string, unknown>): Record<string, unknown> {
-	const supplied = suppliedParameters(tool);
-	return Object.fromEntries(Object.entries(parameters).filter(([name]) => !(name in supplied)));
 }
 
 function pick(tool: CompiledTool, parameters: Record<string, unknown>): Record<string, unknown> {
@@ -169,8 +135,10 @@ export interface PurchaseResult {
 }
 
 /**
- * Buys with a quote: hold → merchant purchase with an idempotency key derived from the quote → capture what the
- * merchant states (never more than held) → receipt. Retrying the same quote returns the same receipt.
+ * Buys with a quote. The Account DO does it (`AccountDO.buy`): hold and attempt recorded → merchant purchase with
+ * an idempotency key derived from the quote → capture what the merchant states (never more than held) → receipt, or
+ * release on a definite refusal; an unknown outcome is resolved by the DO's alarm. Retrying the same quote returns
+ * the same receipt, "still resolving" (409 with Retry-After) while a call is in flight, and never a second order.
  */
 export async function purchase(
 	env: GatewayEnv,
@@ -191,100 +159,24 @@ export async function purchase(
 	}
 	if (tool.purchase?.kind !== "purchase") precheckOf(service, tool);
 	const parameters = withoutSupplied(tool, rawParameters);
-	const account = accountOf(env, credentialId);
-	const begun = unwrap(
-		await account.beginPurchase({
-			quote_id: quote.id,
-			params_hash: await paramsHash(parameters),
-			service: service.card.id,
-			tool: tool.name,
-		}),
-	);
-	if (begun.receipt) {
-		return {
-			service: service.card.id,
-			tool: tool.name,
-			result: null,
-			receipt: begun.receipt,
-			replayed: true,
-		};
+	const answer = await accountOf(env, credentialId).buy({
+		quote_id: quote.id,
+		params_hash: await paramsHash(parameters),
+		service: service.card.id,
+		tool: tool.name,
+		parameters: JSON.stringify(parameters),
+		request_id: requestId,
+	});
+	if (!answer.ok) {
+		// A caller told "pending" or "unknown" retries with the quote id it holds (the signed one).
+		const pending = answer.extras?.outcome === "unknown" || answer.extras?.outcome === "pending";
+		throw failureError(pending ? { ...answer, extras: { ...answer.extras, quote_id: quoteId } } : answer);
 	}
-	const hold = begun.hold;
-	if (!hold) throw new Error("unreachable: a purchase that is not done has a hold");
-	let request: UpstreamRequest;
-	try {
-		request = buildPurchaseRequest(env, service, tool, parameters, quote.id, JSON.parse(quote.precheck));
-	} catch (error) {
-		unwrap(await account.release({ key: `release:${hold.id}`, hold_id: hold.id, reason: "request invalid" }));
-		throw error;
-	}
-	request.headers.set("x-request-id", requestId);
-	let body: unknown;
-	try {
-		body = (await sendUpstream(env, service, request)).body;
-	} catch (error) {
-		// Too large is a 2xx the gateway could not read: the merchant may have sold, as with a timeout.
-		const unknownOutcome =
-			!(error instanceof PenumbraError) ||
-			error.code === "UPSTREAM_TIMEOUT" ||
-			error.code === "PAYLOAD_TOO_LARGE" ||
-			(error.code === "UPSTREAM_ERROR" && error.extras.upstream_status === undefined);
-		if (unknownOutcome) {
-			unwrap(await account.markUnknown({ key: `unknown:${hold.id}:${Date.now()}`, hold_id: hold.id }));
-			throw new PenumbraError(error instanceof PenumbraError ? error.code : "UPSTREAM_ERROR", {
-				detail: `${error instanceof PenumbraError ? error.detail : "The merchant could not be reached."} Whether the purchase went through is unknown: the amount stays reserved. Retry with the same quote_id to finish it safely (the merchant sees the same idempotency key).`,
-				extras: { quote_id: quoteId, outcome: "unknown" },
-				cause: error,
-			});
-		}
-		unwrap(
-			await account.release({ key: `release:${hold.id}`, hold_id: hold.id, reason: "merchant refused" }),
-		);
-		throw error;
-	}
-	let amount: number;
-	let transactionId: string;
-	try {
-		if (tool.purchase?.kind !== "purchase") throw new Error("unreachable: checked by precheckOf");
-		amount = readAmountCents(body, tool.purchase.amount_path);
-		transactionId = readTransactionId(body, tool.purchase.transaction_id_path);
-	} catch (error) {
-		// The merchant said yes but its answer cannot be read: it may have charged. Keep the hold for reconciliation.
-		unwrap(await account.markUnknown({ key: `unknown:${hold.id}:${Date.now()}`, hold_id: hold.id }));
-		throw error;
-	}
-	const completed = unwrap(
-		await account.completePurchase({ hold_id: hold.id, amount_cents: amount, transaction_id: transactionId }),
-	);
 	return {
 		service: service.card.id,
 		tool: tool.name,
-		result: body,
-		receipt: completed.receipt,
-		replayed: false,
+		result: answer.result_json === null ? null : JSON.parse(answer.result_json),
+		receipt: answer.receipt,
+		replayed: answer.replayed,
 	};
-}
-
-function buildPurchaseRequest(
-	env: GatewayEnv,
-	service: CompiledService,
-	tool: CompiledTool,
-	parameters: Record<string, unknown>,
-	quoteId: string,
-	precheckAnswer: unknown,
-): UpstreamRequest {
-	const filled: Record<string, unknown> = { ...parameters };
-	for (const [name, source] of Object.entries(suppliedParameters(tool))) {
-		if (source === "idempotency_key") filled[name] = `penumbra-${quoteId}`;
-		else {
-			const merchantQuote =
-				typeof precheckAnswer === "object" && precheckAnswer !== null
-					? Reflect.get(precheckAnswer, "quote_id")
-					: undefined;
-			if (typeof merchantQuote === "string" || typeof merchantQuote === "number")
-				filled[name] = merchantQuote;
-		}
-	}
-	validateParameters(tool, filled);
-	return buildUpstreamRequest(service, tool, filled, secretReader(env));
 }

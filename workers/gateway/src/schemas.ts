@@ -28,8 +28,10 @@ export const HoldSchema = contracts.HoldSchema.openapi("Hold");
 export const ApiKeySchema = contracts.ApiKeySchema.openapi("ApiKey");
 export const CreatedApiKeySchema = contracts.CreatedApiKeySchema.openapi("CreatedApiKey");
 export const HealthSchema = contracts.HealthSchema.openapi("Health");
+export const PendingPurchaseSchema = contracts.PendingPurchaseSchema.openapi("PendingPurchase");
 export const AccountViewSchema = contracts.AccountViewSchema.extend({
 	holds: z.array(HoldSchema),
+	pending_purchases: z.array(PendingPurchaseSchema),
 	controls: ControlsSchema,
 }).openapi("Account");
 export const StatementSchema = contracts.StatementSchema.extend({

@@ -29,7 +29,12 @@ export type LedgerEntry = z.infer<typeof LedgerEntrySchema>;
 
 export const HOLD_KINDS = ["usage", "purchase"] as const;
 export type HoldKind = (typeof HOLD_KINDS)[number];
-export const HOLD_STATUSES = ["active", "captured", "released", "unknown"] as const;
+/**
+ * `active`: funds reserved, nothing sent yet (usage fees); `in_flight`: a purchase's merchant call is under way (or
+ * its caller died: the Account DO's alarm takes it over at the call's deadline); `unknown`: the merchant's answer did
+ * not say whether it sold, and the DO resolves it by alarm; `captured` / `released`: final (docs/money.md).
+ */
+export const HOLD_STATUSES = ["active", "in_flight", "captured", "released", "unknown"] as const;
 export type HoldStatus = (typeof HOLD_STATUSES)[number];
 
 /** Funds reserved for a paid call or a purchase until its outcome is known. */
@@ -116,12 +121,35 @@ export type SpendControls = z.output<typeof SpendControlsSchema>;
 
 export const DEFAULT_CONTROLS: SpendControls = SpendControlsSchema.parse({});
 
+/** A purchase whose merchant may have sold but whose outcome is not settled yet: its amount stays held. */
+export const PendingPurchaseSchema = z.object({
+	hold_id: z.string(),
+	quote_id: z.string(),
+	service: z.string(),
+	tool: z.string(),
+	amount_cents: cents.describe("Held until the outcome is known; then captured (receipt) or released."),
+	status: z.enum(["in_flight", "unknown"]),
+	since: epochMs.describe("When the merchant was first asked."),
+	calls: z
+		.number()
+		.int()
+		.describe("How many times the merchant was asked (the purchase, then lookups or repeats)."),
+	next_check_at: epochMs
+		.nullable()
+		.describe("When the account asks the merchant again; null when it no longer asks on its own."),
+	next: z.string().describe("What happens next, in words."),
+});
+export type PendingPurchase = z.infer<typeof PendingPurchaseSchema>;
+
 /** Balance, availability, open holds and controls: what `GET /v1/account` answers. */
 export const AccountSummarySchema = z.object({
 	balance_cents: cents,
 	available_cents: cents,
 	spent_today_cents: cents,
 	holds: z.array(HoldSchema),
+	pending_purchases: z
+		.array(PendingPurchaseSchema)
+		.describe("Purchases still being resolved with the merchant (docs/money.md)."),
 	controls: SpendControlsSchema,
 });
 export type AccountSummary = z.infer<typeof AccountSummarySchema>;

@@ -14,32 +14,44 @@ import { log } from "@penumbra/core/log";
 import { Abort, Book, isCents, type StoredQuote, utcDayStart } from "./book.ts";
 import { checkControls } from "./controls.ts";
 import { mirrorEntries } from "./ledger.ts";
+import { type PurchaseAnswer, PurchaseDesk, type PurchaseInput } from "./purchase-flow.ts";
 import { finishPurchase, type PurchaseStart, startPurchase } from "./purchases.ts";
 import { takeRateToken } from "./rate-limit.ts";
 import { prepareStorage } from "./schema.ts";
 
 export type { StoredQuote } from "./book.ts";
+export type { PurchaseAnswer, PurchaseInput } from "./purchase-flow.ts";
 export type { PurchaseStart } from "./purchases.ts";
 
 const IDEMPOTENCY_TTL_MS = 48 * 3600 * 1000;
 const USAGE_HOLD_TTL_MS = 10 * 60_000;
 const DRAIN_BATCH = 100;
 const MAX_DRAIN_BACKOFF_MS = 60_000;
+/** A test-only fault (docs/money.md, "Testing the faults"): never read in production. */
+const TEST_FAULT_KEY = "test:fault";
 
 /**
  * One credential's money, and the only place it changes (docs/money.md). Every method that moves money is one
  * synchronous SQLite transaction (no await inside), keyed by an idempotency key: the same key with the same
  * arguments returns the first result, with other arguments it is a conflict. balance = Σ entries, always;
- * available = balance − active and unknown holds; neither is ever negative.
+ * available = balance − active, in_flight and unknown holds; neither is ever negative.
  */
 export class AccountDO extends DurableObject<GatewayEnv> {
 	readonly #book: Book;
+	readonly #desk: PurchaseDesk;
 	#drainFailures = 0;
 
 	constructor(ctx: DurableObjectState, env: GatewayEnv) {
 		super(ctx, env);
 		prepareStorage(ctx.storage);
 		this.#book = new Book(ctx.storage.sql);
+		this.#desk = new PurchaseDesk({
+			book: this.#book,
+			env,
+			credentialId: () => this.#credentialId,
+			transaction: (fn) => this.#transaction(fn),
+			injectFault: (point) => this.#injectFault(point),
+		});
 		// An alarm wakes the object without its name (ctx.id.name is undefined then), and the alarm is what drains
 		// the outbox into D1 under that name: keep it from the first call that had it.
 		if (ctx.id.name && this.#book.meta("credential") !== ctx.id.name)
@@ -65,6 +77,7 @@ export class AccountDO extends DurableObject<GatewayEnv> {
 			balance_cents: this.#book.balance(),
 			available_cents: this.#book.available(),
 			holds: this.#book.openHolds(),
+			pending_purchases: this.#desk.pending(),
 			controls: this.#book.controls(),
 			spent_today_cents: this.#book.spentSince(utcDayStart(Date.now())),
 		};
@@ -380,18 +393,33 @@ export class AccountDO extends DurableObject<GatewayEnv> {
 	}
 
 	/**
-	 * Before the merchant is asked to sell: an existing receipt for the quote is returned (a retry never buys twice),
-	 * a hold in flight is a conflict, an unknown outcome is resumed with the same hold (and so the same merchant
-	 * idempotency key); otherwise the owner's controls are checked and the quoted amount is held.
+	 * Buys with a quote, start to finish, in this object rather than in the caller's request (`PurchaseDesk.buy`,
+	 * docs/money.md): if the call dies on the way, the alarm takes the purchase over at its deadline.
+	 */
+	buy(input: PurchaseInput): Promise<Result<PurchaseAnswer>> {
+		return this.#desk.buy(input);
+	}
+
+	/**
+	 * The gateway's purchase in two steps, for tests and benches that play the merchant themselves: hold (and
+	 * attempt) as {@link buy} writes them; {@link completePurchase} settles a sale.
 	 */
 	beginPurchase(input: {
 		quote_id: string;
 		params_hash: string;
 		service: string;
 		tool: string;
+		parameters?: string;
+		call_ms?: number;
 	}): Result<PurchaseStart> {
 		const now = Date.now();
-		return this.#transaction(() => startPurchase(this.#book, input, now));
+		return this.#transaction(() =>
+			startPurchase(
+				this.#book,
+				{ ...input, parameters: input.parameters ?? "{}", call_ms: input.call_ms ?? 10_000 },
+				now,
+			),
+		);
 	}
 
 	/**
@@ -405,22 +433,34 @@ export class AccountDO extends DurableObject<GatewayEnv> {
 	}): Result<{ receipt: Receipt; balance_cents: number }> {
 		const existing = this.#book.receipt("hold_id", input.hold_id);
 		if (existing) return { ok: true, receipt: existing, balance_cents: this.#book.balance() };
-		return this.#idempotent(`purchase:${input.hold_id}`, "completePurchase", input, () =>
-			finishPurchase(this.#book, this.#credentialId, input),
-		);
+		return this.#idempotent(`purchase:${input.hold_id}`, "completePurchase", input, () => {
+			const finished = finishPurchase(this.#book, this.#credentialId, input);
+			if (finished.ok) this.#book.resolveAttempt(input.hold_id, Date.now());
+			return finished;
+		});
 	}
 
-	// ── alarm: hold expiry, outbox, housekeeping ────────────────────────────────────────────────
+	/** Throws at `point` once if a test asked for it (a Durable Object or request dying there). */
+	#injectFault(point: string): void {
+		if (this.env.ENVIRONMENT === "production") return;
+		if (this.ctx.storage.kv.get<string>(TEST_FAULT_KEY) !== point) return;
+		this.ctx.storage.kv.delete(TEST_FAULT_KEY);
+		throw new Error(`injected fault: ${point}`);
+	}
 
-	/** Makes sure the alarm runs soon (outbox) or at the next hold expiry. */
+	// ── alarm: hold expiry, unresolved purchases, outbox, housekeeping ─────────────────────────────
+
+	/** Makes sure the alarm runs soon (outbox), at the next hold expiry, or when a purchase is due to be asked again. */
 	#wake(): void {
 		// Runs after every write: whether anything waits, not how much (a long D1 outage makes that count large).
 		const nextExpiry = this.#book.nextHoldExpiry();
+		const nextAttempt = this.#book.nextAttemptAt();
 		const backoff =
 			this.#drainFailures > 0 ? Math.min(250 * 2 ** this.#drainFailures, MAX_DRAIN_BACKOFF_MS) : 0;
 		const at = Math.min(
 			this.#book.hasUnmirrored() ? Date.now() + backoff : Number.POSITIVE_INFINITY,
 			nextExpiry ?? Number.POSITIVE_INFINITY,
+			nextAttempt ?? Number.POSITIVE_INFINITY,
 		);
 		if (!Number.isFinite(at)) return;
 		// Fire-and-forget is safe: the output gate holds our response until the alarm write is durable.
@@ -432,6 +472,7 @@ export class AccountDO extends DurableObject<GatewayEnv> {
 	override async alarm(): Promise<void> {
 		const now = Date.now();
 		this.ctx.storage.transactionSync(() => this.#book.expire(now, IDEMPOTENCY_TTL_MS));
+		await this.#desk.resolveDue(now);
 		await this.flush();
 		this.#wake();
 	}

@@ -44,6 +44,29 @@ const ENTRY_COLUMNS =
 
 type ReceiptRow = Omit<Receipt, "flagged"> & { flagged: number };
 
+/** What the Account DO keeps about a purchase once the merchant may have been called (table `purchase_attempts`). */
+export type Attempt = {
+	hold_id: string;
+	quote_id: string;
+	service: string;
+	tool: string;
+	/** Sent with every call of this purchase, so the merchant never sells it twice. */
+	idempotency_key: string;
+	/** The caller's parameters as JSON (no secrets: the request is rebuilt from the registry and env); null once settled. */
+	parameters: string | null;
+	calls: number;
+	started_at: number;
+	/** In flight: the call's deadline; unknown: when the alarm asks again; null: waits for a retry or a person. */
+	next_at: number | null;
+	last_error: string | null;
+	resolved_at: number | null;
+};
+
+/** The merchant's idempotency key for a purchase: derived from our quote, so every retry of it sends the same one. */
+export function idempotencyKeyOf(quoteId: string): string {
+	return `penumbra-${quoteId}`;
+}
+
 /** A quote as the account keeps it: the signed, priced purchase the owner may confirm and the agent may buy. */
 export interface StoredQuote {
 	id: string;
@@ -90,7 +113,7 @@ export class Book {
 	reserved(): number {
 		const row = this.#sql
 			.exec<{ total: number | null }>(
-				"SELECT SUM(amount_cents) AS total FROM holds WHERE status IN ('active', 'unknown')",
+				"SELECT SUM(amount_cents) AS total FROM holds WHERE status IN ('active', 'in_flight', 'unknown')",
 			)
 			.one();
 		return row.total ?? 0;
@@ -113,13 +136,18 @@ export class Book {
 
 	openHolds(): Hold[] {
 		return this.#sql
-			.exec<Hold>("SELECT * FROM holds WHERE status IN ('active', 'unknown') ORDER BY created_at")
+			.exec<Hold>(
+				"SELECT * FROM holds WHERE status IN ('active', 'in_flight', 'unknown') ORDER BY created_at",
+			)
 			.toArray();
 	}
 
 	openHoldOfQuote(quoteId: string): Hold | undefined {
 		return this.#sql
-			.exec<Hold>("SELECT * FROM holds WHERE quote_id = ? AND status IN ('active', 'unknown')", quoteId)
+			.exec<Hold>(
+				"SELECT * FROM holds WHERE quote_id = ? AND status IN ('active', 'in_flight', 'unknown')",
+				quoteId,
+			)
 			.toArray()[0];
 	}
 
@@ -251,7 +279,7 @@ export class Book {
 			.one().total;
 		const pending = this.#sql
 			.exec<{ total: number | null }>(
-				"SELECT SUM(amount_cents) AS total FROM holds WHERE status IN ('active', 'unknown')",
+				"SELECT SUM(amount_cents) AS total FROM holds WHERE status IN ('active', 'in_flight', 'unknown')",
 			)
 			.one().total;
 		return (captured ?? 0) + (pending ?? 0);
@@ -349,17 +377,23 @@ export class Book {
 	resolvable(holdId: string): Hold {
 		const hold = this.hold(holdId);
 		if (!hold) throw new Abort(fail("NOT_FOUND", `No hold ${holdId}.`));
-		if (hold.status !== "active" && hold.status !== "unknown") {
+		if (hold.status !== "active" && hold.status !== "in_flight" && hold.status !== "unknown") {
 			throw new Abort(fail("CONFLICT", `Hold ${holdId} is already ${hold.status}.`, { status: hold.status }));
 		}
 		return hold;
 	}
 
+	/** Captures a hold that has not expired: an expired hold is never charged, whether or not the alarm ran yet. */
 	captureHold(
 		hold: Hold,
 		amountCents: number,
 		fields: { receipt_id?: string; reference?: string },
 	): LedgerEntry {
+		if (Date.now() >= hold.expires_at) {
+			throw new Abort(
+				fail("CONFLICT", `Hold ${hold.id} expired; it can no longer be captured.`, { status: "expired" }),
+			);
+		}
 		this.#sql.exec(
 			"UPDATE holds SET status = 'captured', captured_cents = ?, resolved_at = ? WHERE id = ?",
 			amountCents,
@@ -377,9 +411,106 @@ export class Book {
 		this.#sql.exec("UPDATE holds SET status = 'unknown' WHERE id = ?", holdId);
 	}
 
-	/** A resumed purchase gets a fresh expiry, so the alarm cannot release it while the merchant is asked again. */
-	reactivateHold(holdId: string, expiresAt: number): void {
-		this.#sql.exec("UPDATE holds SET status = 'active', expires_at = ? WHERE id = ?", expiresAt, holdId);
+	// ── purchase attempts (docs/money.md, "the purchase state machine") ──────────────────────────
+
+	attempt(holdId: string): Attempt | undefined {
+		return this.#sql.exec<Attempt>("SELECT * FROM purchase_attempts WHERE hold_id = ?", holdId).toArray()[0];
+	}
+
+	/**
+	 * Records that the merchant is about to be asked (a first call or a resumed one): the hold goes `in_flight` until
+	 * `deadline`, after which the alarm takes the purchase over, and keeps its funds until `expiresAt`.
+	 */
+	startCall(
+		hold: Hold,
+		attempt: { service: string; tool: string; parameters: string },
+		now: number,
+		deadline: number,
+		expiresAt: number,
+	): Attempt {
+		if (!hold.quote_id) throw new Abort(fail("CONFLICT", "Not a purchase hold."));
+		this.#sql.exec(
+			"UPDATE holds SET status = 'in_flight', expires_at = ? WHERE id = ?",
+			Math.max(hold.expires_at, expiresAt),
+			hold.id,
+		);
+		this.#sql.exec(
+			`INSERT INTO purchase_attempts (hold_id, quote_id, service, tool, idempotency_key, parameters, calls, started_at, next_at, last_error, resolved_at)
+			VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, NULL, NULL)
+			ON CONFLICT(hold_id) DO UPDATE SET parameters = excluded.parameters, calls = calls + 1, next_at = excluded.next_at`,
+			hold.id,
+			hold.quote_id,
+			attempt.service,
+			attempt.tool,
+			idempotencyKeyOf(hold.quote_id),
+			attempt.parameters,
+			now,
+			deadline,
+		);
+		const stored = this.attempt(hold.id);
+		if (!stored) throw new Error("unreachable: the attempt was just written");
+		return stored;
+	}
+
+	/** The alarm asks the merchant again (a lookup or the same call): `in_flight` until `deadline`. */
+	retakeCall(holdId: string, deadline: number): void {
+		this.#sql.exec("UPDATE holds SET status = 'in_flight' WHERE id = ?", holdId);
+		this.#sql.exec(
+			"UPDATE purchase_attempts SET calls = calls + 1, next_at = ? WHERE hold_id = ?",
+			deadline,
+			holdId,
+		);
+	}
+
+	/** When the alarm should look at this attempt again (null: only a caller's retry or a person moves it). */
+	scheduleAttempt(holdId: string, nextAt: number | null, lastError: string): void {
+		this.#sql.exec(
+			"UPDATE purchase_attempts SET next_at = ?, last_error = ? WHERE hold_id = ?",
+			nextAt,
+			lastError.slice(0, 300),
+			holdId,
+		);
+	}
+
+	/** The outcome is settled: the parameters (the buyer's order details) are no longer needed. */
+	resolveAttempt(holdId: string, now: number): void {
+		this.#sql.exec(
+			"UPDATE purchase_attempts SET resolved_at = ?, next_at = NULL, parameters = NULL WHERE hold_id = ?",
+			now,
+			holdId,
+		);
+	}
+
+	/** Attempts the alarm should move now: a call past its deadline, or an unknown outcome due for another ask. */
+	dueAttempts(now: number, limit: number): Attempt[] {
+		return this.#sql
+			.exec<Attempt>(
+				`SELECT a.* FROM purchase_attempts a JOIN holds h ON h.id = a.hold_id
+				WHERE a.resolved_at IS NULL AND a.next_at IS NOT NULL AND a.next_at <= ?
+					AND h.status IN ('in_flight', 'unknown') ORDER BY a.next_at LIMIT ?`,
+				now,
+				limit,
+			)
+			.toArray();
+	}
+
+	nextAttemptAt(): number | null {
+		return this.#sql
+			.exec<{ at: number | null }>(
+				`SELECT MIN(a.next_at) AS at FROM purchase_attempts a JOIN holds h ON h.id = a.hold_id
+				WHERE a.resolved_at IS NULL AND h.status IN ('in_flight', 'unknown')`,
+			)
+			.one().at;
+	}
+
+	/** Purchase holds whose outcome is not settled, with their attempts, oldest first. */
+	pendingPurchases(): { hold: Hold; attempt: Attempt | undefined }[] {
+		return this.#sql
+			.exec<Hold>(
+				"SELECT * FROM holds WHERE kind = 'purchase' AND status IN ('in_flight', 'unknown') ORDER BY created_at",
+			)
+			.toArray()
+			.map((hold) => ({ hold, attempt: this.attempt(hold.id) }));
 	}
 
 	/** The alarm's housekeeping: expired active holds released, old idempotency records forgotten. */

@@ -1,27 +1,47 @@
 import { fail, type Hold, type Receipt, type Result } from "@penumbra/core/contracts";
 import { log } from "@penumbra/core/log";
-import { type Book, isCents, randomId, utcDayStart } from "./book.ts";
+import { Abort, type Attempt, type Book, isCents, utcDayStart } from "./book.ts";
 import { checkControls } from "./controls.ts";
+import type { MerchantOutcome } from "./merchant-call.ts";
+import { receiptIdFor } from "./receipt-id.ts";
+import { PURCHASE_RESOLVE_WINDOW_MS } from "./schema.ts";
 
-/** Where a purchase stands before the merchant is asked: done (receipt), or a hold to buy with. */
+/** Where a purchase stands before the merchant is asked: done (receipt), or a call to make under a hold. */
 export interface PurchaseStart {
-	state: "done" | "held" | "resume";
+	state: "done" | "call";
 	receipt: Receipt | null;
 	hold: Hold | null;
+	attempt: Attempt | null;
 }
 
-export const PURCHASE_HOLD_TTL_MS = 15 * 60_000;
+/** After a call's own timeout, how long before the alarm treats it as lost and takes the purchase over. */
+export const CALL_DEADLINE_MARGIN_MS = 2_000;
+const RESOLVE_BACKOFF_MS = 1_000;
+const MAX_RESOLVE_BACKOFF_MS = 10 * 60_000;
+
+/** When to ask the merchant again after `calls` calls left the outcome unknown: 1 s, 2 s, 4 s … up to 10 minutes. */
+export function resolveBackoff(calls: number): number {
+	return Math.min(RESOLVE_BACKOFF_MS * 2 ** Math.max(0, calls - 1), MAX_RESOLVE_BACKOFF_MS);
+}
 
 /**
  * Before the merchant is asked to sell (inside the caller's transaction). The quote must be this account's and bound
  * to this service, tool and parameters — also for a replay, so a used quote never hands out another purchase's
- * receipt. Then: an existing receipt is returned (a retry never buys twice), a hold in flight is a conflict;
- * otherwise the owner's controls and threshold as they are now (not as they were when quoting) decide, and the
- * quoted amount is held — or, for an unknown outcome, the same hold is resumed (the same merchant idempotency key).
+ * receipt. Then: an existing receipt is returned (a retry never buys twice), a call in flight is "still resolving"
+ * (409 with Retry-After); otherwise the owner's controls and threshold as they are now (not as they were when
+ * quoting) decide, and the quoted amount is held `in_flight` with the attempt recorded — or, for an unknown outcome,
+ * the same hold is asked again with the same merchant idempotency key.
  */
 export function startPurchase(
 	book: Book,
-	input: { quote_id: string; params_hash: string; service: string; tool: string },
+	input: {
+		quote_id: string;
+		params_hash: string;
+		service: string;
+		tool: string;
+		parameters: string;
+		call_ms: number;
+	},
 	now: number,
 ): Result<PurchaseStart> {
 	const quote = book.quote(input.quote_id);
@@ -36,12 +56,16 @@ export function startPurchase(
 		return fail("CONFLICT", "The parameters differ from the ones quoted. Ask for a new quote.");
 	}
 	const receipt = book.receipt("quote_id", quote.id);
-	if (receipt) return { ok: true, state: "done", receipt, hold: null };
+	if (receipt) return { ok: true, state: "done", receipt, hold: null, attempt: null };
 	const existing = book.openHoldOfQuote(quote.id);
-	if (existing?.status === "active") {
-		return fail("CONFLICT", "This purchase is already in progress. Retry in a moment.", {
-			retry_after_seconds: 2,
-		});
+	const inFlight = existing ? book.attempt(existing.id) : undefined;
+	if (existing?.status === "active" || (existing?.status === "in_flight" && (inFlight?.next_at ?? 0) > now)) {
+		const wait = Math.max(1, Math.ceil(((inFlight?.next_at ?? now) - now) / 1000));
+		return fail(
+			"CONFLICT",
+			"This purchase is still being resolved with the merchant; retry in a moment for its outcome.",
+			{ outcome: "pending", retry_after_seconds: Math.min(wait, 60) },
+		);
 	}
 	if (!existing && now >= quote.expires_at) {
 		return fail("QUOTE_EXPIRED", "This quote has expired; ask for a new one.");
@@ -64,26 +88,91 @@ export function startPurchase(
 			{ quote_id: quote.id, amount_cents: quote.amount_cents },
 		);
 	}
-	if (existing) {
-		const expiresAt = now + PURCHASE_HOLD_TTL_MS;
-		book.reactivateHold(existing.id, expiresAt);
-		return {
-			ok: true,
-			state: "resume",
-			receipt: null,
-			hold: { ...existing, status: "active", expires_at: expiresAt },
-		};
+	let hold = existing;
+	if (!hold) {
+		const held = book.placeHold({
+			kind: "purchase",
+			amount_cents: quote.amount_cents,
+			ttl_ms: PURCHASE_RESOLVE_WINDOW_MS,
+			service: quote.service,
+			tool: quote.tool,
+			quote_id: quote.id,
+		});
+		if (!held.ok) return held;
+		hold = held.hold;
 	}
-	const held = book.placeHold({
-		kind: "purchase",
-		amount_cents: quote.amount_cents,
-		ttl_ms: PURCHASE_HOLD_TTL_MS,
-		service: quote.service,
-		tool: quote.tool,
-		quote_id: quote.id,
+	const attempt = book.startCall(
+		hold,
+		{ service: quote.service, tool: quote.tool, parameters: input.parameters },
+		now,
+		now + input.call_ms + CALL_DEADLINE_MARGIN_MS,
+		now + PURCHASE_RESOLVE_WINDOW_MS,
+	);
+	const current = book.hold(hold.id) ?? hold;
+	return { ok: true, state: "call", receipt: null, hold: current, attempt };
+}
+
+/** How a purchase stands after a merchant call was settled in the books. */
+export type Settled =
+	| { state: "captured"; receipt: Receipt }
+	| { state: "released" }
+	| { state: "unknown"; next_at: number | null };
+
+/**
+ * Writes what a merchant call said (inside the caller's transaction): sold → capture and receipt; refused → release;
+ * unknown → the hold stays reserved and the alarm asks again after a backoff (also for a refused repeat when a
+ * status lookup can tell, `refusalIsFinal: false`). A purchase another call settled first
+ * keeps that outcome. A sale reported after the hold's resolution window is never captured: it waits for a person.
+ */
+export function settlePurchase(
+	book: Book,
+	credentialId: string,
+	holdId: string,
+	merchantOutcome: MerchantOutcome,
+	now: number,
+	options: { refusalIsFinal: boolean } = { refusalIsFinal: true },
+): Settled {
+	// A refusal of a repeated call is not proof that the first call sold nothing: where the merchant can be asked
+	// (a status lookup), ask it instead of releasing.
+	const outcome: MerchantOutcome =
+		merchantOutcome.kind === "refused" && !options.refusalIsFinal
+			? { kind: "unknown", error: merchantOutcome.error }
+			: merchantOutcome;
+	const hold = book.hold(holdId);
+	if (!hold) throw new Error(`settlePurchase: no hold ${holdId}`);
+	const receipt = book.receipt("hold_id", holdId);
+	if (receipt) return { state: "captured", receipt };
+	if (hold.status === "released" || hold.status === "captured") return { state: "released" };
+	const attempt = book.attempt(holdId);
+	if (outcome.kind === "unknown" || (outcome.kind === "sold" && now >= hold.expires_at)) {
+		const expired = now >= hold.expires_at;
+		const nextAt = expired ? null : now + resolveBackoff(attempt?.calls ?? 1);
+		book.markHoldUnknown(holdId);
+		book.scheduleAttempt(
+			holdId,
+			nextAt,
+			expired
+				? `${outcome.kind === "sold" ? "the merchant sold" : "still unknown"} after the hold's resolution window: needs review`
+				: outcome.kind === "unknown"
+					? outcome.error.detail
+					: "sold after the hold lapsed",
+		);
+		if (expired)
+			log("error", "purchase unresolved past its window", { credential: credentialId, hold: holdId });
+		return { state: "unknown", next_at: nextAt };
+	}
+	book.resolveAttempt(holdId, now);
+	if (outcome.kind === "refused") {
+		book.releaseHold(holdId);
+		return { state: "released" };
+	}
+	const finished = finishPurchase(book, credentialId, {
+		hold_id: holdId,
+		amount_cents: outcome.amount_cents,
+		transaction_id: outcome.transaction_id,
 	});
-	if (!held.ok) return held;
-	return { ok: true, state: "held", receipt: null, hold: held.hold };
+	if (!finished.ok) throw new Abort(finished);
+	return { state: "captured", receipt: finished.receipt };
 }
 
 /**
@@ -100,7 +189,7 @@ export function finishPurchase(
 	if (!isCents(input.amount_cents))
 		return fail("VALIDATION_FAILED", "The merchant's amount is not valid cents.");
 	const amount = Math.min(input.amount_cents, hold.amount_cents);
-	const receiptId = randomId("rcpt_");
+	const receiptId = receiptIdFor(credentialId);
 	const entry = book.captureHold(hold, amount, {
 		receipt_id: receiptId,
 		reference: `${hold.service}.${hold.tool} ${input.transaction_id}`,

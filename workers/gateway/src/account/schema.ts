@@ -3,7 +3,24 @@
  * `prepareStorage` runs in every new instance: it creates what is missing and migrates data written by an older
  * version of this code on first touch, inside one transaction.
  */
-const SCHEMA_VERSION = 2;
+const SCHEMA_VERSION = 3;
+
+/** How long a purchase whose outcome is unknown keeps its hold while the DO resolves it (docs/money.md). */
+export const PURCHASE_RESOLVE_WINDOW_MS = 24 * 3600 * 1000;
+
+const HOLDS_TABLE = `CREATE TABLE IF NOT EXISTS holds (
+		id TEXT PRIMARY KEY,
+		kind TEXT NOT NULL CHECK (kind IN ('usage', 'purchase')),
+		amount_cents INTEGER NOT NULL CHECK (amount_cents >= 0),
+		status TEXT NOT NULL CHECK (status IN ('active', 'in_flight', 'captured', 'released', 'unknown')),
+		captured_cents INTEGER NOT NULL DEFAULT 0 CHECK (captured_cents >= 0 AND captured_cents <= amount_cents),
+		service TEXT,
+		tool TEXT,
+		quote_id TEXT,
+		created_at INTEGER NOT NULL,
+		expires_at INTEGER NOT NULL,
+		resolved_at INTEGER
+	)`;
 
 const TABLES: readonly string[] = [
 	"CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
@@ -20,19 +37,7 @@ const TABLES: readonly string[] = [
 		mirrored INTEGER NOT NULL DEFAULT 0
 	)`,
 	"CREATE INDEX IF NOT EXISTS entries_unmirrored ON entries (mirrored, seq)",
-	`CREATE TABLE IF NOT EXISTS holds (
-		id TEXT PRIMARY KEY,
-		kind TEXT NOT NULL CHECK (kind IN ('usage', 'purchase')),
-		amount_cents INTEGER NOT NULL CHECK (amount_cents >= 0),
-		status TEXT NOT NULL CHECK (status IN ('active', 'captured', 'released', 'unknown')),
-		captured_cents INTEGER NOT NULL DEFAULT 0 CHECK (captured_cents >= 0 AND captured_cents <= amount_cents),
-		service TEXT,
-		tool TEXT,
-		quote_id TEXT,
-		created_at INTEGER NOT NULL,
-		expires_at INTEGER NOT NULL,
-		resolved_at INTEGER
-	)`,
+	HOLDS_TABLE,
 	"CREATE INDEX IF NOT EXISTS holds_status ON holds (status, expires_at)",
 	"CREATE INDEX IF NOT EXISTS holds_quote ON holds (quote_id)",
 	`CREATE TABLE IF NOT EXISTS receipts (
@@ -72,6 +77,22 @@ const TABLES: readonly string[] = [
 	// The alarm deletes expired records after every drain; without this it reads the whole table each time.
 	"CREATE INDEX IF NOT EXISTS idempotency_created ON idempotency (created_at)",
 	"CREATE TABLE IF NOT EXISTS rate (bucket TEXT PRIMARY KEY, tat INTEGER NOT NULL)",
+	// One row per purchase hold once the merchant may have been called: what the DO needs to repeat the call or look
+	// the order up (never a provider secret: those come from the Worker's env when the request is rebuilt).
+	`CREATE TABLE IF NOT EXISTS purchase_attempts (
+		hold_id TEXT PRIMARY KEY,
+		quote_id TEXT NOT NULL,
+		service TEXT NOT NULL,
+		tool TEXT NOT NULL,
+		idempotency_key TEXT NOT NULL,
+		parameters TEXT,
+		calls INTEGER NOT NULL,
+		started_at INTEGER NOT NULL,
+		next_at INTEGER,
+		last_error TEXT,
+		resolved_at INTEGER
+	)`,
+	"CREATE INDEX IF NOT EXISTS purchase_attempts_next ON purchase_attempts (resolved_at, next_at)",
 ];
 
 /** Version 1 named money columns without their unit; version 2 ends every one in `_cents`. */
@@ -126,12 +147,51 @@ function migrateFromV1(sql: SqlStorage): void {
 	}
 }
 
+/**
+ * Version 2 had no `in_flight` hold status and no purchase attempts. A purchase hold still open then was being
+ * bought by a request that may have died after calling the merchant: it becomes `unknown` with an attempt the alarm
+ * resolves (by the merchant's status lookup; its parameters were never stored, so it cannot be repeated until the
+ * caller retries with them).
+ */
+function migrateFromV2(sql: SqlStorage, now: number): void {
+	sql.exec("ALTER TABLE holds RENAME TO holds_v2");
+	sql.exec(HOLDS_TABLE);
+	sql.exec(
+		"INSERT INTO holds (id, kind, amount_cents, status, captured_cents, service, tool, quote_id, created_at, expires_at, resolved_at) SELECT id, kind, amount_cents, status, captured_cents, service, tool, quote_id, created_at, expires_at, resolved_at FROM holds_v2",
+	);
+	sql.exec("DROP TABLE holds_v2");
+	for (const statement of TABLES) sql.exec(statement);
+	const open = sql
+		.exec<{ id: string; quote_id: string; service: string; tool: string; created_at: number }>(
+			"SELECT id, quote_id, service, tool, created_at FROM holds WHERE kind = 'purchase' AND status IN ('active', 'unknown') AND quote_id IS NOT NULL AND service IS NOT NULL AND tool IS NOT NULL",
+		)
+		.toArray();
+	for (const hold of open) {
+		sql.exec(
+			"INSERT OR IGNORE INTO purchase_attempts (hold_id, quote_id, service, tool, idempotency_key, parameters, calls, started_at, next_at, last_error, resolved_at) VALUES (?, ?, ?, ?, ?, NULL, 1, ?, ?, 'open before schema version 3', NULL)",
+			hold.id,
+			hold.quote_id,
+			hold.service,
+			hold.tool,
+			`penumbra-${hold.quote_id}`,
+			hold.created_at,
+			now,
+		);
+		sql.exec(
+			"UPDATE holds SET status = 'unknown', expires_at = MAX(expires_at, ?) WHERE id = ?",
+			now + PURCHASE_RESOLVE_WINDOW_MS,
+			hold.id,
+		);
+	}
+}
+
 /** Creates or migrates this object's tables; returns the version it found (0: a new object). */
 export function prepareStorage(storage: DurableObjectStorage): number {
 	const sql = storage.sql;
 	return storage.transactionSync(() => {
 		const found = storedVersion(sql);
 		if (found === 1) migrateFromV1(sql);
+		if (found === 1 || found === 2) migrateFromV2(sql, Date.now());
 		for (const statement of TABLES) sql.exec(statement);
 		if (found !== SCHEMA_VERSION) {
 			sql.exec(

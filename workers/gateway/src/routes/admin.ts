@@ -2,6 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { unwrap } from "@penumbra/core/contracts";
 import { PenumbraError } from "@penumbra/core/errors";
 import { accountOf } from "../account/client.ts";
+import { credentialOfReceipt } from "../account/receipt-id.ts";
 import { reconcile } from "../account/reconcile.ts";
 import { createRouter } from "../app-factory.ts";
 import { CredentialStore } from "../credentials.ts";
@@ -184,6 +185,20 @@ const creditRoute = createRoute({
 	},
 });
 
+/**
+ * The account a receipt belongs to: named in the receipt id itself (`receiptIdFor`), so a refund works before the
+ * outbox drained; receipts from before ids named their account are found through the D1 mirror.
+ */
+async function receiptOwner(env: GatewayEnv, receiptId: string): Promise<string> {
+	const named = credentialOfReceipt(receiptId);
+	if (named && (await accountOf(env, named).receipt(receiptId))) return named;
+	const mirrored = await env.DB.prepare("SELECT credential_id FROM receipts WHERE id = ?")
+		.bind(receiptId)
+		.first<{ credential_id: string }>();
+	if (!mirrored) throw new PenumbraError("NOT_FOUND", { detail: `No receipt ${receiptId} in the ledger.` });
+	return mirrored.credential_id;
+}
+
 const refundRoute = createRoute({
 	method: "post",
 	operationId: "refundReceipt",
@@ -204,7 +219,10 @@ const refundRoute = createRoute({
 				"application/json": {
 					schema: z.object({
 						amount_cents: z.number().int().positive().optional(),
-						reference: z.string().min(1).max(200).optional(),
+						reference: z.string().min(1).max(200).optional().openapi({
+							description:
+								"Makes the refund idempotent: the same reference refunds once. Without one, the receipt and amount do (a retry never refunds twice; two separate refunds of the same amount need two references).",
+						}),
 					}),
 				},
 			},
@@ -336,13 +354,12 @@ adminRoutes
 	.openapi(refundRoute, async (c) => {
 		const { id } = c.req.valid("param");
 		const body = c.req.header("content-type")?.includes("json") ? c.req.valid("json") : {};
-		const owner = await c.env.DB.prepare("SELECT credential_id FROM receipts WHERE id = ?")
-			.bind(id)
-			.first<{ credential_id: string }>();
-		if (!owner) throw new PenumbraError("NOT_FOUND", { detail: `No receipt ${id} in the ledger.` });
+		const owner = await receiptOwner(c.env, id);
+		// Retry-safe by default: without a reference, the same receipt and amount refund once.
+		const reference = body.reference ?? `auto:${body.amount_cents ?? "rest"}`;
 		const result = unwrap(
-			await accountOf(c.env, owner.credential_id).refund({
-				key: `refund:${id}:${body.reference ?? crypto.randomUUID()}`,
+			await accountOf(c.env, owner).refund({
+				key: `refund:${id}:${reference}`,
 				receipt_id: id,
 				...(body.amount_cents ? { amount_cents: body.amount_cents } : {}),
 				...(body.reference ? { reference: body.reference } : {}),

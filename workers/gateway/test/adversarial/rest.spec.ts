@@ -1,3 +1,4 @@
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import type { Quote } from "@penumbra/core/contracts";
 import { describe, expect, it } from "vitest";
 import {
@@ -11,7 +12,7 @@ import {
 	providerService,
 	sandboxOrigin,
 } from "../helpers.ts";
-import { buy, order, quote } from "../money/money.ts";
+import { account, buy, order, quote } from "../money/money.ts";
 
 /**
  * An agent (an API key an assistant holds) tries, over REST, everything only the owner may do, and every way to
@@ -254,7 +255,7 @@ describe("a frozen account places no new order anywhere", () => {
 			upstream: `${sandboxOrigin()}/_fault/hang=3000,only=checkout/fooddash`,
 			timeout_ms: 300,
 		});
-		const { key } = await createKey("authenticated", "frozen-resume@example.com", 50_000);
+		const { id, key } = await createKey("authenticated", "frozen-resume@example.com", 50_000);
 		await autoApprove(key);
 		const parameters = await order(key);
 		const q = await json<Quote>(
@@ -266,6 +267,10 @@ describe("a frozen account places no new order anywhere", () => {
 		});
 		await expectProblem(await lost, 504, "UPSTREAM_TIMEOUT");
 		expect((await call("/v1/account/freeze", { key, method: "POST" })).status).toBe(200);
+		// While the account has not asked the merchant yet (its alarm would look the order up on its own).
+		await runInDurableObject(account(id), (_instance, state) => {
+			state.storage.sql.exec("UPDATE purchase_attempts SET next_at = ?", Date.now() + 3600_000);
+		});
 		const before = await snapshot(key);
 		const retried = await expectProblem(
 			await call("/v1/services/lostdash/tools/checkout", { key, body: { parameters, quote_id: q.quote_id } }),
@@ -274,6 +279,12 @@ describe("a frozen account places no new order anywhere", () => {
 		);
 		expect(retried.limit).toBe("frozen");
 		await expectUnmoved(key, before);
+		// The alarm may look it up while frozen (a lookup places nothing): no order, so the amount is released.
+		await runInDurableObject(account(id), (_instance, state) => {
+			state.storage.sql.exec("UPDATE purchase_attempts SET next_at = ?", Date.now() - 1);
+		});
+		await runDurableObjectAlarm(account(id));
+		expect(await snapshot(key)).toEqual({ ...before, available_cents: before.balance_cents });
 	});
 });
 

@@ -131,6 +131,123 @@ describe("an account written before money columns ended in _cents", () => {
 		const refund = await stub.refund({ key: "refund-after-migration", receipt_id: "rcpt_1" });
 		expect(refund).toMatchObject({ ok: true, entry: { amount_cents: 200 }, balance_cents: 900 });
 		const again = await runInDurableObject(stub, (_instance, state) => prepareStorage(state.storage));
-		expect(again).toBe(2);
+		expect(again).toBe(3);
+	});
+});
+
+/**
+ * Accounts written by the code before purchases were owned by the Account DO (schema version 2): no `in_flight`
+ * hold status, no purchase attempts. An open purchase hold then belonged to a request that may have died after
+ * calling the merchant.
+ */
+const V2_TABLES = [
+	"CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+	`CREATE TABLE entries (id TEXT PRIMARY KEY, seq INTEGER NOT NULL UNIQUE,
+		kind TEXT NOT NULL CHECK (kind IN ('credit', 'usage', 'purchase', 'refund', 'adjustment')),
+		amount_cents INTEGER NOT NULL, balance_after_cents INTEGER NOT NULL CHECK (balance_after_cents >= 0),
+		hold_id TEXT, receipt_id TEXT, reference TEXT, created_at INTEGER NOT NULL, mirrored INTEGER NOT NULL DEFAULT 0)`,
+	"CREATE INDEX entries_unmirrored ON entries (mirrored, seq)",
+	`CREATE TABLE holds (id TEXT PRIMARY KEY, kind TEXT NOT NULL CHECK (kind IN ('usage', 'purchase')),
+		amount_cents INTEGER NOT NULL CHECK (amount_cents >= 0),
+		status TEXT NOT NULL CHECK (status IN ('active', 'captured', 'released', 'unknown')),
+		captured_cents INTEGER NOT NULL DEFAULT 0 CHECK (captured_cents >= 0 AND captured_cents <= amount_cents),
+		service TEXT, tool TEXT, quote_id TEXT, created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL,
+		resolved_at INTEGER)`,
+	"CREATE INDEX holds_status ON holds (status, expires_at)",
+	"CREATE INDEX holds_quote ON holds (quote_id)",
+	`CREATE TABLE receipts (id TEXT PRIMARY KEY, quote_id TEXT NOT NULL UNIQUE, hold_id TEXT NOT NULL UNIQUE,
+		service TEXT NOT NULL, tool TEXT NOT NULL, amount_cents INTEGER NOT NULL CHECK (amount_cents >= 0),
+		held_cents INTEGER NOT NULL, transaction_id TEXT NOT NULL, flagged INTEGER NOT NULL,
+		refunded_cents INTEGER NOT NULL DEFAULT 0 CHECK (refunded_cents >= 0 AND refunded_cents <= amount_cents),
+		balance_after_cents INTEGER NOT NULL, created_at INTEGER NOT NULL)`,
+	`CREATE TABLE quotes (id TEXT PRIMARY KEY, service TEXT NOT NULL, tool TEXT NOT NULL, params_hash TEXT NOT NULL,
+		amount_cents INTEGER NOT NULL CHECK (amount_cents >= 0), requires_confirmation INTEGER NOT NULL,
+		status TEXT NOT NULL CHECK (status IN ('open', 'confirmed', 'declined')), expires_at INTEGER NOT NULL,
+		created_at INTEGER NOT NULL, precheck TEXT NOT NULL, signature TEXT NOT NULL)`,
+	`CREATE TABLE idempotency (key TEXT PRIMARY KEY, op TEXT NOT NULL, args TEXT NOT NULL, result TEXT NOT NULL,
+		created_at INTEGER NOT NULL)`,
+	"CREATE INDEX idempotency_created ON idempotency (created_at)",
+	"CREATE TABLE rate (bucket TEXT PRIMARY KEY, tat INTEGER NOT NULL)",
+];
+
+function writeV2Account(sql: SqlStorage): void {
+	for (const table of [
+		"meta",
+		"entries",
+		"holds",
+		"receipts",
+		"quotes",
+		"idempotency",
+		"rate",
+		"purchase_attempts",
+	])
+		sql.exec(`DROP TABLE IF EXISTS ${table}`);
+	for (const statement of V2_TABLES) sql.exec(statement);
+	const meta = { balance: "1000", seq: "1", credential: "cred_migrated2", schema_version: "2" };
+	for (const [key, value] of Object.entries(meta)) sql.exec("INSERT INTO meta VALUES (?, ?)", key, value);
+	sql.exec(
+		"INSERT INTO entries VALUES ('ent_a', 1, 'credit', 1000, 1000, NULL, NULL, 'credit', ?, 1)",
+		NOW - 9000,
+	);
+	// A request bought with q_dead and died after calling the merchant: under version 2, the alarm would have
+	// released this hold at its expiry whatever the merchant did.
+	sql.exec(
+		"INSERT INTO holds VALUES ('hold_dead', 'purchase', 300, 'active', 0, 'fooddash', 'checkout', 'q_dead', ?, ?, NULL)",
+		NOW - 5000,
+		NOW + 60_000,
+	);
+	sql.exec(
+		"INSERT INTO holds VALUES ('hold_unk', 'purchase', 200, 'unknown', 0, 'fooddash', 'checkout', 'q_unk', ?, ?, NULL)",
+		NOW - 4000,
+		NOW - 1000,
+	);
+	sql.exec(
+		"INSERT INTO holds VALUES ('hold_fee', 'usage', 5, 'active', 0, 'skycast', 'current', NULL, ?, ?, NULL)",
+		NOW - 500,
+		NOW + 600_000,
+	);
+}
+
+describe("an account written before the Account DO owned its purchases (schema version 2)", () => {
+	it("keeps every open purchase reserved as unknown, for the alarm to resolve; usage holds are untouched", async () => {
+		const stub = account("cred_migrated2");
+		const found = await runInDurableObject(stub, (_instance, state) => {
+			writeV2Account(state.storage.sql);
+			return prepareStorage(state.storage);
+		});
+		expect(found).toBe(2);
+		const summary = await stub.summary();
+		expect(summary).toMatchObject({ balance_cents: 1000, available_cents: 1000 - 300 - 200 - 5 });
+		expect(Object.fromEntries(summary.holds.map((h) => [h.id, h.status]))).toEqual({
+			hold_dead: "unknown",
+			hold_unk: "unknown",
+			hold_fee: "active",
+		});
+		// Both are given the resolution window: the one whose expiry had passed cannot lapse before it is settled.
+		for (const h of summary.holds.filter((h) => h.kind === "purchase"))
+			expect(h.expires_at).toBeGreaterThan(NOW + 3600_000);
+		expect(summary.pending_purchases.map((p) => [p.hold_id, p.quote_id, p.status, p.amount_cents])).toEqual([
+			["hold_dead", "q_dead", "unknown", 300],
+			["hold_unk", "q_unk", "unknown", 200],
+		]);
+		const attempts = await runInDurableObject(stub, (_instance, state) =>
+			state.storage.sql
+				.exec<{ hold_id: string; idempotency_key: string; parameters: string | null }>(
+					"SELECT hold_id, idempotency_key, parameters FROM purchase_attempts ORDER BY hold_id",
+				)
+				.toArray(),
+		);
+		expect(attempts).toEqual([
+			{ hold_id: "hold_dead", idempotency_key: "penumbra-q_dead", parameters: null },
+			{ hold_id: "hold_unk", idempotency_key: "penumbra-q_unk", parameters: null },
+		]);
+		// The new status is accepted by the migrated table.
+		await runInDurableObject(stub, (_instance, state) => {
+			state.storage.sql.exec("UPDATE holds SET status = 'in_flight' WHERE id = 'hold_unk'");
+		});
+		expect((await stub.summary()).pending_purchases[1]?.status).toBe("in_flight");
+		expect(await stub.audit()).toMatchObject({ balance_cents: 1000, entries_sum_cents: 1000 });
+		const again = await runInDurableObject(stub, (_instance, state) => prepareStorage(state.storage));
+		expect(again).toBe(3);
 	});
 });
