@@ -89,7 +89,10 @@ interface Books {
 	orders: number;
 }
 
-/** The account's money as the owner reads it on the site, and how many orders the merchant has taken. */
+/** Every quote this file's turns paused on: the merchant orders the books count are theirs (other files buy too). */
+const quoteIds = new Set<string>();
+
+/** The account's money as the owner reads it on the site, and how many orders the merchant took for our quotes. */
 async function books(owner: Caller): Promise<Books> {
 	const account = await ok<{ balance_cents: number; available_cents: number }>(
 		await chatFetch("/api/account", { as: owner }),
@@ -97,7 +100,14 @@ async function books(owner: Caller): Promise<Books> {
 	const statement = await ok<{ entries: Books["entries"]; receipts: Books["receipts"] }>(
 		await chatFetch("/api/account/statement?limit=200", { as: owner }),
 	);
-	const orders = await ok<{ orders: number }>(await fetch(`${sandboxOrigin()}/_control/orders/${MERCHANT}`));
+	// The gateway's merchant idempotency key for a quote is `penumbra-<quote id>` (the unsigned part).
+	const query = new URLSearchParams(
+		[...quoteIds].map((id) => ["idempotency_key", `penumbra-${id.split(".")[0]}`]),
+	);
+	const orders =
+		quoteIds.size === 0
+			? { orders: 0 }
+			: await ok<{ orders: number }>(await fetch(`${sandboxOrigin()}/_control/orders/${MERCHANT}?${query}`));
 	return {
 		balance_cents: account.balance_cents,
 		available_cents: account.available_cents,
@@ -184,6 +194,7 @@ async function pausedPurchase(as: Caller, id: string, steps: Step[]) {
 	const paused = pausedAt(events);
 	expect(paused.data.quote).toMatchObject({ service: MERCHANT, tool: "buy_label" });
 	expect(paused.data.quote.amount_cents).toBeGreaterThan(THRESHOLD_CENTS);
+	quoteIds.add(paused.data.quote.quote_id);
 	return { events, paused, quoteId: paused.data.quote.quote_id, conversationId: conversationOf(events) };
 }
 

@@ -69,11 +69,16 @@ const v1Caller =
 	async (name, args) =>
 		(await client.callTool({ name, arguments: args })) as ToolResult<Record<string, unknown>>;
 
+/** Every quote this file asked for: the merchant orders the books count are theirs (other files buy too). */
+const quoteIds = new Set<string>();
+
 /** Quotes a label through the tools, as the model would. */
 async function quoteLabel(call: Caller): Promise<Quoted> {
 	const quoted = await call("execute", { service: MERCHANT, tool: "buy_label", parameters: SHIPMENT });
 	expect(quoted.isError, textOf(quoted)).toBeFalsy();
-	return quoted.structuredContent as unknown as Quoted;
+	const result = quoted.structuredContent as unknown as Quoted;
+	quoteIds.add(result.quote.quote_id);
+	return result;
 }
 
 function buyLabel(call: Caller, quoteId: string): Promise<ToolResult<Record<string, unknown>>> {
@@ -81,7 +86,7 @@ function buyLabel(call: Caller, quoteId: string): Promise<ToolResult<Record<stri
 }
 
 /** The books as the account's key reads them (agents may read the account). */
-const snapshot = (key: string): Promise<Books> => books(key, MERCHANT);
+const snapshot = (key: string): Promise<Books> => books(key, MERCHANT, [...quoteIds]);
 
 async function quoteStatus(key: string, quoteId: string): Promise<string> {
 	return (await asOwner<{ status: string }>(key, `/v1/quotes/${encodeURIComponent(quoteId)}`)).status;

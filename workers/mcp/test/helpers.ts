@@ -125,9 +125,18 @@ export function sandboxOrigin(): string {
 	return new URL(fooddash.upstream).origin;
 }
 
-/** How many orders a sandbox merchant has taken, all tests together. */
-export async function merchantOrders(merchant: string): Promise<number> {
-	const response = await fetch(`${sandboxOrigin()}/_control/orders/${merchant}`);
+/**
+ * How many orders a sandbox merchant has taken: all tests together, or only those for `quoteIds` (the merchant
+ * idempotency key of a quote is `penumbra-<quote id>`), which test files running side by side cannot disturb.
+ */
+export async function merchantOrders(merchant: string, quoteIds?: readonly string[]): Promise<number> {
+	if (quoteIds?.length === 0) return 0;
+	const query = new URLSearchParams(
+		(quoteIds ?? []).map((id) => ["idempotency_key", `penumbra-${id.split(".")[0]}`]),
+	);
+	const response = await fetch(
+		`${sandboxOrigin()}/_control/orders/${merchant}${quoteIds ? `?${query}` : ""}`,
+	);
 	expect(response.status).toBe(200);
 	return ((await response.json()) as { orders: number }).orders;
 }
@@ -140,14 +149,14 @@ export interface Books {
 	orders: number;
 }
 
-export async function books(key: string, merchant: string): Promise<Books> {
+export async function books(key: string, merchant: string, quoteIds?: readonly string[]): Promise<Books> {
 	const account = await asOwner<{ balance_cents: number; available_cents: number }>(key, "/v1/account");
 	const statement = await asOwner<{ entries: unknown[] }>(key, "/v1/account/statement?limit=200");
 	return {
 		balance_cents: account.balance_cents,
 		available_cents: account.available_cents,
 		entries: statement.entries.length,
-		orders: await merchantOrders(merchant),
+		orders: await merchantOrders(merchant, quoteIds),
 	};
 }
 

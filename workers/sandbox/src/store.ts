@@ -114,8 +114,16 @@ export class MerchantStore extends DurableObject<SandboxEnv> {
 	}
 
 	/** Orders this merchant has taken: what tests compare with the receipts the gateway wrote. */
-	orderCount(): number {
-		return this.ctx.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM orders").one().n;
+	orderCount(idempotencyKeys?: readonly string[]): number {
+		const sql = this.ctx.storage.sql;
+		if (!idempotencyKeys) return sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM orders").one().n;
+		if (idempotencyKeys.length === 0) return 0;
+		return sql
+			.exec<{ n: number }>(
+				`SELECT COUNT(*) AS n FROM orders WHERE idempotency_key IN (${idempotencyKeys.map(() => "?").join(",")})`,
+				...idempotencyKeys,
+			)
+			.one().n;
 	}
 
 	saveQuote(quote: Omit<StoredQuote, "order_uuid">): void {

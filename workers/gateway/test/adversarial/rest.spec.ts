@@ -27,6 +27,14 @@ interface Snapshot {
 	orders: number;
 }
 
+/** The quotes each test's agent asked for: the merchant orders a snapshot counts are theirs only (tests share the merchant). */
+const quotesOf = new Map<string, string[]>();
+
+function track<Q extends { quote_id: string }>(key: string, q: Q): Q {
+	quotesOf.set(key, [...(quotesOf.get(key) ?? []), q.quote_id]);
+	return q;
+}
+
 async function snapshot(key: string, merchant = "fooddash"): Promise<Snapshot> {
 	const account = await json<{ balance_cents: number; available_cents: number }>(
 		await call("/v1/account", { key }),
@@ -34,9 +42,16 @@ async function snapshot(key: string, merchant = "fooddash"): Promise<Snapshot> {
 	const statement = await json<{ entries: unknown[] }>(
 		await call("/v1/account/statement?limit=200", { key }),
 	);
-	const orders = await json<{ orders: number }>(
-		await fetch(`${sandboxOrigin()}/_control/orders/${merchant}`),
+	// The gateway's merchant idempotency key for a quote is `penumbra-<quote id>` (the unsigned part).
+	const query = new URLSearchParams(
+		(quotesOf.get(key) ?? []).map((id) => ["idempotency_key", `penumbra-${id.split(".")[0]}`]),
 	);
+	const orders =
+		query.size === 0
+			? { orders: 0 }
+			: await json<{ orders: number }>(
+					await fetch(`${sandboxOrigin()}/_control/orders/${merchant}?${query}`),
+				);
 	return {
 		balance_cents: account.balance_cents,
 		available_cents: account.available_cents,
@@ -49,7 +64,7 @@ async function snapshot(key: string, merchant = "fooddash"): Promise<Snapshot> {
 async function pendingPurchase() {
 	const { key } = await createKey("authenticated", "agent@example.com", 50_000);
 	const parameters = await order(key, 3);
-	const q = await quote(key, parameters);
+	const q = track(key, await quote(key, parameters));
 	expect(q.requires_confirmation).toBe(true);
 	return { key, parameters, q, before: await snapshot(key) };
 }
@@ -156,7 +171,7 @@ describe("a quote buys what it priced, nothing else", () => {
 		const { key } = await createKey("authenticated", "reuse@example.com", 50_000);
 		await autoApprove(key);
 		const parameters = await order(key);
-		const q = await quote(key, parameters);
+		const q = track(key, await quote(key, parameters));
 		expect((await buy(key, parameters, q.quote_id)).status).toBe(200);
 		const before = await snapshot(key);
 		const elsewhere = await expectProblem(
@@ -188,7 +203,7 @@ describe("a quote buys what it priced, nothing else", () => {
 		const { key } = await createKey("authenticated", "lowered@example.com", 50_000);
 		await autoApprove(key);
 		const parameters = await order(key);
-		const q = await quote(key, parameters);
+		const q = track(key, await quote(key, parameters));
 		expect(q.requires_confirmation).toBe(false);
 		const before = await snapshot(key);
 		await call("/v1/account/controls", {
@@ -204,7 +219,7 @@ describe("a quote buys what it priced, nothing else", () => {
 		const { key } = await createKey("authenticated", "drain@example.com", 50_000);
 		await autoApprove(key);
 		const parameters = await order(key);
-		const q = await quote(key, parameters);
+		const q = track(key, await quote(key, parameters));
 		const before = await snapshot(key);
 		const answers = await Promise.all(Array.from({ length: 12 }, () => buy(key, parameters, q.quote_id)));
 		const receipts = new Set<string>();
@@ -258,8 +273,11 @@ describe("a frozen account places no new order anywhere", () => {
 		const { id, key } = await createKey("authenticated", "frozen-resume@example.com", 50_000);
 		await autoApprove(key);
 		const parameters = await order(key);
-		const q = await json<Quote>(
-			await call("/v1/quotes", { key, body: { service: "lostdash", tool: "checkout", parameters } }),
+		const q = track(
+			key,
+			await json<Quote>(
+				await call("/v1/quotes", { key, body: { service: "lostdash", tool: "checkout", parameters } }),
+			),
 		);
 		const lost = call("/v1/services/lostdash/tools/checkout", {
 			key,
