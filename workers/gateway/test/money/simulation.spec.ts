@@ -124,7 +124,14 @@ async function applyFaults(f: Faults): Promise<void> {
 			),
 		),
 		variant("greedydash", `amount-delta=${f.delta},only=checkout`),
-		lookup(variant("lostdash", LOST_FAULTS[f.lost], f.lost === "charged-drop" ? {} : { timeout_ms: 150 })),
+		// The short timeout only where the merchant hangs: a merchant that answers keeps its own.
+		lookup(
+			variant(
+				"lostdash",
+				LOST_FAULTS[f.lost],
+				f.lost === "hang" || f.lost === "charged-hang" ? { timeout_ms: 150 } : {},
+			),
+		),
 	);
 }
 
