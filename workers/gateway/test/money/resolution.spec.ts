@@ -3,6 +3,7 @@ import { env } from "cloudflare:workers";
 import type { PendingPurchase } from "@penumbra/core/contracts";
 import type { CompiledService } from "@penumbra/core/registry";
 import { describe, expect, it } from "vitest";
+import { AccountDO } from "../../src/account/account.do.ts";
 import {
 	addServices,
 	call,
@@ -259,22 +260,23 @@ describe("holds", () => {
 		const stub = account(id);
 		const held = await stub.hold({ key: "hold-to-expire", kind: "usage", amount_cents: 400, ttl_ms: 60_000 });
 		if (!held.ok) throw new Error("hold refused");
-		await runInDurableObject(stub, (_instance, state) => {
+		// Expire it and try to capture it in one turn of the object: the alarm (which would release the hold) cannot
+		// run in between, so this is the hold the alarm has not reached yet.
+		const [captured, ended] = await runInDurableObject(stub, (instance, state) => {
+			if (!(instance instanceof AccountDO)) throw new Error("not the Account DO");
 			state.storage.sql.exec("UPDATE holds SET expires_at = ? WHERE id = ?", Date.now() - 1, held.hold.id);
-			// No alarm has run: the hold is still active in storage.
 			expect(
 				state.storage.sql
 					.exec<{ status: string }>("SELECT status FROM holds WHERE id = ?", held.hold.id)
 					.one().status,
 			).toBe("active");
+			return [
+				instance.capture({ key: "capture-expired", hold_id: held.hold.id, amount_cents: 400 }),
+				instance.endCall({ hold_id: held.hold.id, success: true }),
+			];
 		});
-		expect(
-			await stub.capture({ key: "capture-expired", hold_id: held.hold.id, amount_cents: 400 }),
-		).toMatchObject({ ok: false, code: "CONFLICT", extras: { status: "expired" } });
-		expect(await stub.endCall({ hold_id: held.hold.id, success: true })).toMatchObject({
-			ok: false,
-			code: "CONFLICT",
-		});
+		expect(captured).toMatchObject({ ok: false, code: "CONFLICT", extras: { status: "expired" } });
+		expect(ended).toMatchObject({ ok: false, code: "CONFLICT" });
 
 		// A purchase hold past its resolution window is not captured either, whatever the merchant says.
 		await stub.setControls({
@@ -303,12 +305,12 @@ describe("holds", () => {
 		});
 		if (!begun.ok || !begun.hold) throw new Error("purchase not begun");
 		const holdId = begun.hold.id;
-		await runInDurableObject(stub, (_instance, state) => {
+		const completed = await runInDurableObject(stub, (instance, state) => {
+			if (!(instance instanceof AccountDO)) throw new Error("not the Account DO");
 			state.storage.sql.exec("UPDATE holds SET expires_at = ? WHERE id = ?", Date.now() - 1, holdId);
+			return instance.completePurchase({ hold_id: holdId, amount_cents: 300, transaction_id: "t" });
 		});
-		expect(
-			await stub.completePurchase({ hold_id: holdId, amount_cents: 300, transaction_id: "t" }),
-		).toMatchObject({ ok: false, code: "CONFLICT", extras: { status: "expired" } });
+		expect(completed).toMatchObject({ ok: false, code: "CONFLICT", extras: { status: "expired" } });
 		const after = await expectBalancedBooks(id);
 		expect(after.entries.map((e) => e.kind)).toEqual(["credit"]);
 		expect(after.receipts).toEqual([]);
