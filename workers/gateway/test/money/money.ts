@@ -2,7 +2,7 @@ import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import type { Receipt } from "@penumbra/core/contracts";
 import { expect } from "vitest";
-import { call, json, ownerKeyOf } from "../helpers.ts";
+import { call, json, ownerKeyOf, sandboxOrigin } from "../helpers.ts";
 
 /** Shared by the money specs: a buyer's view of the gateway, and the checks a bank would run after every step. */
 
@@ -55,6 +55,9 @@ export async function order(key: string, quantity = 2): Promise<Record<string, u
 	};
 }
 
+/** Every quote this test file asked for, so merchant order counts can be this file's own (files run side by side). */
+export const quotedIds: string[] = [];
+
 export async function quote(
 	key: string,
 	parameters: Record<string, unknown>,
@@ -62,7 +65,20 @@ export async function quote(
 ): Promise<Quote> {
 	const response = await call("/v1/quotes", { key, body: { service, tool: "checkout", parameters } });
 	expect(response.status, await response.clone().text()).toBe(201);
-	return json<Quote>(response);
+	const quoted = await json<Quote>(response);
+	quotedIds.push(quoted.quote_id);
+	return quoted;
+}
+
+/** Orders a sandbox merchant took for this file's quotes (the merchant idempotency key is `penumbra-<quote id>`). */
+export async function ordersForOurQuotes(merchant: string): Promise<number> {
+	if (quotedIds.length === 0) return 0;
+	const query = new URLSearchParams(
+		quotedIds.map((id) => ["idempotency_key", `penumbra-${id.split(".")[0]}`]),
+	);
+	const response = await fetch(`${sandboxOrigin()}/_control/orders/${merchant}?${query}`);
+	expect(response.status).toBe(200);
+	return (await json<{ orders: number }>(response)).orders;
 }
 
 export function buy(

@@ -23,6 +23,7 @@ import {
 	expectBalancedBooks,
 	expectMirrored,
 	order,
+	ordersForOurQuotes,
 	quote,
 	type ReceiptView,
 } from "./money.ts";
@@ -61,10 +62,8 @@ function withoutStatusLookup(service: CompiledService): CompiledService {
 	};
 }
 
-/** Every order FoodDash has taken (all its copies share the one sandbox merchant). */
-async function fooddashOrders(): Promise<number> {
-	return (await json<{ orders: number }>(await fetch(`${sandboxOrigin()}/_control/orders/fooddash`))).orders;
-}
+/** The orders FoodDash took for this file's quotes (all its copies share the one sandbox merchant). */
+const fooddashOrders = (): Promise<number> => ordersForOurQuotes("fooddash");
 
 /** The order FoodDash placed under a quote's idempotency key, as its status lookup answers it. */
 async function orderByKey(quoteId: string): Promise<{ status: number; order_uuid?: string }> {
