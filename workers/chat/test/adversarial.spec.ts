@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { fromResult, type Step } from "../../../test/fake-anthropic/client.ts";
+import { SHIPFAST_SHIPMENT } from "../../../test/fixtures/shipfast.ts";
 import {
 	type Caller,
 	chatFetch,
@@ -17,32 +18,14 @@ import {
  * change the controls or manage keys through the chat API either, and a revoked key stops. Each attempt leaves the
  * balance, the ledger and the merchant's orders as they were; only the owner, signed in on the site, confirms.
  *
- * The merchant is ShipFast, which no other test of this project buys from, so its order count is this file's to
- * compare (the sandbox is shared by every test file of the run).
+ * The merchant is ShipFast; the orders counted are only those of the quotes this file's turns paused on (every test
+ * file of a run shares the sandbox).
  */
 
 const MERCHANT = "shipfast";
 
 /** A label the sandbox prices above the $1 threshold the accounts here set (see the gateway's shipfast tests). */
-const SHIPMENT = {
-	from_address: {
-		name: "Ada Lovelace",
-		street1: "500 Howard St",
-		city: "San Francisco",
-		state: "CA",
-		postal_code: "94105",
-	},
-	to_address: {
-		name: "Grace Hopper",
-		street1: "233 S Wacker Dr",
-		city: "Chicago",
-		state: "IL",
-		postal_code: "60606",
-	},
-	parcel: { length_in: 14, width_in: 10, height_in: 4, weight_oz: 56 },
-	service_level: "express",
-	declared_value_cents: 25_000,
-};
+const SHIPMENT = SHIPFAST_SHIPMENT;
 const LABEL = { service: MERCHANT, tool: "buy_label", parameters: SHIPMENT };
 const THRESHOLD_CENTS = 100;
 

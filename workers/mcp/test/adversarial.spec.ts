@@ -4,6 +4,7 @@ import type { Client as V1Client } from "@modelcontextprotocol/sdk/client/index.
 import { ElicitRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 import { AccountViewSchema } from "@penumbra/core/contracts";
 import { describe, expect, it } from "vitest";
+import { SHIPFAST_SHIPMENT } from "../../../test/fixtures/shipfast.ts";
 import { confirmationUrl } from "../src/auth/confirm.ts";
 import { Gateway } from "../src/gateway.ts";
 import {
@@ -27,30 +28,12 @@ import { Browser, emailOwner, grantWithKey, signInByEmail } from "./pages.ts";
  * An agent (an assistant holding an API key or an OAuth grant) tries, with real MCP clients over Streamable HTTP
  * (v2 SDK) and legacy SSE (v1 SDK), to buy what only the owner may approve, to decide for the owner, and to keep
  * acting after its key was revoked. Every attempt is refused, and nothing moved: the balance, the ledger and the
- * merchant's orders are as they were. ShipFast is the merchant: no other test of this project buys from it, so its
- * order count moves only here.
+ * merchant's orders are as they were. ShipFast is the merchant; the orders counted are
+ * only those of this file's quotes (every test file of a run shares the sandbox).
  */
 
 const MERCHANT = "shipfast";
-const SHIPMENT = {
-	from_address: {
-		name: "Ada Lovelace",
-		street1: "500 Howard St",
-		city: "San Francisco",
-		state: "CA",
-		postal_code: "94105",
-	},
-	to_address: {
-		name: "Grace Hopper",
-		street1: "233 S Wacker Dr",
-		city: "Chicago",
-		state: "IL",
-		postal_code: "60606",
-	},
-	parcel: { length_in: 14, width_in: 10, height_in: 4, weight_oz: 56 },
-	service_level: "express",
-	declared_value_cents: 25_000,
-};
+const SHIPMENT = SHIPFAST_SHIPMENT;
 
 interface Quoted {
 	quote: { quote_id: string; amount_cents: number };

@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
+import { SHIPFAST_SHIPMENT } from "../../../../test/fixtures/shipfast.ts";
 import { call, expectProblem, json } from "../helpers.ts";
 import { type Shopper, shopper } from "./shopper.ts";
 
@@ -24,25 +25,7 @@ interface Tracking {
 	events: { status: string; location: string }[];
 }
 
-const SHIPMENT = {
-	from_address: {
-		name: "Ada Lovelace",
-		street1: "500 Howard St",
-		city: "San Francisco",
-		state: "CA",
-		postal_code: "94105",
-	},
-	to_address: {
-		name: "Grace Hopper",
-		street1: "233 S Wacker Dr",
-		city: "Chicago",
-		state: "IL",
-		postal_code: "60606",
-	},
-	parcel: { length_in: 14, width_in: 10, height_in: 4, weight_oz: 56 },
-	service_level: "express",
-	declared_value_cents: 25_000,
-};
+const SHIPMENT = SHIPFAST_SHIPMENT;
 
 let shop: Shopper;
 beforeAll(async () => {
