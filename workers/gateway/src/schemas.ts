@@ -25,6 +25,13 @@ export const QuoteStatusSchema = contracts.QuoteStatusSchema.openapi("QuoteStatu
 export const ControlsSchema = contracts.SpendControlsSchema.openapi("SpendControls");
 export const LedgerEntrySchema = contracts.LedgerEntrySchema.openapi("LedgerEntry");
 export const HoldSchema = contracts.HoldSchema.openapi("Hold");
+export const TopUpSchema = contracts.TopUpSchema.openapi("TopUp");
+export const TopUpRequestSchema = contracts.TopUpRequestSchema.openapi("TopUpRequest");
+export const TopUpOptionsSchema = contracts.TopUpOptionsSchema.openapi("TopUpOptions");
+export const TopUpRefundSchema = contracts.TopUpRefundSchema.extend({
+	top_up: TopUpSchema,
+	entry: LedgerEntrySchema,
+}).openapi("TopUpRefund");
 export const ApiKeySchema = contracts.ApiKeySchema.openapi("ApiKey");
 export const CreatedApiKeySchema = contracts.CreatedApiKeySchema.openapi("CreatedApiKey");
 export const HealthSchema = contracts.HealthSchema.openapi("Health");

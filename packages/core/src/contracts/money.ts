@@ -9,7 +9,19 @@ const cents = z.number().int();
 /** Milliseconds since the epoch, as the Account DO stores times. */
 const epochMs = z.number().int();
 
-export const ENTRY_KINDS = ["credit", "usage", "purchase", "refund", "adjustment"] as const;
+/**
+ * `top_up`: money the owner paid by card (Stripe Checkout), credited once per Checkout Session; `top_up_refund`:
+ * an operator gave (part of) a top-up back to the card, never more than was still available.
+ */
+export const ENTRY_KINDS = [
+	"credit",
+	"usage",
+	"purchase",
+	"refund",
+	"adjustment",
+	"top_up",
+	"top_up_refund",
+] as const;
 export const EntryKindSchema = z.enum(ENTRY_KINDS);
 export type EntryKind = z.infer<typeof EntryKindSchema>;
 
@@ -24,6 +36,24 @@ export const LedgerEntrySchema = z.object({
 	receipt_id: z.string().nullable(),
 	reference: z.string().nullable(),
 	created_at: epochMs,
+	top_up_id: z.string().optional().describe("`top_up` and `top_up_refund` entries: the top-up (`tu_…`)."),
+	stripe_checkout_session: z
+		.string()
+		.optional()
+		.describe("`top_up`: the Stripe Checkout Session paid (`cs_…`)."),
+	stripe_payment_intent: z
+		.string()
+		.optional()
+		.describe("`top_up`: the Stripe PaymentIntent (`pi_…`), when known."),
+	stripe_refund: z.string().optional().describe("`top_up_refund`: the Stripe refund (`re_…`) once issued."),
+	card_brand: z
+		.string()
+		.optional()
+		.describe("`top_up`: the card's brand (`visa`, …) when Stripe provides it."),
+	card_last4: z
+		.string()
+		.optional()
+		.describe("`top_up`: the card's last four digits when Stripe provides them."),
 });
 export type LedgerEntry = z.infer<typeof LedgerEntrySchema>;
 
@@ -175,3 +205,59 @@ export const ToolCallResultSchema = z.object({
 	replayed: z.boolean().optional(),
 });
 export type ToolCallResult = z.infer<typeof ToolCallResultSchema>;
+
+// ── top-ups: the owner adds money by card (Stripe Checkout; docs/money.md "Top-ups") ─────────────────
+
+/**
+ * `pending`: a Checkout Session is open (or being made); `credited`: paid and on the balance (once); `expired`: the
+ * session expired or its delayed payment failed, nothing was credited; `refunded`: an operator gave all of it back.
+ * A partly refunded top-up stays `credited` with `refunded_cents` above 0.
+ */
+export const TOP_UP_STATUSES = ["pending", "credited", "expired", "refunded"] as const;
+export const TopUpStatusSchema = z.enum(TOP_UP_STATUSES);
+export type TopUpStatus = z.infer<typeof TopUpStatusSchema>;
+
+/** One top-up: what `POST /v1/account/top-ups` answers (201) and `GET /v1/account/top-ups/{id}` shows. */
+export const TopUpSchema = z.object({
+	id: z.string().describe("`tu_…`"),
+	amount_cents: cents.describe("What the owner asked to add (and Stripe charged)."),
+	currency: z.literal("USD"),
+	status: TopUpStatusSchema,
+	checkout_url: z
+		.string()
+		.optional()
+		.describe("Stripe's hosted Checkout page: send the owner there. Only while `pending`."),
+	created_at: epochMs,
+	credited_at: epochMs.optional(),
+	card_brand: z.string().optional(),
+	card_last4: z.string().optional(),
+	refunded_cents: cents.optional().describe("What an operator gave back to the card so far (absent: none)."),
+});
+export type TopUp = z.infer<typeof TopUpSchema>;
+
+/** `POST /v1/account/top-ups` body; the bounds are the operator's (`GET /v1/account/top-ups/options`). */
+export const TopUpRequestSchema = z.object({
+	amount_cents: cents.positive().describe("Integer cents within the operator's bounds."),
+});
+export type TopUpRequest = z.infer<typeof TopUpRequestSchema>;
+
+/** `GET /v1/account/top-ups/options`: whether top-up works here, and the amounts the site offers. */
+export const TopUpOptionsSchema = z.object({
+	configured: z
+		.boolean()
+		.describe("false: the operator has not set the Stripe keys; starting a top-up answers 503."),
+	min_cents: cents,
+	max_cents: cents,
+	presets_cents: z.array(cents),
+	currency: z.literal("USD"),
+});
+export type TopUpOptions = z.infer<typeof TopUpOptionsSchema>;
+
+/** `POST /v1/admin/top-ups/{id}/refund` (`penumbra refund-top-up`): what went back to the card. */
+export const TopUpRefundSchema = z.object({
+	top_up: TopUpSchema,
+	entry: LedgerEntrySchema,
+	stripe_refund: z.string().describe("The Stripe refund (`re_…`)."),
+	balance_cents: cents,
+});
+export type TopUpRefund = z.infer<typeof TopUpRefundSchema>;
