@@ -9,6 +9,7 @@ import { SignInPage } from "./pages/SignInPage.tsx";
 // Not needed for the first chat screen: loaded when visited.
 const AccountPage = lazy(() => import("./pages/AccountPage.tsx"));
 const ServicesPage = lazy(() => import("./pages/ServicesPage.tsx"));
+const TopUpPage = lazy(() => import("./pages/TopUpPage.tsx"));
 
 function PageLoading() {
 	return (
@@ -31,7 +32,7 @@ function NotFound() {
 }
 
 export function App() {
-	const { pathname } = useLocation();
+	const { pathname, search } = useLocation();
 	const route = matchRoute(pathname);
 	return (
 		<Layout route={route}>
@@ -46,6 +47,12 @@ export function App() {
 					<SignInPage />
 				) : route.name === "confirm" ? (
 					<ConfirmPage quoteId={route.quoteId} />
+				) : route.name === "top-up" ? (
+					// Stripe Checkout comes back with ?status=success or ?status=cancelled.
+					<TopUpPage
+						topUpId={route.topUpId}
+						returned={search.get("status") === "cancelled" ? "cancelled" : "success"}
+					/>
 				) : (
 					<NotFound />
 				)}

@@ -25,7 +25,7 @@ const NAV = [
 		label: "Account",
 		icon: IconUser,
 		testId: "nav-account",
-		match: (r: Route) => r.name === "account",
+		match: (r: Route) => r.name === "account" || r.name === "top-up",
 	},
 ] as const;
 
@@ -35,6 +35,7 @@ const TITLES: Record<Route["name"], string> = {
 	account: "Account",
 	signin: "Sign in",
 	confirm: "Confirm purchase",
+	"top-up": "Add money",
 	"not-found": "Not found",
 };
 

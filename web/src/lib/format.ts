@@ -59,3 +59,21 @@ export function countdown(expires: Date, now: number): string | null {
 export function pluralize(n: number, one: string, many = `${one}s`): string {
 	return `${n} ${n === 1 ? one : many}`;
 }
+
+const CARD_BRANDS: Record<string, string> = {
+	amex: "American Express",
+	diners: "Diners Club",
+	discover: "Discover",
+	eftpos_au: "eftpos",
+	jcb: "JCB",
+	mastercard: "Mastercard",
+	unionpay: "UnionPay",
+	visa: "Visa",
+};
+
+/** The card a payment used, as Stripe names it ("visa", "4242") → "Visa ···· 4242"; null when Stripe said nothing. */
+export function cardText(brand: string | null | undefined, last4: string | null | undefined): string | null {
+	const name = brand && brand !== "unknown" ? (CARD_BRANDS[brand] ?? brand) : brand ? "Card" : null;
+	if (!name && !last4) return null;
+	return last4 ? `${name ?? "Card"} ···· ${last4}` : (name as string);
+}

@@ -8,6 +8,7 @@ export type Route =
 	| { name: "account" }
 	| { name: "signin" }
 	| { name: "confirm"; quoteId: string }
+	| { name: "top-up"; topUpId: string }
 	| { name: "not-found" };
 
 const listeners = new Set<() => void>();
@@ -80,6 +81,11 @@ export function matchRoute(pathname: string): Route {
 	if (confirm?.[1]) {
 		const quoteId = decode(confirm[1]);
 		if (quoteId) return { name: "confirm", quoteId };
+	}
+	const topUp = /^\/account\/top-up\/([^/]+)$/.exec(path);
+	if (topUp?.[1]) {
+		const topUpId = decode(topUp[1]);
+		if (topUpId) return { name: "top-up", topUpId };
 	}
 	return { name: "not-found" };
 }

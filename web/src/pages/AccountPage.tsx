@@ -10,6 +10,7 @@ import { ControlsCard } from "./account/ControlsCard.tsx";
 import type { Account } from "./account/data.ts";
 import { KeysCard } from "./account/KeysCard.tsx";
 import { StatementCard } from "./account/StatementCard.tsx";
+import { TopUpCard } from "./account/TopUpCard.tsx";
 
 export default function AccountPage() {
 	const { status, me, config, signOut } = useSession();
@@ -79,6 +80,7 @@ export default function AccountPage() {
 			</header>
 			<nav className="subnav" aria-label="Account sections">
 				<a href="#balance">Balance</a>
+				<a href="#add-money">Add money</a>
 				<a href="#controls">Spend controls</a>
 				<a href="#statement">Statement</a>
 				<a href="#keys">API keys</a>
@@ -107,6 +109,7 @@ export default function AccountPage() {
 							setVersion((v) => v + 1);
 						}}
 					/>
+					<TopUpCard owner={account.authority === "owner"} />
 					<ControlsCard
 						controls={controls}
 						onSaved={(saved) => setAccount((a) => (a ? { ...a, controls: saved } : a))}

@@ -2,7 +2,7 @@ import { useState } from "react";
 import { IconPlus } from "../../components/icons.tsx";
 import { Spinner } from "../../components/ui.tsx";
 import { api, describeError } from "../../lib/api.ts";
-import { dollars } from "../../lib/format.ts";
+import { dateTime, dollars, pluralize } from "../../lib/format.ts";
 import type { AppConfig } from "../../lib/session.tsx";
 import type { Account } from "./data.ts";
 
@@ -67,6 +67,33 @@ export function BalanceCard({
 					</span>
 				</div>
 			</div>
+			{account.pending_purchases.length > 0 ? (
+				<div className="pending-purchases">
+					<h3>Purchases being settled</h3>
+					<p className="field-hint">
+						The merchant may have sold these; their amounts stay held until the outcome is known, then are
+						charged (with a receipt) or released.
+					</p>
+					<ul>
+						{account.pending_purchases.map((p) => (
+							<li
+								key={p.hold_id}
+								className="pending-purchase"
+								data-testid="pending-purchase"
+								data-hold-id={p.hold_id}
+							>
+								<span className="pending-purchase-what">
+									{p.service} · <code>{p.tool}</code>
+								</span>
+								<span className="pending-purchase-amount">{dollars(p.amount_cents)} held</span>
+								<span className="entry-ref">
+									Since {dateTime(p.since)} · asked {pluralize(p.calls, "time")} · {p.next}
+								</span>
+							</li>
+						))}
+					</ul>
+				</div>
+			) : null}
 			{config?.top_up_url || config?.dev_credit ? (
 				<div className="balance-actions">
 					{config.top_up_url ? (

@@ -2,11 +2,13 @@ import { Fragment, useCallback, useEffect, useState } from "react";
 import { IconRefresh } from "../../components/icons.tsx";
 import { Spinner } from "../../components/ui.tsx";
 import { api, describeError } from "../../lib/api.ts";
-import { dateTime, dollars, signedDollars } from "../../lib/format.ts";
+import { cardText, dateTime, dollars, signedDollars } from "../../lib/format.ts";
 import type { LedgerEntry, Receipt, Statement } from "./data.ts";
 
 const KINDS: Record<string, string> = {
 	credit: "Credit added",
+	top_up: "Added by card",
+	top_up_refund: "Refunded to card",
 	usage: "Usage fee",
 	purchase: "Purchase",
 	refund: "Refund",
@@ -157,6 +159,7 @@ export function StatementCard({ version }: { version: number }) {
 								const amount = e.amount_cents;
 								const after = e.balance_after_cents;
 								const isOpen = open === e.id;
+								const card = e.kind === "top_up" ? cardText(e.card_brand, e.card_last4) : null;
 								return (
 									<Fragment key={e.id}>
 										<tr data-testid="statement-row" data-kind={e.kind}>
@@ -167,6 +170,10 @@ export function StatementCard({ version }: { version: number }) {
 												{receipt ? (
 													<span className="entry-ref">
 														{receipt.service} · {receipt.tool}
+													</span>
+												) : card ? (
+													<span className="entry-ref" data-testid="statement-card">
+														{card}
 													</span>
 												) : e.reference ? (
 													<span className="entry-ref">{referenceText(e.reference)}</span>

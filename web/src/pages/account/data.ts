@@ -7,4 +7,6 @@ export type {
 	Receipt,
 	SpendControls as Controls,
 	Statement,
+	TopUp,
+	TopUpOptions,
 } from "@penumbra/core/contracts";
