@@ -1,4 +1,5 @@
 import { PenumbraError } from "./errors.ts";
+import { acceptFor, encodeBody } from "./media-types.ts";
 import type { CompiledService, CompiledTool } from "./registry/types.ts";
 
 /** What the gateway sends a provider for one tool call: built from validated parameters and the provider's secret. */
@@ -48,7 +49,7 @@ export function buildUpstreamRequest(
 	secrets: (name: string) => string | undefined,
 ): UpstreamRequest {
 	const url = resolveUrl(service.upstream, tool.path, params);
-	const headers = new Headers({ accept: "application/json", "user-agent": USER_AGENT });
+	const headers = new Headers({ accept: acceptFor(tool.response_types), "user-agent": USER_AGENT });
 	for (const param of tool.params) {
 		const value = params[param.name];
 		if (value === undefined || value === null || param.in === "path") continue;
@@ -70,11 +71,9 @@ export function buildUpstreamRequest(
 			payload = Object.keys(picked).length > 0 || tool.body.required ? picked : undefined;
 		}
 		if (payload !== undefined) {
-			body = JSON.stringify(payload);
-			headers.set(
-				"content-type",
-				tool.body.contentType.includes("json") ? tool.body.contentType : "application/json",
-			);
+			const encoded = encodeBody(tool.body.contentType, payload);
+			body = encoded.body;
+			headers.set("content-type", encoded.contentType);
 		}
 	}
 	const secret = injectCredential(service, url, headers, secrets);

@@ -11,6 +11,7 @@ import {
 	collectOperations,
 	type Operation,
 	purchaseMeta,
+	responseMediaTypes,
 } from "./operations.ts";
 import { createSpecContext, report, type SpecContext } from "./refs.ts";
 import { truncate } from "./schema.ts";
@@ -212,6 +213,7 @@ function toolOf(
 		path: op.path,
 		params: inputs.params,
 		...(inputs.body ? { body: inputs.body } : {}),
+		response_types: responseMediaTypes(ctx, op),
 		input_schema: inputs.schema,
 		fee_cents: op.ext["x-usage-fee-cents"] ?? manifest?.pricing.usage_fee_cents ?? 0,
 		auth_level: authLevel,

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { pickRequestMediaType } from "../media-types.ts";
 import { isRecord, pointerJoin } from "./json-pointer.ts";
 import { zodProblems } from "./manifest.ts";
 import type { Operation } from "./operations.ts";
@@ -192,7 +193,7 @@ function bodyOf(ctx: SpecContext, op: Operation, label: string): CompiledBody | 
 		);
 		return null;
 	}
-	const mediaType = pickJsonMediaType(Object.keys(content));
+	const mediaType = pickRequestMediaType(Object.keys(content));
 	if (!mediaType) {
 		const offered = Object.keys(content).join(", ");
 		if (required) {
@@ -200,7 +201,7 @@ function bodyOf(ctx: SpecContext, op: Operation, label: string): CompiledBody | 
 				ctx,
 				"warning",
 				pointerJoin(resolved.pointer, "content"),
-				`${label} is not offered as a tool: its request body is ${offered}, and only JSON bodies are supported`,
+				`${label} is not offered as a tool: its request body is ${offered}, and only JSON and form (application/x-www-form-urlencoded) bodies are supported`,
 			);
 			return null;
 		}
@@ -208,7 +209,7 @@ function bodyOf(ctx: SpecContext, op: Operation, label: string): CompiledBody | 
 			ctx,
 			"warning",
 			pointerJoin(resolved.pointer, "content"),
-			`${label}: optional ${offered} body ignored (JSON only)`,
+			`${label}: optional ${offered} body ignored (JSON and form bodies only)`,
 		);
 		return undefined;
 	}
@@ -223,15 +224,6 @@ function bodyOf(ctx: SpecContext, op: Operation, label: string): CompiledBody | 
 		schema = { ...schema, description: truncate(requestBody.description, 200) };
 	}
 	return { required, contentType: mediaType, mode: "property", properties: [], schema };
-}
-
-function pickJsonMediaType(types: string[]): string | undefined {
-	const lower = (t: string) => t.toLowerCase().split(";")[0]?.trim() ?? "";
-	return (
-		types.find((t) => lower(t) === "application/json") ??
-		types.find((t) => /^application\/[\w.-]+\+json$/.test(lower(t))) ??
-		types.find((t) => lower(t) === "text/json" || lower(t) === "*/*" || lower(t) === "application/*")
-	);
 }
 
 function isFlattenable(schema: JsonSchema): boolean {

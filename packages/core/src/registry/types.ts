@@ -16,6 +16,7 @@ export interface CompiledParam {
 
 export interface CompiledBody {
 	required: boolean;
+	/** The declared request media type the body is sent as: JSON-compatible when one is declared, else a form. */
 	contentType: string;
 	/**
 	 * `flatten`: the body object's properties sit beside the parameters in the tool input.
@@ -52,6 +53,11 @@ export interface CompiledTool {
 	path: string;
 	params: CompiledParam[];
 	body?: CompiledBody;
+	/**
+	 * Media types the operation's 2xx responses declare, for the call's `Accept` (`acceptFor` in media-types.ts).
+	 * Absent in registries compiled before it was recorded: those send `application/json`.
+	 */
+	response_types?: string[];
 	/** Compact JSON Schema of the tool's input (parameters + body). */
 	input_schema: JsonSchema;
 	fee_cents: number;
