@@ -18,6 +18,9 @@
  *   PENUMBRA_WEB_PORT       chat site            (default 8790)
  *   PENUMBRA_SANDBOX_PORT   sandbox merchants    (default 8791)
  *   PENUMBRA_FAKE_MODEL_PORT  local fake Anthropic API, used when workers/chat/.dev.vars has no ANTHROPIC_API_KEY (default 8792)
+ *   PENUMBRA_FAKE_STRIPE=1   top-ups against the local fake Stripe API and its fake Checkout page (test/fake-stripe),
+ *                            whatever .dev.vars says; without it, top-up uses STRIPE_* from .dev.vars or is off
+ *   PENUMBRA_FAKE_STRIPE_PORT  its port (default 8793)
  *   PENUMBRA_DEV_EXIT_AFTER_READY=1   same as --smoke
  *   PENUMBRA_DEV_READY_TIMEOUT        seconds to wait for each health route (default 60)
  *   X_LOCAL_OBSERVABILITY=true        turn wrangler's local trace collector back on (off: see stack.ts)
@@ -29,8 +32,9 @@ import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs, parseEnv } from "node:util";
 import { startFakeAnthropic } from "../test/fake-anthropic/server.ts";
+import { FAKE_STRIPE_WEBHOOK_SECRET, fakeStripeVars, startFakeStripe } from "../test/fake-stripe/server.ts";
 import { AdminClient, ensureDevCredential, fundDevCredential } from "./lib/admin.ts";
-import { makePrefixer, Supervisor } from "./lib/proc.ts";
+import { isPortFree, makePrefixer, Supervisor } from "./lib/proc.ts";
 import {
 	applyMigrations,
 	assertPortsFree,
@@ -80,11 +84,14 @@ const supervisor = new Supervisor();
 
 /** The local fake model, when the chat runs without a real key. */
 let fakeModel: { url: string; close(): Promise<void> } | null = null;
+/** The local fake Stripe API, when asked for (PENUMBRA_FAKE_STRIPE=1). */
+let fakeStripeServer: { url: string; close(): Promise<void> } | null = null;
 
 async function shutdown(code: number, reason?: string): Promise<never> {
 	if (reason) say(reason);
 	await supervisor.stopAll();
 	await fakeModel?.close();
+	await fakeStripeServer?.close();
 	process.exit(code);
 }
 
@@ -104,6 +111,27 @@ async function modelFor(chat: PlannedWorker | undefined): Promise<Record<string,
 	fakeModel = await startFakeAnthropic({ port, host: "127.0.0.1" });
 	say(`chat: no ANTHROPIC_API_KEY in workers/chat/.dev.vars, using the local fake model at ${fakeModel.url}`);
 	return { chat: { ANTHROPIC_BASE_URL: fakeModel.url, ANTHROPIC_API_KEY: "fake-local-key" } };
+}
+
+/**
+ * Top-ups need Stripe keys (README "Adding money"): from .dev.vars (test-mode keys) or, with PENUMBRA_FAKE_STRIPE=1,
+ * the local fake Stripe API (test/fake-stripe), whose fake Checkout page pays and delivers the signed webhook to
+ * the gateway. Without either the site's card says top-up is not configured.
+ */
+async function stripeFor(gateway: PlannedWorker): Promise<Record<string, Record<string, string>>> {
+	if (process.env.PENUMBRA_FAKE_STRIPE !== "1") return {};
+	const port = portFromEnv(process.env, "PENUMBRA_FAKE_STRIPE_PORT", 8793);
+	if (!(await isPortFree(port))) {
+		throw new Error(`Cannot start: the fake Stripe port ${port} is in use (set PENUMBRA_FAKE_STRIPE_PORT)`);
+	}
+	fakeStripeServer = await startFakeStripe({
+		port,
+		host: "127.0.0.1",
+		webhookSecret: FAKE_STRIPE_WEBHOOK_SECRET,
+		webhookUrl: `${gateway.origin}/v1/webhooks/stripe`,
+	});
+	say(`top-ups: using the local fake Stripe API at ${fakeStripeServer.url} (PENUMBRA_FAKE_STRIPE=1)`);
+	return { gateway: fakeStripeVars(fakeStripeServer.url) };
 }
 
 for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
@@ -131,7 +159,7 @@ async function main(): Promise<void> {
 		registryPath: join(root, ".wrangler", "registry"),
 		workers,
 		echo: true,
-		vars: await modelFor(workers.find((w) => w.name === "chat")),
+		vars: { ...(await modelFor(workers.find((w) => w.name === "chat"))), ...(await stripeFor(gateway)) },
 	};
 	const { adminToken, added } = ensureDevVars(root);
 	if (added.length > 0) say(`added ${added.join(", ")} to .dev.vars (random values)`);
