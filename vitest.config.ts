@@ -30,7 +30,7 @@ const ADMIN_TOKEN = "test-admin-token";
  * committed wrangler.toml is production; the Worker projects run in development mode, like `npm start` (the
  * production project runs the committed configuration).
  */
-function gatewayTestBindings(sandboxOrigin: string): Record<string, string> {
+function gatewayTestBindings(sandboxOrigin: string, mocks?: FixtureMocks): Record<string, string> {
 	return {
 		...gatewayDevVars(),
 		ADMIN_TOKEN,
@@ -44,8 +44,15 @@ function gatewayTestBindings(sandboxOrigin: string): Record<string, string> {
 				`test-${id}-key`,
 			]),
 		),
-		UPSTREAM_ALLOWLIST: sandboxOrigin,
+		...mocks?.secrets,
+		UPSTREAM_ALLOWLIST: [sandboxOrigin, ...Object.values(mocks?.origins ?? {})].join(","),
 	};
+}
+
+/** The fixture providers' mocks (test/node/providers-global-setup.ts): their origins and test-only secrets. */
+interface FixtureMocks {
+	origins: Record<string, string>;
+	secrets: Record<string, string>;
 }
 
 /**
@@ -79,8 +86,8 @@ function auxiliaryWorker(configPath: string, scriptPath: string, bindings: Recor
 }
 
 /** The gateway behind another Worker's service binding, as its own project runs it. */
-function gatewayWorker(scriptPath: string, sandboxOrigin: string) {
-	return auxiliaryWorker("wrangler.toml", scriptPath, gatewayTestBindings(sandboxOrigin));
+function gatewayWorker(scriptPath: string, sandboxOrigin: string, mocks?: FixtureMocks) {
+	return auxiliaryWorker("wrangler.toml", scriptPath, gatewayTestBindings(sandboxOrigin, mocks));
 }
 
 /** The MCP Worker behind the chat Worker's MCP binding; its GATEWAY binding reaches the gateway auxiliary by name. */
@@ -151,6 +158,45 @@ export default defineConfig({
 					include: ["workers/mcp/test/**/*.spec.ts"],
 					setupFiles: ["workers/mcp/test/setup.ts"],
 					globalSetup: ["test/node/global-setup.ts", "test/node/mcp-global-setup.ts"],
+				},
+			},
+			{
+				// Real providers' specs (test/fixtures/providers/) against mocks of those specs, called through the gateway
+				// and through MCP `execute`: the MCP project's Workers, plus one mock per fixture.
+				plugins: [
+					cloudflareTest(async ({ inject }) => {
+						const mocks: FixtureMocks = {
+							origins: JSON.parse(inject("mockOrigins")),
+							secrets: JSON.parse(inject("fixtureSecrets")),
+						};
+						const gateway = gatewayWorker(inject("gatewayScript"), inject("sandboxOrigin"), mocks);
+						const test = await besideGateway(gateway, inject("registry"));
+						return {
+							wrangler: { configPath: "./workers/mcp/wrangler.toml" },
+							miniflare: {
+								bindings: {
+									...mcpDevVars(),
+									...test.bindings,
+									REGISTRY_CACHE_SECONDS: "0",
+									TEST_FIXTURES: inject("fixtureRegistry"),
+									TEST_MOCK_ORIGINS: inject("mockOrigins"),
+								},
+								d1Databases: gateway.d1Databases,
+								serviceBindings: test.serviceBindings,
+								workers: [gateway],
+							},
+						};
+					}),
+				],
+				test: {
+					name: "providers",
+					include: ["test/providers/**/*.spec.ts"],
+					setupFiles: ["test/providers/setup.ts"],
+					globalSetup: [
+						"test/node/global-setup.ts",
+						"test/node/mcp-global-setup.ts",
+						"test/node/providers-global-setup.ts",
+					],
 				},
 			},
 			{
