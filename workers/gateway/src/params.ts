@@ -1,72 +1,54 @@
-import { type OutputUnit, Validator } from "@cfworker/json-schema";
+import { Validator } from "@cfworker/json-schema";
 import { type FieldError, PenumbraError } from "@penumbra/core/errors";
 import type { CompiledTool } from "@penumbra/core/registry";
+import { argumentName, fieldErrors } from "./schema-messages.ts";
 import { closest } from "./suggest.ts";
 
 const validators = new WeakMap<CompiledTool, Validator>();
+/** How many problems the one-line `detail` spells out; `errors` lists them all. */
+const DETAIL_SHOWN = 3;
 
-// Container keywords only restate that something inside failed; the leaf errors say what.
-const SUMMARY_KEYWORDS = new Set([
-	"properties",
-	"items",
-	"prefixItems",
-	"allOf",
-	"$ref",
-	"additionalProperties",
-]);
+function escapeToken(token: string): string {
+	return token.replaceAll("~", "~0").replaceAll("/", "~1");
+}
 
-function toFieldError(unit: OutputUnit): FieldError {
-	const location = unit.instanceLocation.replace(/^#/, "");
-	const required = /required property "([^"]+)"/.exec(unit.error);
-	if (unit.keyword === "required" && required?.[1]) {
-		return { pointer: `/parameters${location}/${required[1]}`, message: "is required" };
-	}
-	const expected = /Expected "([^"]+)"/.exec(unit.error)?.[1];
-	return {
-		pointer: `/parameters${location}`,
-		message: unit.error.replace(/^Instance /, "value "),
-		...(expected ? { expected } : {}),
-	};
+function unknownParameters(tool: CompiledTool, parameters: Record<string, unknown>): FieldError[] {
+	const properties = tool.input_schema.properties;
+	const known = typeof properties === "object" && properties !== null ? Object.keys(properties) : [];
+	return Object.keys(parameters)
+		.filter((name) => !known.includes(name))
+		.map((name) => {
+			const suggestions = closest(name, known);
+			return {
+				pointer: `/parameters/${escapeToken(name)}`,
+				message: `is not a parameter of ${tool.name}${suggestions.length ? ` (did you mean ${suggestions.join(", ")}?)` : ""}`,
+			};
+		});
 }
 
 /**
- * Checks tool parameters against the tool's input schema before anything is called upstream, naming each bad
- * field by JSON pointer so a model can fix its call. Unknown parameters are refused with suggestions.
+ * Checks tool parameters against the tool's input schema before anything is called upstream: one problem per bad
+ * field, named by JSON pointer with the reason in plain words, so a model can fix its call. Unknown parameters are
+ * refused with suggestions.
  */
 export function validateParameters(tool: CompiledTool, parameters: Record<string, unknown>): void {
-	const errors: FieldError[] = [];
-	const properties = tool.input_schema.properties;
-	const known = typeof properties === "object" && properties !== null ? Object.keys(properties) : [];
-	for (const name of Object.keys(parameters)) {
-		if (known.includes(name)) continue;
-		const suggestions = closest(name, known);
-		errors.push({
-			pointer: `/parameters/${name.replaceAll("~", "~0").replaceAll("/", "~1")}`,
-			message: `is not a parameter of ${tool.name}${suggestions.length ? ` (did you mean ${suggestions.join(", ")}?)` : ""}`,
-		});
-	}
 	let validator = validators.get(tool);
 	if (!validator) {
 		validator = new Validator(tool.input_schema, "2020-12", false);
 		validators.set(tool, validator);
 	}
 	const result = validator.validate(parameters);
-	if (!result.valid) {
-		const leaves = result.errors.filter((e) => !SUMMARY_KEYWORDS.has(e.keyword));
-		const seen = new Set<string>();
-		for (const unit of leaves.length > 0 ? leaves : result.errors) {
-			const field = toFieldError(unit);
-			const key = `${field.pointer} ${field.message}`;
-			if (!seen.has(key)) {
-				seen.add(key);
-				errors.push(field);
-			}
-		}
-	}
+	const errors = [
+		...unknownParameters(tool, parameters),
+		...(result.valid ? [] : fieldErrors(result.errors, tool.input_schema, parameters)),
+	];
 	if (errors.length === 0) return;
-	const first = errors[0];
+	const shown = errors
+		.slice(0, DETAIL_SHOWN)
+		.map((e) => `${argumentName(e.pointer.replace(/^\/parameters/, ""))} ${e.message}`);
+	const more = errors.length > DETAIL_SHOWN ? ` (and ${errors.length - DETAIL_SHOWN} more)` : "";
 	throw new PenumbraError("VALIDATION_FAILED", {
-		detail: `Invalid parameters for ${tool.name}: ${first?.pointer} ${first?.message}${errors.length > 1 ? ` (and ${errors.length - 1} more)` : ""}.`,
+		detail: `Invalid parameters for ${tool.name}: ${shown.join("; ")}${more}.`,
 		extras: { errors, input_schema: tool.input_schema },
 	});
 }

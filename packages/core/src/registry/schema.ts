@@ -135,7 +135,9 @@ function walk(
 
 	for (const key of SUBSCHEMA) {
 		if (node[key] === undefined) continue;
-		if (isRecord(node[key]) || typeof node[key] === "boolean") out[key] = next(node[key], key).schema;
+		// `false` stays `false`: validators and models read "no other properties" from it, not from `{ not: {} }`.
+		if (node[key] === false && key !== "not") out[key] = false;
+		else if (isRecord(node[key]) || typeof node[key] === "boolean") out[key] = next(node[key], key).schema;
 	}
 	for (const key of SUBSCHEMA_LISTS) {
 		const list = node[key];
