@@ -81,7 +81,8 @@ export interface ContractReport {
 	problems: CompileProblem[];
 	warnings: CompileProblem[];
 	invalidSchemas: { tool: string; errors: string[] }[];
-	purchases: { tool: string; precheck: string }[];
+	/** Each purchase and what prices it: a precheck tool, or (a payment) the amount in its own request. */
+	purchases: { tool: string; precheck?: string; request_amount_path?: string }[];
 	service?: CompiledService;
 }
 
@@ -126,7 +127,13 @@ export async function checkProviderContract(folder: string | URL): Promise<Contr
 		const result = check(tool.input_schema as JsonSchema);
 		if (!result.valid) report.invalidSchemas.push({ tool: tool.name, errors: result.errors.slice(0, 5) });
 		if (tool.purchase?.kind === "purchase")
-			report.purchases.push({ tool: tool.name, precheck: tool.purchase.precheck });
+			report.purchases.push({
+				tool: tool.name,
+				...(tool.purchase.precheck ? { precheck: tool.purchase.precheck } : {}),
+				...(tool.purchase.request_amount_path
+					? { request_amount_path: tool.purchase.request_amount_path }
+					: {}),
+			});
 	}
 	return report;
 }

@@ -390,9 +390,10 @@ describe("provider ${options.id}", () => {
 		expect(report.invalidSchemas).toEqual([]);${
 			purchases
 				? `
-		// Every purchase names a precheck tool of this same provider.
+		// Every purchase is priced: by a precheck tool of this same provider, or by the amount in its own request.
 		expect(report.purchases.length).toBeGreaterThan(0);
-		for (const purchase of report.purchases) expect(report.tools).toContain(purchase.precheck);`
+		for (const purchase of report.purchases)
+			expect(purchase.request_amount_path ?? report.tools.find((t) => t === purchase.precheck)).toBeDefined();`
 				: ""
 		}
 	});

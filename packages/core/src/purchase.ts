@@ -38,5 +38,44 @@ export function readTransactionId(body: unknown, path: string): string {
 	});
 }
 
+/** `$.amount.value` → `amount.value`: how a request path names the parameter to the caller. */
+export function parameterName(path: string): string {
+	return path
+		.replace(/^\$\.?/, "")
+		.replace(/\['([^']*)'\]/g, ".$1")
+		.replace(/^\./, "");
+}
+
+/**
+ * The amount of a payment-style purchase, read from the caller's own parameters by `x-request-amount-path`: one
+ * non-negative safe integer in cents (minor units). Anything else is the caller's mistake, named to them.
+ */
+export function readRequestAmountCents(parameters: Record<string, unknown>, path: string): number {
+	const value = readOne(parameters, path);
+	if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0) {
+		const name = parameterName(path);
+		throw new PenumbraError("VALIDATION_FAILED", {
+			detail: `Parameter ${name} is the amount to pay: it must be one whole, non-negative number of cents (minor units, e.g. 1000 for $10.00); got ${value === undefined ? "nothing" : JSON.stringify(value)}.`,
+			extras: { parameter: name },
+		});
+	}
+	return value;
+}
+
+/** A payment's currency (`x-request-currency-path`) must be the account's: the gateway charges in that currency. */
+export function checkRequestCurrency(
+	parameters: Record<string, unknown>,
+	path: string,
+	currency: string,
+): void {
+	const value = readOne(parameters, path);
+	if (value === currency) return;
+	const name = parameterName(path);
+	throw new PenumbraError("VALIDATION_FAILED", {
+		detail: `Parameter ${name} must be ${currency}, the currency this account pays in; got ${value === undefined ? "nothing" : JSON.stringify(value)}.`,
+		extras: { parameter: name },
+	});
+}
+
 /** A quote id as the gateway issues it to callers: `q_<id>.<signature>`. */
 export const SIGNED_QUOTE_ID = /^q_[A-Za-z0-9]{8,40}\.[A-Za-z0-9_-]{16,40}$/;

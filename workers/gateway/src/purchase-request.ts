@@ -18,7 +18,13 @@ export function suppliedParameters(
 	for (const param of tool.params)
 		if (param.in === "header" && IDEMPOTENCY_PARAM.test(param.name)) supplied[param.name] = "idempotency_key";
 	const properties = tool.input_schema.properties;
-	if (typeof properties === "object" && properties !== null && "quote_id" in properties)
+	// A payment has no precheck, so no merchant quote id: its `quote_id`, if any, is the caller's.
+	if (
+		tool.purchase.precheck &&
+		typeof properties === "object" &&
+		properties !== null &&
+		"quote_id" in properties
+	)
 		supplied.quote_id = "precheck_quote_id";
 	return supplied;
 }

@@ -1,7 +1,12 @@
 import { failureError, type Quote, type Receipt } from "@penumbra/core/contracts";
 import { PenumbraError } from "@penumbra/core/errors";
-import { readAmountCents } from "@penumbra/core/purchase";
-import type { CompiledService, CompiledTool } from "@penumbra/core/registry";
+import {
+	checkRequestCurrency,
+	parameterName,
+	readAmountCents,
+	readRequestAmountCents,
+} from "@penumbra/core/purchase";
+import type { CompiledService, CompiledTool, PurchaseMeta } from "@penumbra/core/registry";
 import { buildUpstreamRequest } from "@penumbra/core/upstream-request";
 import { accountOf } from "./account/client.ts";
 import { secretReader, sendUpstream } from "./execute.ts";
@@ -15,12 +20,19 @@ const QUOTE_TTL_MS = 9 * 60_000;
 
 export { publicInputSchema, suppliedParameters } from "./purchase-request.ts";
 
-function precheckOf(service: CompiledService, tool: CompiledTool): CompiledTool {
+type PurchaseTool = CompiledTool & { purchase: Extract<PurchaseMeta, { kind: "purchase" }> };
+type PrecheckTool = CompiledTool & { purchase: Extract<PurchaseMeta, { kind: "precheck" }> };
+
+function purchaseTool(service: CompiledService, tool: CompiledTool): PurchaseTool {
 	if (tool.purchase?.kind !== "purchase") {
 		throw new PenumbraError("VALIDATION_FAILED", {
 			detail: `${service.card.id}.${tool.name} is not a purchase; run it directly, no quote needed.`,
 		});
 	}
+	return tool as PurchaseTool;
+}
+
+function precheckOf(service: CompiledService, tool: PurchaseTool): PrecheckTool {
 	const precheckName = tool.purchase.precheck;
 	const precheck = service.tools.find((t) => t.name === precheckName);
 	if (precheck?.purchase?.kind !== "precheck") {
@@ -29,7 +41,36 @@ function precheckOf(service: CompiledService, tool: CompiledTool): CompiledTool 
 			internal: `precheck ${precheckName} of ${service.card.id}.${tool.name} missing`,
 		});
 	}
-	return precheck;
+	return precheck as PrecheckTool;
+}
+
+/** The price and what to show with it: the merchant's precheck answer, or a payment's own requested amount. */
+async function priceOf(
+	env: GatewayEnv,
+	service: CompiledService,
+	tool: PurchaseTool,
+	parameters: Record<string, unknown>,
+	requestId: string,
+): Promise<{ amount_cents: number; precheck: unknown; details: unknown }> {
+	const { request_amount_path: amountPath, request_currency_path: currencyPath } = tool.purchase;
+	if (amountPath) {
+		// A payment is priced by its own request: nothing is asked of the merchant until the owner's purchase.
+		const amount = readRequestAmountCents(parameters, amountPath);
+		if (currencyPath) checkRequestCurrency(parameters, currencyPath, "USD");
+		return {
+			amount_cents: amount,
+			precheck: null,
+			details: { priced_by: "request", amount_parameter: parameterName(amountPath) },
+		};
+	}
+	const precheck = precheckOf(service, tool);
+	const precheckParameters = pick(precheck, parameters);
+	validateParameters(precheck, precheckParameters);
+	const request = buildUpstreamRequest(service, precheck, precheckParameters, secretReader(env));
+	request.headers.set("x-request-id", requestId);
+	const answer = await sendUpstream(env, service, request);
+	const amount = readAmountCents(answer.body, precheck.purchase.amount_path);
+	return { amount_cents: amount, precheck: answer.body ?? null, details: answer.body };
 }
 
 function pick(tool: CompiledTool, parameters: Record<string, unknown>): Record<string, unknown> {
@@ -44,7 +85,7 @@ function credentialOf(caller: Caller): string {
 }
 
 /**
- * Prices a purchase with the merchant's precheck and returns a signed quote bound to the credential, the tool,
+ * Prices a purchase (the merchant's precheck, or a payment's own amount) and returns a signed quote bound to the credential, the tool,
  * the parameters and the amount. Quotes above the owner's auto-approve threshold need the owner's confirmation.
  */
 export async function createQuote(
@@ -57,16 +98,11 @@ export async function createQuote(
 ): Promise<Quote> {
 	assertLevel(caller, tool.auth_level, `${service.card.id}.${tool.name}`);
 	const credentialId = credentialOf(caller);
-	const precheck = precheckOf(service, tool);
+	const bought = purchaseTool(service, tool);
 	const parameters = withoutSupplied(tool, rawParameters);
 	validateParameters({ ...tool, input_schema: publicInputSchema(tool) }, parameters);
-	const precheckParameters = pick(precheck, parameters);
-	validateParameters(precheck, precheckParameters);
-	const request = buildUpstreamRequest(service, precheck, precheckParameters, secretReader(env));
-	request.headers.set("x-request-id", requestId);
-	const answer = await sendUpstream(env, service, request);
-	if (precheck.purchase?.kind !== "precheck") throw new Error("unreachable: checked by precheckOf");
-	const amount = readAmountCents(answer.body, precheck.purchase.amount_path);
+	const price = await priceOf(env, service, bought, parameters, requestId);
+	const amount = price.amount_cents;
 	const expiresAt = Date.now() + QUOTE_TTL_MS;
 	const hash = await paramsHash(parameters);
 	const issued = await issueQuoteId(env.QUOTE_SIGNING_KEY, {
@@ -84,7 +120,7 @@ export async function createQuote(
 		params_hash: hash,
 		amount_cents: amount,
 		expires_at: expiresAt,
-		precheck: JSON.stringify(answer.body ?? null),
+		precheck: JSON.stringify(price.precheck),
 		signature: issued.signature,
 	});
 	return {
@@ -96,7 +132,7 @@ export async function createQuote(
 		currency: "USD",
 		expires_at: new Date(expiresAt).toISOString(),
 		requires_confirmation: stored.requires_confirmation,
-		details: answer.body,
+		details: price.details,
 	};
 }
 
@@ -157,7 +193,7 @@ export async function purchase(
 			detail: `This quote is for ${quote.service}.${quote.tool}, not ${service.card.id}.${tool.name}. Ask for a quote for this tool.`,
 		});
 	}
-	if (tool.purchase?.kind !== "purchase") precheckOf(service, tool);
+	purchaseTool(service, tool);
 	const parameters = withoutSupplied(tool, rawParameters);
 	const answer = await accountOf(env, credentialId).buy({
 		quote_id: quote.id,

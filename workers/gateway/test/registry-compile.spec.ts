@@ -437,9 +437,14 @@ describe("provider problems, each with its file and JSON pointer", () => {
 		expect(problemsOf(result)).toHaveLength(1);
 	});
 
-	it("refuses a purchase endpoint without a precheck", () => {
+	it("refuses a purchase endpoint without a price (no precheck, no request amount)", () => {
 		const result = compile({ spec: specWith({ "/paths/~1checkout/post/x-purchase-precheck": undefined }) });
-		expectProblem(result, "openapi.yaml", "/paths/~1checkout/post/x-purchase-precheck", /needs a precheck/);
+		expectProblem(
+			result,
+			"openapi.yaml",
+			"/paths/~1checkout/post/x-purchase-precheck",
+			/needs a price: set x-purchase-precheck .* or x-request-amount-path/,
+		);
 	});
 
 	it("refuses a precheck reference that points nowhere or at no precheck operation", () => {
@@ -522,12 +527,12 @@ describe("provider problems, each with its file and JSON pointer", () => {
 	});
 
 	it("refuses an unknown auth scheme, naming the allowed ones", () => {
-		const result = compile({ manifest: { ...parse(MANIFEST), auth: { scheme: "basic" } } });
+		const result = compile({ manifest: { ...parse(MANIFEST), auth: { scheme: "digest" } } });
 		expectProblem(
 			result,
 			"provider.yaml",
 			"/auth/scheme",
-			/unknown auth scheme "basic".*none, apiKey, oauth2, jwt, custom/,
+			/unknown auth scheme "digest".*none, apiKey, oauth2, jwt, basic, custom/,
 		);
 	});
 

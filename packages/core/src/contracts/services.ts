@@ -36,7 +36,14 @@ export const ToolViewSchema = z.object({
 		.object({
 			kind: z.enum(["precheck", "purchase"]),
 			precheck: z.string().optional(),
-			amount_path: z.string(),
+			request_amount_path: z
+				.string()
+				.optional()
+				.describe(
+					"A payment: the JSONPath of the amount (cents) in this tool's own parameters; no precheck.",
+				),
+			request_currency_path: z.string().optional(),
+			amount_path: z.string().optional(),
 			transaction_id_path: z.string().optional(),
 		})
 		.nullable(),

@@ -34,6 +34,8 @@ function samePurchase(a: PurchaseMeta | null, b: PurchaseMeta | null): boolean {
 		return a.kind === b.kind && a.amount_path === b.amount_path;
 	return (
 		a.precheck === b.precheck &&
+		a.request_amount_path === b.request_amount_path &&
+		a.request_currency_path === b.request_currency_path &&
 		a.amount_path === b.amount_path &&
 		a.transaction_id_path === b.transaction_id_path &&
 		a.status === b.status

@@ -13,6 +13,7 @@ import {
 	purchaseMeta,
 	responseMediaTypes,
 } from "./operations.ts";
+import { checkPaymentTools } from "./payment.ts";
 import { createSpecContext, report, type SpecContext } from "./refs.ts";
 import { truncate } from "./schema.ts";
 import type { CompiledService, CompiledTool, CompileProblem } from "./types.ts";
@@ -184,6 +185,7 @@ function compileSpec(spec: unknown, file: string, manifest: Manifest | undefined
 	}
 	if (ops.length === 0 && ctx.problems.length === 0)
 		report(ctx, "problem", "/paths", "the spec has no operations");
+	checkPaymentTools(ctx, ops, tools);
 	return {
 		tools: checkStatusTools(ctx, ops, tools),
 		serviceMeta,

@@ -32,9 +32,17 @@ export type PurchaseMeta =
 	| { kind: "precheck"; amount_path: string }
 	| {
 			kind: "purchase";
-			/** Tool name (operationId) of the precheck operation. */
-			precheck: string;
-			amount_path: string;
+			/** Tool name (operationId) of the precheck operation; absent for a payment (`request_amount_path`). */
+			precheck?: string;
+			/**
+			 * Payment-style purchase (`x-request-amount-path`): JSONPath into the tool's parameters of the amount in
+			 * cents. The quote is made from the request itself, with no precheck call.
+			 */
+			request_amount_path?: string;
+			/** `x-request-currency-path`: JSONPath into the parameters of the currency, which must be the account's. */
+			request_currency_path?: string;
+			/** JSONPath of the charged amount in the answer; a payment without one is charged its quoted amount. */
+			amount_path?: string;
 			transaction_id_path: string;
 			/**
 			 * Tool name (operationId) of the `x-purchase-status` operation: a GET that answers the order placed under an

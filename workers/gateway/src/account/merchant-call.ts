@@ -43,12 +43,17 @@ function classifyFailure(error: unknown): MerchantOutcome {
 	return { kind: "unknown", error };
 }
 
-function readSale(tool: CompiledTool, body: unknown): MerchantOutcome {
+/**
+ * A sale's amount is what the answer states (`x-amount-path`); a payment whose answer states none charged what its
+ * request asked for, which is the amount held.
+ */
+function readSale(tool: CompiledTool, body: unknown, heldCents: number): MerchantOutcome {
 	if (tool.purchase?.kind !== "purchase") throw new Error("unreachable: a purchase tool");
+	const amountPath = tool.purchase.amount_path;
 	try {
 		return {
 			kind: "sold",
-			amount_cents: readAmountCents(body, tool.purchase.amount_path),
+			amount_cents: amountPath ? readAmountCents(body, amountPath) : heldCents,
 			transaction_id: readTransactionId(body, tool.purchase.transaction_id_path),
 			body,
 		};
@@ -64,9 +69,10 @@ export async function callPurchase(
 	service: CompiledService,
 	tool: CompiledTool,
 	request: UpstreamRequest,
+	heldCents: number,
 ): Promise<MerchantOutcome> {
 	try {
-		return readSale(tool, (await sendUpstream(env, service, request)).body);
+		return readSale(tool, (await sendUpstream(env, service, request)).body, heldCents);
 	} catch (error) {
 		return classifyFailure(error);
 	}
@@ -81,9 +87,10 @@ export async function lookUpPurchase(
 	service: CompiledService,
 	tool: CompiledTool,
 	request: UpstreamRequest,
+	heldCents: number,
 ): Promise<MerchantOutcome> {
 	try {
-		return readSale(tool, (await sendUpstream(env, service, request)).body);
+		return readSale(tool, (await sendUpstream(env, service, request)).body, heldCents);
 	} catch (error) {
 		if (error instanceof PenumbraError && upstreamStatus(error) === 404) {
 			return {

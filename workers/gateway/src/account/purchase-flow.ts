@@ -78,7 +78,7 @@ export class PurchaseDesk {
 		try {
 			const request = this.#purchaseRequest(service, tool, attempt, input.parameters);
 			request.headers.set("x-request-id", input.request_id);
-			outcome = await callPurchase(this.#host.env, service, tool, request);
+			outcome = await callPurchase(this.#host.env, service, tool, request, hold.amount_cents);
 		} catch (error) {
 			// The request could not be built (the registry's tool changed): nothing reached the merchant.
 			if (!(error instanceof PenumbraError)) throw error;
@@ -283,8 +283,8 @@ export class PurchaseDesk {
 				? buildStatusRequest(this.#host.env, service, statusTool, attempt.idempotency_key)
 				: this.#purchaseRequest(service, tool, attempt, attempt.parameters ?? "{}");
 			outcome = await (statusTool
-				? lookUpPurchase(this.#host.env, service, tool, request)
-				: callPurchase(this.#host.env, service, tool, request));
+				? lookUpPurchase(this.#host.env, service, tool, request, hold.amount_cents)
+				: callPurchase(this.#host.env, service, tool, request, hold.amount_cents));
 		} catch (error) {
 			if (!(error instanceof PenumbraError)) throw error;
 			outcome = { kind: "unknown", error };

@@ -260,7 +260,7 @@ describe("amount-delta", () => {
 		expect(response.status, await response.clone().text()).toBe(200);
 		const bought = await json<{ result: unknown; receipt: Receipt }>(response);
 		const purchase = fooddashTool("checkout").purchase;
-		if (purchase?.kind !== "purchase") throw new Error("no purchase metadata");
+		if (purchase?.kind !== "purchase" || !purchase.amount_path) throw new Error("no purchase metadata");
 		expect(readAmountCents(bought.result, purchase.amount_path)).toBe(q.amount_cents - 200);
 		expect(readTransactionId(bought.result, purchase.transaction_id_path)).toBe(
 			bought.receipt.transaction_id,

@@ -71,10 +71,11 @@ export interface Shopper {
 
 function precheckOf(tools: CompiledTool[], tool: CompiledTool) {
 	const purchase = tool.purchase;
-	if (purchase?.kind !== "purchase") throw new Error(`${tool.name} is not a purchase tool`);
+	if (purchase?.kind !== "purchase" || !purchase.amount_path)
+		throw new Error(`${tool.name} is not a purchase tool priced by a precheck`);
 	const precheck = tools.find((t) => t.name === purchase.precheck);
 	if (precheck?.purchase?.kind !== "precheck") throw new Error(`${tool.name} has no precheck`);
-	return { purchase, precheck: precheck.purchase };
+	return { purchase: { ...purchase, amount_path: purchase.amount_path }, precheck: precheck.purchase };
 }
 
 /** A new key at `service` with FUNDING_CENTS and an auto-approve threshold above any test purchase. */
