@@ -34,10 +34,13 @@ export function singular(word: string): string {
  */
 export function deriveOperationId(method: string, path: string, skip = 0): string {
 	const segments = path.split("/").filter((s) => s.length > 0);
+	const isParam = (s: string | undefined) => s !== undefined && /^\{.+\}$/.test(s);
+	// `/products/by-barcode/{barcode}`: the `_by_barcode` suffix says it already.
+	const isBy = (i: number) => /^by[-_]/i.test(segments[i] ?? "") && isParam(segments[i + 1]);
 	const words: string[] = [];
 	const params: string[] = [];
 	segments.forEach((segment, i) => {
-		if (i < skip) return;
+		if (i < skip || isBy(i)) return;
 		const param = /^\{(.+)\}$/.exec(segment);
 		if (param) {
 			params.push(snakeCase(param[1] ?? "") || "id");
@@ -45,22 +48,47 @@ export function deriveOperationId(method: string, path: string, skip = 0): strin
 		}
 		const word = snakeCase(segment);
 		if (!word) return;
-		const next = segments[i + 1];
-		words.push(next && /^\{.+\}$/.test(next) ? singular(word) : word);
+		words.push(isParam(segments[i + 1]) || isBy(i + 1) ? singular(word) : word);
 	});
 	const base = [method.toLowerCase(), ...(words.length > 0 ? words : params.length > 0 ? [] : ["root"])].join(
 		"_",
 	);
-	const id = params.length > 0 ? `${base}_by_${params.join("_and_")}` : base;
-	return clip(id);
+	if (params.length === 0) return clip(withoutRepeats(base));
+	const suffix = `_by_${params.join("_and_")}`;
+	const id = withoutRepeats(`${base}${suffix}`);
+	// Too long: shorten the words, not the parameters a model must pass, while they leave room.
+	if (id.length <= MAX_ID || suffix.length > MAX_ID / 2) return clip(id);
+	return `${clip(withoutRepeats(base), MAX_ID - suffix.length)}${suffix}`;
 }
 
-function clip(id: string): string {
-	if (id.length <= MAX_ID) return id;
-	const cut = id.slice(0, MAX_ID);
-	const at = cut.lastIndexOf("_");
-	return at > MAX_ID / 2 ? cut.slice(0, at) : cut;
+/**
+ * Drops a run of words that repeats the run just before it: `/products/by-barcode/{barcode}` gives
+ * `products_by_barcode_by_barcode`, `/users/{user_id}/followed_by` gives `followed_by_by_user_id`; a model reads
+ * the doubled words as noise or as a different operation.
+ */
+export function withoutRepeats(id: string): string {
+	const words = id.split("_");
+	for (let n = 3; n >= 1; n--) {
+		for (let i = 0; i + 2 * n <= words.length; ) {
+			const repeats = words.slice(i, i + n).every((w, k) => w !== "" && w === words[i + n + k]);
+			if (repeats) words.splice(i + n, n);
+			else i++;
+		}
+	}
+	return words.join("_");
 }
+
+/** Cut at a word boundary, never ending on a word that needs one after it (`…_to_shoppinglist_by`). */
+function clip(id: string, max = MAX_ID): string {
+	if (id.length <= max) return id;
+	const cut = id.slice(0, max);
+	const at = cut.lastIndexOf("_");
+	const words = (at > max / 2 ? cut.slice(0, at) : cut).split("_");
+	while (words.length > 2 && CONNECTORS.has(words[words.length - 1] ?? "")) words.pop();
+	return words.join("_");
+}
+
+const CONNECTORS = new Set(["by", "and", "to", "of", "for", "with", "from", "in", "on", "or"]);
 
 /** How many leading literal segments every path shares (kept below each path's own length). */
 export function sharedPrefixLength(paths: string[]): number {
@@ -138,7 +166,7 @@ export function normalizeOperationIds(ctx: ScaffoldContext): void {
 			const resource = deriveOperationId(entry.method, entry.path, skip).replace(/^[a-z]+_/, "");
 			const previous = wanted.get(entry);
 			wanted.set(entry, {
-				id: clip(`${id}_${resource}`),
+				id: clip(withoutRepeats(`${id}_${resource}`)),
 				reason: `${previous?.reason ? `${previous.reason}; ` : ""}operationId "${id}" was used by ${members.length} operations; each now names its resource`,
 			});
 		}
