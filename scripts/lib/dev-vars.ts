@@ -19,13 +19,17 @@ function origin(ports: LocalPorts, name: keyof typeof DEFAULT_PORTS): string {
 }
 
 /**
- * The gateway in development: dev routes and the dev mailbox on, the local sandbox allowed as an upstream (plain
- * http on loopback), refusals pointing at the local site.
+ * The gateway in development: dev routes and the dev mailbox on, the local sandbox and `upstreams` (a provider's
+ * local mock or staging API: PENUMBRA_UPSTREAM_ALLOWLIST, read by `npm start`) allowed as upstreams, refusals
+ * pointing at the local site.
  */
-export function gatewayDevVars(ports: LocalPorts = {}): Record<string, string> {
+export function gatewayDevVars(
+	ports: LocalPorts = {},
+	upstreams: readonly string[] = [],
+): Record<string, string> {
 	return {
 		ENVIRONMENT: "development",
-		UPSTREAM_ALLOWLIST: origin(ports, "sandbox"),
+		UPSTREAM_ALLOWLIST: [origin(ports, "sandbox"), ...upstreams].join(","),
 		WEB_URL: origin(ports, "web"),
 	};
 }

@@ -35,7 +35,7 @@ export interface WorkerEntry {
 	 * `--var` values of a local run: development mode (the committed configs are production; scripts/lib/dev-vars.ts)
 	 * and what depends on where the other Workers listen.
 	 */
-	vars?: (ports: Readonly<Record<string, number>>) => Record<string, string>;
+	vars?: (ports: Readonly<Record<string, number>>, options: StackOptions) => Record<string, string>;
 	/**
 	 * A Cloudflare Pages project instead of a Worker: `vite build` of `config`'s folder, then `wrangler pages dev
 	 * <output>` there (Pages reads its wrangler.toml from the working directory). Skipped while `source` is missing.
@@ -60,8 +60,9 @@ export const WORKERS: readonly WorkerEntry[] = [
 		portEnv: "PENUMBRA_GATEWAY_PORT",
 		healthPath: "/v1/health",
 		// Development mode (the committed config is production). The registry points upstreams at the sandbox; the
-		// gateway refuses plain-http loopback upstreams unless they are allowlisted, so follow the sandbox.
-		vars: (ports) => gatewayDevVars(ports),
+		// gateway refuses plain-http loopback upstreams unless they are allowlisted, so follow the sandbox (and any
+		// local upstream the run adds).
+		vars: (ports, options) => gatewayDevVars(ports, options.upstreamAllowlist),
 	},
 	{
 		name: "mcp",
@@ -114,6 +115,10 @@ export interface StackOptions {
 	logLevel?: "debug" | "info" | "log" | "warn" | "error" | "none";
 	/** Extra `--var` values per Worker name, over the table's. */
 	vars?: Record<string, Record<string, string>>;
+	/** Origins the gateway may call besides the sandbox (PENUMBRA_UPSTREAM_ALLOWLIST for `npm start`). */
+	upstreamAllowlist?: readonly string[];
+	/** The providers folder to seed (default: `providers` under `root`). */
+	providersDir?: string;
 	/**
 	 * Run the Workers as they deploy: without the table's development vars, each from its config in `configs`
 	 * (absolute; default: its committed `wrangler.toml`). For the production-mode tests.
@@ -331,6 +336,7 @@ export function seedRegistry(supervisor: Supervisor, options: StackOptions): Pro
 			"--local",
 			"--persist-to",
 			options.persistTo,
+			...(options.providersDir ? ["--dir", options.providersDir] : []),
 		],
 		cwd: options.root,
 		env: childEnv(options, sandbox ? { SANDBOX_ORIGIN: sandbox.origin } : {}),
@@ -380,7 +386,7 @@ export function startWorkers(
 ): RunningWorker[] {
 	const ports = portsOf(options.workers);
 	return only.map((worker) => {
-		const devVars = options.production ? {} : worker.vars?.(ports);
+		const devVars = options.production ? {} : worker.vars?.(ports, options);
 		const values = Object.entries({ ...devVars, ...options.vars?.[worker.name] });
 		const config = options.production?.configs?.[worker.name] ?? join(options.root, worker.config);
 		const common = [

@@ -48,7 +48,7 @@ function penumbra(args: string[]): Promise<{ code: number; stdout: string; stder
 	return new Promise((resolve, reject) => {
 		const child = spawn(process.execPath, [BIN, ...args], {
 			cwd: dir,
-			env: { PATH: process.env.PATH ?? "", PENUMBRA_URL: origin, ADMIN_TOKEN: TOKEN },
+			env: { PATH: process.env.PATH ?? "", PENUMBRA_GATEWAY_URL: origin, ADMIN_TOKEN: TOKEN },
 			stdio: ["ignore", "pipe", "pipe"],
 		});
 		let stdout = "";

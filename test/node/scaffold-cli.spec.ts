@@ -115,7 +115,7 @@ describe("penumbra providers scaffold", () => {
 				dir,
 				"--json",
 			],
-			{ UPSTREAM_ALLOWLIST: origin },
+			{ PENUMBRA_UPSTREAM_ALLOWLIST: origin },
 		);
 		expect(result.stderr).toBe("");
 		expect(result.code).toBe(0);
@@ -163,7 +163,7 @@ describe("penumbra providers scaffold", () => {
 				"--dir",
 				dir,
 			],
-			{ UPSTREAM_ALLOWLIST: origin },
+			{ PENUMBRA_UPSTREAM_ALLOWLIST: origin },
 		);
 		expect(redirected.code).toBe(2);
 		expect(redirected.stderr).toContain("refusing to fetch http://169.254.169.254/latest");

@@ -1,12 +1,10 @@
-import { readFile } from "node:fs/promises";
 import { toErrorMessage } from "@penumbra/core/errors";
 import { z } from "zod";
 import { type OptionValues, stringOption } from "./command.ts";
+import { devVar, resolveUrl, STACK_FILE } from "./local-stack.ts";
 import { err, usageError } from "./output.ts";
 
 /** Talking to the gateway's admin API (`/v1/admin/*`) from CLI commands: where, with which token, and errors. */
-
-const DEFAULT_URL = "http://127.0.0.1:8787";
 
 /** Options every admin command takes. */
 export const connectionOptions = {
@@ -15,43 +13,28 @@ export const connectionOptions = {
 	json: { type: "boolean" },
 } as const;
 
-export const CONNECTION_HELP = `  --url URL            gateway base URL (default: $PENUMBRA_URL or ${DEFAULT_URL})
+export const CONNECTION_HELP = `  --url URL            gateway base URL (default: $PENUMBRA_GATEWAY_URL, $PENUMBRA_GATEWAY_PORT, the running
+                       npm start (${STACK_FILE}), else http://127.0.0.1:8787; see \`penumbra stack\`)
   --admin-token TOKEN  admin token (default: $ADMIN_TOKEN, else ADMIN_TOKEN in ./.dev.vars)
   --json               print the gateway's JSON answer`;
 
 export interface Connection {
 	url: string;
+	/** Where the URL came from (flag, variable, stack file, default), for the can't-reach message. */
+	source: string;
 	token: string;
 }
 
 /** The gateway URL and admin token from the options, the environment or ./.dev.vars. */
 export async function connection(values: OptionValues): Promise<Connection> {
-	const url = (stringOption(values, "url") ?? process.env.PENUMBRA_URL ?? DEFAULT_URL).replace(/\/+$/, "");
-	if (!URL.canParse(url)) throw usageError(`--url ${JSON.stringify(url)} is not a URL`);
-	const token = stringOption(values, "admin-token") ?? process.env.ADMIN_TOKEN ?? (await tokenFromDevVars());
+	const { url, source } = resolveUrl("gateway", { name: "--url", value: stringOption(values, "url") });
+	const token = stringOption(values, "admin-token") ?? process.env.ADMIN_TOKEN ?? devVar("ADMIN_TOKEN");
 	if (!token) {
 		throw usageError(
 			"no admin token: pass --admin-token, set ADMIN_TOKEN, or run from the folder whose .dev.vars has ADMIN_TOKEN",
 		);
 	}
-	return { url, token };
-}
-
-async function tokenFromDevVars(): Promise<string | undefined> {
-	let text: string;
-	try {
-		text = await readFile(".dev.vars", "utf8");
-	} catch {
-		return undefined;
-	}
-	for (const line of text.split(/\r?\n/)) {
-		const m = /^\s*ADMIN_TOKEN\s*=\s*(.*?)\s*$/.exec(line);
-		if (!m?.[1]) continue;
-		const raw = m[1];
-		const quoted = /^"(.*)"$/.exec(raw) ?? /^'(.*)'$/.exec(raw);
-		return quoted ? quoted[1] : raw;
-	}
-	return undefined;
+	return { url, source, token };
 }
 
 const problemSchema = z.looseObject({
@@ -86,7 +69,7 @@ async function send(
 	} catch (error) {
 		const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : "";
 		err(
-			`error: cannot reach the gateway at ${conn.url} (${toErrorMessage(error)}${cause}); is it running? (npm start)`,
+			`error: cannot reach the gateway at ${conn.url} (${toErrorMessage(error)}${cause}); is it running? (npm start; the URL is from ${conn.source}, see \`penumbra stack\`)`,
 		);
 		throw new Reported();
 	}

@@ -6,6 +6,7 @@ import { moneyCommands, refreshCommands } from "./money.ts";
 import { err, isUsageError, out, usageError } from "./output.ts";
 import { providerCommands } from "./providers.ts";
 import { scaffoldCommands } from "./scaffold-command.ts";
+import { stackCommands } from "./stack-command.ts";
 import { synthCommands } from "./synth-command.ts";
 
 const commands: Command[] = [
@@ -15,6 +16,7 @@ const commands: Command[] = [
 	...synthCommands,
 	...keyCommands,
 	...moneyCommands,
+	...stackCommands,
 ];
 
 function topHelp(): string {

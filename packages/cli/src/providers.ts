@@ -5,8 +5,10 @@ import { toErrorMessage } from "@penumbra/core/errors";
 import { serviceKey } from "@penumbra/core/registry";
 import { z } from "zod";
 import { type Command, flag, type OptionValues, stringOption } from "./command.ts";
+import { ALLOWLIST_SETTING, localAllowlist, type Resolved, resolveUrl } from "./local-stack.ts";
 import { err, formatProblem, out, table, usageError } from "./output.ts";
 import { buildRegistryFromDir, type Catalog, type RegistryFromDir } from "./registry-build.ts";
+import { upstreamWarnings } from "./upstream-check.ts";
 
 const DEFAULT_DIR = "providers";
 const DEFAULT_OUT = ".wrangler/registry.json";
@@ -77,12 +79,18 @@ function report(
 	return ok;
 }
 
+/** The sandbox merchants' origin for manifests' `${SANDBOX_ORIGIN}`: the flag, else as every command resolves it. */
+function sandboxOrigin(values: OptionValues): Resolved {
+	return resolveUrl("sandbox", { name: "--sandbox-origin", value: stringOption(values, "sandbox-origin") });
+}
+
 async function compileDir(
 	values: OptionValues,
 	catalog: Catalog = "development",
 ): Promise<{ dir: string; result: RegistryFromDir }> {
 	const dir = stringOption(values, "dir") ?? DEFAULT_DIR;
-	return { dir, result: await buildRegistryFromDir(dir, { catalog }) };
+	const vars = { SANDBOX_ORIGIN: sandboxOrigin(values).url };
+	return { dir, result: await buildRegistryFromDir(dir, { catalog, vars }) };
 }
 
 /** Says which development providers a production build left out, and why. */
@@ -100,7 +108,14 @@ async function writeEntries(file: string, entries: RegistryFromDir["entries"]): 
 	return text.length;
 }
 
-const dirOption = { dir: { type: "string" }, json: { type: "boolean" } } as const;
+const dirOption = {
+	dir: { type: "string" },
+	"sandbox-origin": { type: "string" },
+	json: { type: "boolean" },
+} as const;
+
+const SANDBOX_HELP = `  --sandbox-origin URL  the sandbox merchants' origin, for \${SANDBOX_ORIGIN} in manifests (default:
+                        $SANDBOX_ORIGIN, $PENUMBRA_SANDBOX_PORT, the running npm start, http://127.0.0.1:8791)`;
 
 const validate: Command = {
 	name: "providers validate",
@@ -108,14 +123,18 @@ const validate: Command = {
 	help: `Usage: penumbra providers validate [--dir providers] [--json]
 
 Compiles every <dir>/<id>/provider.yaml with its spec and prints each problem as
-file#/json/pointer: message. Exits 1 when there is any problem.
+file#/json/pointer: message. Exits 1 when there is any problem. Warns about an
+upstream the gateway of \`npm start\` would refuse (not https to a public host
+and not in its allowlist: the sandbox and ${ALLOWLIST_SETTING}).
 
 Options:
   --dir DIR   folder holding one sub-folder per provider (default: providers)
-  --json      print the report as JSON`,
+  --json      print the report as JSON
+${SANDBOX_HELP}`,
 	options: dirOption,
 	async run(values) {
 		const { dir, result } = await compileDir(values);
+		result.warnings.push(...upstreamWarnings(result.services, dir, localAllowlist(sandboxOrigin(values))));
 		if (!report(result, dir, flag(values, "json"))) return 1;
 		if (flag(values, "json")) return 0;
 		if (result.folders.length === 0)
@@ -138,7 +157,8 @@ provider has a problem.
 Options:
   --dir DIR    folder holding one sub-folder per provider (default: providers)
   --out FILE   where to write the entries (default: ${DEFAULT_OUT})
-  --json       print the report as JSON`,
+  --json       print the report as JSON
+${SANDBOX_HELP}`,
 	options: { ...dirOption, out: { type: "string" } },
 	async run(values) {
 		const { dir, result } = await compileDir(values);
@@ -178,9 +198,11 @@ Options:
   --dir DIR           providers folder (default: providers)
   --out FILE          the bulk file to write and upload (default: ${DEFAULT_OUT})
   --config FILE       wrangler configuration (default: wrangler finds wrangler.toml)
-  --keep-stale        do not delete keys of removed providers`,
+  --keep-stale        do not delete keys of removed providers
+${SANDBOX_HELP}`,
 	options: {
 		dir: { type: "string" },
+		"sandbox-origin": { type: "string" },
 		out: { type: "string" },
 		local: { type: "boolean" },
 		remote: { type: "boolean" },

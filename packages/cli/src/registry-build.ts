@@ -11,7 +11,8 @@ import {
 	parseManifest,
 	parseStructured,
 } from "@penumbra/core/registry";
-import { assessUpstreamUrl, parseAllowlist } from "@penumbra/core/ssrf";
+import { assessUpstreamUrl } from "@penumbra/core/ssrf";
+import { localAllowlist, resolveUrl } from "./local-stack.ts";
 
 export interface RegistryFromDir {
 	/** Every provider folder found, compiled or not. */
@@ -227,11 +228,9 @@ async function readText(file: string): Promise<string | null> {
 	}
 }
 
-/** Remote specs follow the gateway's SSRF rules; the local sandbox is allowed as in development. */
+/** Remote specs follow the gateway's SSRF rules, with the allowlist of npm start's gateway (`penumbra stack`). */
 function specAllowlist(): string[] {
-	return parseAllowlist(
-		process.env.UPSTREAM_ALLOWLIST ?? process.env.SANDBOX_ORIGIN ?? "http://127.0.0.1:8791",
-	);
+	return localAllowlist(resolveUrl("sandbox"));
 }
 
 export { parseStructured };

@@ -2,28 +2,20 @@ import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { PenumbraError, toErrorMessage } from "@penumbra/core/errors";
-import { assessUpstreamUrl, parseAllowlist } from "@penumbra/core/ssrf";
+import { assessUpstreamUrl } from "@penumbra/core/ssrf";
 import { type Command, flag, stringOption } from "./command.ts";
+import { ALLOWLIST_SETTING, localAllowlist, resolveUrl } from "./local-stack.ts";
 import { err, formatProblem, out, usageError } from "./output.ts";
 import { CONTRACT_HELPER, type ScaffoldChange, type ScaffoldResult, scaffoldProvider } from "./scaffold.ts";
 
 const DEFAULT_DIR = "providers";
-const DEFAULT_SANDBOX = "http://127.0.0.1:8791";
 const MAX_SPEC_BYTES = 20 * 1024 * 1024;
 const FETCH_TIMEOUT_MS = 30_000;
 const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 
-/** Origins a spec may be fetched from over plain http: $UPSTREAM_ALLOWLIST, else the local sandbox. */
+/** Origins a spec may be fetched from over plain http: those npm start's gateway may call (`penumbra stack`). */
 function allowlist(): string[] {
-	const configured = process.env.UPSTREAM_ALLOWLIST;
-	if (!configured?.trim()) return [DEFAULT_SANDBOX];
-	try {
-		return parseAllowlist(configured);
-	} catch (error) {
-		throw usageError(
-			`UPSTREAM_ALLOWLIST is not a list of http(s) origins: ${error instanceof PenumbraError ? error.message : toErrorMessage(error)}`,
-		);
-	}
+	return localAllowlist(resolveUrl("sandbox"));
 }
 
 /** Fetches a spec, re-checking every redirect hop: a public URL must not bounce the CLI into a private network. */
@@ -33,7 +25,7 @@ export async function fetchSpec(url: string, allowed: string[]): Promise<string>
 		const verdict = assessUpstreamUrl(current, allowed);
 		if (!verdict.ok) {
 			throw usageError(
-				`refusing to fetch ${current}: ${verdict.reason} (https to a public host, or an origin in UPSTREAM_ALLOWLIST; default ${DEFAULT_SANDBOX})`,
+				`refusing to fetch ${current}: ${verdict.reason} (https to a public host, or the local sandbox or an origin in ${ALLOWLIST_SETTING})`,
 			);
 		}
 		let response: Response;
@@ -130,7 +122,7 @@ provider does not compile.
 Options:
   --id ID                  provider id (lowercase letters, digits, -)
   --name NAME              display name
-  --openapi-url URL        fetch the spec (https, or an origin in UPSTREAM_ALLOWLIST; default ${DEFAULT_SANDBOX})
+  --openapi-url URL        fetch the spec (https, the local sandbox, or an origin in ${ALLOWLIST_SETTING})
   --openapi-file FILE      read the spec from a file; $refs to files next to it are bundled
   --upstream-base URL      where the gateway sends calls, e.g. https://api.example.com/v1
   --has-purchases          the service sells something: find the precheck/purchase pair
@@ -223,7 +215,7 @@ Options:
 			upstreamBase: upstreamBase as string,
 			dir: dir.split(path.sep).join("/"),
 			contractImport: helper.startsWith(".") ? helper : `./${helper}`,
-			vars: env,
+			vars: { ...env, SANDBOX_ORIGIN: resolveUrl("sandbox").url },
 			allowlist: allowlist(),
 			onProgress: progress,
 			...(flag(values, "has-purchases") ? { hasPurchases: true } : {}),

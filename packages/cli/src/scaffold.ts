@@ -49,7 +49,7 @@ export interface ScaffoldOptions {
 	contractImport?: string;
 	/** `${NAME}` values used when validating the manifest (SANDBOX_ORIGIN …). */
 	vars?: Record<string, string>;
-	/** Origins the gateway may reach over plain http (UPSTREAM_ALLOWLIST); used to warn about `upstreamBase`. */
+	/** Origins the gateway may reach over plain http (its UPSTREAM_ALLOWLIST); used to warn about `upstreamBase`. */
 	allowlist?: string[];
 	onProgress?: (step: string) => void;
 }
@@ -152,7 +152,7 @@ export async function scaffoldProvider(options: ScaffoldOptions): Promise<Scaffo
 		ctx.warnings.push({
 			file: `${folder}/${MANIFEST_FILE}`,
 			path: "/upstream",
-			message: `the gateway refuses to call ${options.upstreamBase}: upstreams must be public https URLs, or an origin listed in UPSTREAM_ALLOWLIST`,
+			message: `the gateway refuses to call ${options.upstreamBase}: upstreams must be public https URLs, or (under npm start) an origin listed in PENUMBRA_UPSTREAM_ALLOWLIST`,
 		});
 	}
 
