@@ -38,6 +38,20 @@ export function readTransactionId(body: unknown, path: string): string {
 	});
 }
 
+/**
+ * What a 2xx purchase answer says of itself (`x-result-path`): sold, refused, or — for any other value, or none —
+ * not known yet (a pending or challenged payment: the funds stay held and the merchant is asked again).
+ */
+export function readVerdict(
+	body: unknown,
+	result: { path: string; sold: string[]; refused: string[] },
+): { verdict: "sold" | "refused" | "unknown"; value: unknown } {
+	const value = readOne(body, result.path);
+	if (typeof value === "string" && result.sold.includes(value)) return { verdict: "sold", value };
+	if (typeof value === "string" && result.refused.includes(value)) return { verdict: "refused", value };
+	return { verdict: "unknown", value };
+}
+
 /** `$.amount.value` → `amount.value`: how a request path names the parameter to the caller. */
 export function parameterName(path: string): string {
 	return path

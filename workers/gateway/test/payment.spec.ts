@@ -82,8 +82,8 @@ function compile(id: string, spec: Spec, upstream: string) {
 	});
 }
 
-function paydesk(id: string, upstream: string): CompiledService {
-	const compiled = compile(id, paymentSpec(), upstream);
+function paydesk(id: string, upstream: string, extensions: Record<string, unknown> = {}): CompiledService {
+	const compiled = compile(id, paymentSpec(extensions), upstream);
 	if (!compiled.ok) throw new Error(JSON.stringify(compiled.problems));
 	return compiled.service;
 }
@@ -148,6 +148,16 @@ describe("compiling a payment-style purchase", () => {
 		expect(problemsOf({ "x-request-amount-path": "$..value" })).toEqual([
 			expect.stringContaining("must name one property of the tool's parameters"),
 		]);
+		expect(problemsOf({ "x-sold-results": ["Authorised"] })).toEqual([
+			expect.stringContaining("x-result-path and x-sold-results go together"),
+		]);
+		expect(
+			problemsOf({
+				"x-result-path": "$.resultCode",
+				"x-sold-results": ["Authorised"],
+				"x-refused-results": ["Authorised"],
+			}),
+		).toEqual([expect.stringContaining("Authorised cannot mean both sold and refused")]);
 		expect(problemsOf({ "x-transaction-id-path": undefined })).toEqual([
 			expect.stringContaining("x-transaction-id-path is required"),
 		]);
@@ -269,6 +279,37 @@ describe("a payment-style purchase through the gateway", () => {
 		expect(statement.entries.filter((e) => e.kind === "purchase").map((e) => e.amount_cents)).toEqual([
 			-4_321,
 		]);
+	});
+
+	it("follows the answer's own verdict (x-result-path): refused releases, an unsettled one stays held", async () => {
+		// The echo answers the request, so the reference the caller sends is the verdict the "merchant" states.
+		const verdict = {
+			"x-result-path": "$.body.reference",
+			"x-sold-results": ["order-1"],
+			"x-refused-results": ["declined"],
+		};
+		await addServices(paydesk("paydesk-verdict", `${sandboxOrigin()}/_echo`, verdict));
+		const { key } = await createKey("authenticated", "payer-verdict@example.com", 20_000);
+		const before = await balance(key);
+		const pay = async (reference: string) => {
+			const parameters = payment(700, "USD", reference);
+			const q = await json<Quote>(await quote(key, "paydesk-verdict", parameters));
+			return buy(key, "paydesk-verdict", parameters, q.quote_id);
+		};
+
+		const refused = await expectProblem(await pay("declined"), 502, "UPSTREAM_ERROR");
+		expect(refused).toMatchObject({ merchant_result: "declined" });
+		expect(refused.outcome).toBeUndefined();
+		expect(await balance(key)).toEqual(before);
+
+		const pending = await expectProblem(await pay("challenge-shopper"), 502, "UPSTREAM_ERROR");
+		expect(pending).toMatchObject({ outcome: "unknown", merchant_result: "challenge-shopper" });
+		const held = await balance(key);
+		expect(held.balance_cents).toBe(before.balance_cents);
+		expect(held.holds).toEqual([expect.objectContaining({ amount_cents: 700, kind: "purchase" })]);
+
+		expect((await pay("order-1")).status).toBe(200);
+		expect((await balance(key)).balance_cents).toBe(before.balance_cents - 700);
 	});
 
 	it("refuses a payment the balance cannot cover before the merchant is called", async () => {

@@ -38,6 +38,7 @@ function samePurchase(a: PurchaseMeta | null, b: PurchaseMeta | null): boolean {
 		a.request_currency_path === b.request_currency_path &&
 		a.amount_path === b.amount_path &&
 		a.transaction_id_path === b.transaction_id_path &&
+		JSON.stringify(a.result ?? null) === JSON.stringify(b.result ?? null) &&
 		a.status === b.status
 	);
 }

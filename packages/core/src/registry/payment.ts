@@ -2,7 +2,9 @@ import { isRecord, pointerJoin } from "./json-pointer.ts";
 import { checkJsonPath } from "./jsonpath.ts";
 import type { Operation } from "./operations.ts";
 import { report, type SpecContext } from "./refs.ts";
-import type { CompiledTool, JsonSchema } from "./types.ts";
+import type { CompiledTool, JsonSchema, PurchaseMeta } from "./types.ts";
+
+type ResultMeta = NonNullable<Extract<PurchaseMeta, { kind: "purchase" }>["result"]>;
 
 /** A payment's pricing, read from its own request: the part of `PurchaseMeta` that replaces the precheck. */
 export interface PaymentPricing {
@@ -70,6 +72,36 @@ export function paymentPricing(ctx: SpecContext, op: Operation): PaymentPricing 
 		...(currency ? { request_currency_path: currency } : {}),
 		...(answerAmount ? { amount_path: answerAmount } : {}),
 	};
+}
+
+/**
+ * `x-result-path` + `x-sold-results` (+ `x-refused-results`): a purchase whose 2xx answer carries its own verdict, as
+ * a payment provider's `resultCode` does ("Refused" with HTTP 200). Without it every readable 2xx answer is a sale.
+ */
+export function purchaseResult(ctx: SpecContext, op: Operation): { ok: boolean; result?: ResultMeta } {
+	const { "x-result-path": path, "x-sold-results": sold, "x-refused-results": refused } = op.ext;
+	if (path === undefined && sold === undefined && refused === undefined) return { ok: true };
+	const at = (key: string) => pointerJoin(op.pointer, key);
+	if (path === undefined || sold === undefined) {
+		report(
+			ctx,
+			"problem",
+			at(path === undefined ? "x-result-path" : "x-sold-results"),
+			"x-result-path and x-sold-results go together: the JSONPath of the answer's verdict, and the values that mean it sold",
+		);
+		return { ok: false };
+	}
+	const check = checkJsonPath(path);
+	if (!check.ok) {
+		report(ctx, "problem", at("x-result-path"), check.message);
+		return { ok: false };
+	}
+	const both = sold.filter((value) => refused?.includes(value));
+	if (both.length > 0) {
+		report(ctx, "problem", at("x-refused-results"), `${both.join(", ")} cannot mean both sold and refused`);
+		return { ok: false };
+	}
+	return { ok: true, result: { path, sold, refused: refused ?? [] } };
 }
 
 /** The schema of the input property a request path names; undefined when the schema does not say. */

@@ -45,6 +45,11 @@ export type PurchaseMeta =
 			amount_path?: string;
 			transaction_id_path: string;
 			/**
+			 * `x-result-path` with `x-sold-results` / `x-refused-results`: the verdict a 2xx answer states itself (a
+			 * payment provider's `resultCode`). Sold values are a sale, refused ones a refusal; any other is unknown.
+			 */
+			result?: { path: string; sold: string[]; refused: string[] };
+			/**
 			 * Tool name (operationId) of the `x-purchase-status` operation: a GET that answers the order placed under an
 			 * idempotency key as the purchase did, or 404 when there is none. Without it, the idempotent retry is the lookup.
 			 */

@@ -1,5 +1,5 @@
 import { PenumbraError } from "@penumbra/core/errors";
-import { readAmountCents, readTransactionId } from "@penumbra/core/purchase";
+import { readAmountCents, readTransactionId, readVerdict } from "@penumbra/core/purchase";
 import type { CompiledService, CompiledTool } from "@penumbra/core/registry";
 import type { UpstreamRequest } from "@penumbra/core/upstream-request";
 import { sendUpstream } from "../execute.ts";
@@ -50,6 +50,8 @@ function classifyFailure(error: unknown): MerchantOutcome {
 function readSale(tool: CompiledTool, body: unknown, heldCents: number): MerchantOutcome {
 	if (tool.purchase?.kind !== "purchase") throw new Error("unreachable: a purchase tool");
 	const amountPath = tool.purchase.amount_path;
+	const stated = tool.purchase.result ? readVerdict(body, tool.purchase.result) : undefined;
+	if (stated && stated.verdict !== "sold") return verdictOutcome(stated.verdict, stated.value);
 	try {
 		return {
 			kind: "sold",
@@ -61,6 +63,26 @@ function readSale(tool: CompiledTool, body: unknown, heldCents: number): Merchan
 		// The merchant said yes but its answer cannot be read: it may have charged.
 		return classifyFailure(error);
 	}
+}
+
+/** A 2xx answer whose own verdict is not a sale: a refusal releases, anything else keeps the funds held. */
+function verdictOutcome(verdict: "refused" | "unknown", value: unknown): MerchantOutcome {
+	const said = JSON.stringify(value ?? null);
+	return verdict === "refused"
+		? {
+				kind: "refused",
+				error: new PenumbraError("UPSTREAM_ERROR", {
+					detail: `The merchant refused the payment (${said}): nothing was charged.`,
+					extras: { upstream_status: 200, merchant_result: value },
+				}),
+			}
+		: {
+				kind: "unknown",
+				error: new PenumbraError("UPSTREAM_ERROR", {
+					detail: `The merchant's answer (${said}) does not say the payment went through yet.`,
+					extras: { merchant_result: value ?? null },
+				}),
+			};
 }
 
 /** Sends the purchase (or its repeat with the same idempotency key) and says what the answer means. */
