@@ -21,19 +21,24 @@
  *   PENUMBRA_FAKE_STRIPE=1   top-ups against the local fake Stripe API and its fake Checkout page (test/fake-stripe),
  *                            whatever .dev.vars says; without it, top-up uses STRIPE_* from .dev.vars or is off
  *   PENUMBRA_FAKE_STRIPE_PORT  its port (default 8793)
+ *   PENUMBRA_UPSTREAM_ALLOWLIST       comma-separated origins (e.g. a provider's local mock) the gateway may call besides
+ *                                     the sandbox; else the same line in .dev.vars
  *   PENUMBRA_DEV_EXIT_AFTER_READY=1   same as --smoke
  *   PENUMBRA_DEV_READY_TIMEOUT        seconds to wait for each health route (default 60)
  *   X_LOCAL_OBSERVABILITY=true        turn wrangler's local trace collector back on (off: see stack.ts)
  * Each Worker's devtools inspector listens on its port + 10000.
+ * While it runs, .penumbra/stack.json records every URL for the CLI (packages/cli/src/local-stack.ts).
  * State lives in .wrangler/state (the site's, which holds nothing, in .wrangler/state-web), the dev registry in
  * .wrangler/registry (all gitignored).
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs, parseEnv } from "node:util";
+import { configuredUpstreams, PARTS, removeStackFile, writeStackFile } from "@penumbra/cli/local-stack";
 import { startFakeAnthropic } from "../test/fake-anthropic/server.ts";
 import { FAKE_STRIPE_WEBHOOK_SECRET, fakeStripeVars, startFakeStripe } from "../test/fake-stripe/server.ts";
 import { AdminClient, ensureDevCredential, fundDevCredential } from "./lib/admin.ts";
+import { gatewayDevVars } from "./lib/dev-vars.ts";
 import { isPortFree, makePrefixer, Supervisor } from "./lib/proc.ts";
 import {
 	applyMigrations,
@@ -45,6 +50,7 @@ import {
 	type PlannedWorker,
 	planWorkers,
 	portFromEnv,
+	portsOf,
 	type StackOptions,
 	seedRegistry,
 	startWorkersInOrder,
@@ -89,6 +95,7 @@ let fakeStripeServer: { url: string; close(): Promise<void> } | null = null;
 
 async function shutdown(code: number, reason?: string): Promise<never> {
 	if (reason) say(reason);
+	removeStackFile(root, process.pid);
 	await supervisor.stopAll();
 	await fakeModel?.close();
 	await fakeStripeServer?.close();
@@ -107,7 +114,10 @@ async function modelFor(chat: PlannedWorker | undefined): Promise<Record<string,
 		say("chat: using Claude (ANTHROPIC_API_KEY from workers/chat/.dev.vars)");
 		return {};
 	}
-	const port = portFromEnv(process.env, "PENUMBRA_FAKE_MODEL_PORT", 8792);
+	const { portEnv, defaultPort } = PARTS.fake_model;
+	const port = portFromEnv(process.env, portEnv, defaultPort);
+	if (!(await isPortFree(port)))
+		throw new Error(`Cannot start: the fake model's port ${port} is in use (set ${portEnv})`);
 	fakeModel = await startFakeAnthropic({ port, host: "127.0.0.1" });
 	say(`chat: no ANTHROPIC_API_KEY in workers/chat/.dev.vars, using the local fake model at ${fakeModel.url}`);
 	return { chat: { ANTHROPIC_BASE_URL: fakeModel.url, ANTHROPIC_API_KEY: "fake-local-key" } };
@@ -152,6 +162,12 @@ async function main(): Promise<void> {
 	const gateway = workers.find((w) => w.name === "gateway");
 	if (!gateway) throw new Error("wrangler.toml (the gateway) is missing");
 	await assertPortsFree(workers);
+	const upstreams = configuredUpstreams({ cwd: root, env: process.env });
+	if (upstreams.from) {
+		say(
+			`local upstreams the gateway may call: ${upstreams.origins.join(", ")} (PENUMBRA_UPSTREAM_ALLOWLIST, from ${upstreams.from})`,
+		);
+	}
 
 	const options: StackOptions = {
 		root,
@@ -160,6 +176,7 @@ async function main(): Promise<void> {
 		workers,
 		echo: true,
 		vars: { ...(await modelFor(workers.find((w) => w.name === "chat"))), ...(await stripeFor(gateway)) },
+		upstreamAllowlist: upstreams.origins,
 	};
 	const { adminToken, added } = ensureDevVars(root);
 	if (added.length > 0) say(`added ${added.join(", ")} to .dev.vars (random values)`);
@@ -182,6 +199,7 @@ async function main(): Promise<void> {
 		if (supervisor.isStopping) return;
 		void shutdown(1, `${worker.name} ${proc.exitDescription}; stopping the others.`);
 	});
+	recordStack(workers, options);
 
 	const admin = new AdminClient(gateway.origin, adminToken);
 	const credential = await ensureDevCredential(admin, join(root, ".wrangler", "dev-credential.json"));
@@ -201,6 +219,20 @@ async function main(): Promise<void> {
 		await shutdown(0, "smoke run: everything answered; stopping.");
 	}
 	printBox(workers, credential.key, credential.created, flags["show-admin-token"] ? adminToken : undefined);
+}
+
+/** Tells the CLI where this stack listens (.penumbra/stack.json, removed on exit). */
+function recordStack(workers: PlannedWorker[], options: StackOptions): void {
+	const urls: Record<string, string> = Object.fromEntries(workers.map((w) => [w.name, w.origin]));
+	if (fakeModel) urls.fake_model = new URL(fakeModel.url).origin;
+	if (fakeStripeServer) urls.fake_stripe = new URL(fakeStripeServer.url).origin;
+	const allowlist = gatewayDevVars(portsOf(workers), options.upstreamAllowlist).UPSTREAM_ALLOWLIST ?? "";
+	writeStackFile(root, {
+		pid: process.pid,
+		started_at: new Date().toISOString(),
+		urls,
+		upstream_allowlist: allowlist.split(","),
+	});
 }
 
 function exampleCurls(gateway: PlannedWorker): string[] {

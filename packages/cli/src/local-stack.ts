@@ -111,7 +111,12 @@ export function writeStackFile(root: string, stack: Omit<StackFile, "version">):
 
 /** Deletes the stack file if process `pid` wrote it (a newer `npm start` may have replaced it). */
 export function removeStackFile(root: string, pid: number): void {
-	const found = readStackFile({ cwd: root, env: {} });
+	let found: ReturnType<typeof readStackFile>;
+	try {
+		found = readStackFile({ cwd: root, env: {} });
+	} catch {
+		return; // unreadable: the CLI reports it to whoever reads it next; a shutdown must go on
+	}
 	if (found?.stack.pid === pid) rmSync(path.join(root, STACK_FILE), { force: true });
 }
 
