@@ -16,7 +16,7 @@ const EXPECTED: Record<
 	string,
 	{
 		tools: number;
-		auth: Record<string, string>;
+		auth: Record<string, unknown>;
 		idChanges: [string | undefined, string][] | number;
 		specChanges: number;
 	}
@@ -44,7 +44,7 @@ const EXPECTED: Record<
 	},
 	"museum.yaml": {
 		tools: 8,
-		auth: { scheme: "custom", in: "header", name: "Authorization", prefix: "Basic " },
+		auth: { scheme: "basic", basic: { username: "USERNAME", password: "PASSWORD" } },
 		idChanges: [],
 		specChanges: 0,
 	},
@@ -99,7 +99,14 @@ const EXPECTED: Record<
 	},
 	"vipps-recurring.yaml": {
 		tools: 24,
-		auth: { scheme: "apiKey", in: "header", name: "Ocp-Apim-Subscription-Key" },
+		// Every operation takes both: the subscription key and the bearer token, each its own Worker secret.
+		auth: {
+			scheme: "apiKey",
+			credentials: [
+				{ in: "header", name: "Ocp-Apim-Subscription-Key", secret: "API_KEY" },
+				{ in: "header", name: "Authorization", prefix: "Bearer ", secret: "ACCESS_TOKEN" },
+			],
+		},
 		idChanges: [],
 		specChanges: 24,
 	},

@@ -5,7 +5,8 @@ import { assessUpstreamUrl } from "@penumbra/core/ssrf";
 import { upgrade } from "@scalar/openapi-upgrader";
 import { parse as parseYaml, stringify } from "yaml";
 import { normalizeOperationIds, sharedPrefixLength } from "./scaffold-ids.ts";
-import { deriveAuth, describeFromSpec, guessCategory, tagsFromSpec } from "./scaffold-manifest.ts";
+import { authSecretNames, deriveAuth } from "./scaffold-auth.ts";
+import { describeFromSpec, guessCategory, tagsFromSpec } from "./scaffold-manifest.ts";
 import { parseSpecText } from "./scaffold-parse.ts";
 import { markPurchases } from "./scaffold-purchase.ts";
 import { bundleExternalRefs, type RefLoader, repairDanglingRefs } from "./scaffold-refs.ts";
@@ -327,7 +328,7 @@ function buildManifest(
 		guessed("/category", category, "guessed from the spec's title, description and tags (no --category)");
 	const tags = options.tags ?? tagsFromSpec(ctx.doc);
 	if (!options.tags && tags.length > 0) guessed("/tags", tags, "taken from the spec's tags (no --tags)");
-	const auth = deriveAuth(ctx, changes);
+	const auth = deriveAuth(ctx, changes, options.upstreamBase);
 	const service = {
 		...(options.flow ? { flow: options.flow } : {}),
 		...(options.pricingModel ? { pricing_model: options.pricingModel } : {}),
@@ -355,7 +356,7 @@ function renderManifest(manifest: ManifestDraft, label: string, changes: Scaffol
 		...(manifest.auth.scheme === "none"
 			? []
 			: [
-					`# The gateway injects the upstream key from the Worker secret PROVIDER_${manifest.id.toUpperCase().replaceAll("-", "_")}_API_KEY.`,
+					`# The gateway injects the upstream credentials from the Worker secrets ${authSecretNames(manifest.id, manifest.auth).join(", ")}.`,
 				]),
 		...(checks.length > 0
 			? [

@@ -1,6 +1,9 @@
 import { PenumbraError } from "./errors.ts";
 import { acceptFor, encodeBody } from "./media-types.ts";
 import type { CompiledService, CompiledTool } from "./registry/types.ts";
+import { injectCredential, pathCredentials, type SecretReader } from "./upstream-auth.ts";
+
+export { injectCredential, providerSecretName, requiredSecrets } from "./upstream-auth.ts";
 
 /** What the gateway sends a provider for one tool call: built from validated parameters and the provider's secret. */
 export interface UpstreamRequest {
@@ -8,16 +11,11 @@ export interface UpstreamRequest {
 	method: string;
 	headers: Headers;
 	body?: string;
-	/** Values that must never come back to the caller (the injected upstream credential). */
+	/** Values that must never come back to the caller (the injected upstream credentials, tokens, signatures). */
 	secrets: string[];
 }
 
 const USER_AGENT = "Penumbra-Gateway/0.1";
-
-/** Name of the Worker secret holding a provider's upstream key, e.g. PROVIDER_FOODDASH_API_KEY. */
-export function providerSecretName(serviceId: string): string {
-	return `PROVIDER_${serviceId.toUpperCase().replaceAll("-", "_")}_API_KEY`;
-}
 
 function paramString(value: unknown): string {
 	return typeof value === "object" && value !== null ? JSON.stringify(value) : String(value);
@@ -46,9 +44,10 @@ export function buildUpstreamRequest(
 	service: CompiledService,
 	tool: CompiledTool,
 	params: Record<string, unknown>,
-	secrets: (name: string) => string | undefined,
+	secrets: SecretReader,
 ): UpstreamRequest {
-	const url = resolveUrl(service.upstream, tool.path, params);
+	// Path credentials fill their `{param}` like any parameter; the tool never took them as input.
+	const url = resolveUrl(service.upstream, tool.path, { ...params, ...pathCredentials(service, secrets) });
 	const headers = new Headers({ accept: acceptFor(tool.response_types), "user-agent": USER_AGENT });
 	for (const param of tool.params) {
 		const value = params[param.name];
@@ -76,35 +75,12 @@ export function buildUpstreamRequest(
 			headers.set("content-type", encoded.contentType);
 		}
 	}
-	const secret = injectCredential(service, url, headers, secrets);
+	const sent = injectCredential(service, url, headers, secrets);
 	return {
 		url,
 		method: tool.method.toUpperCase(),
 		headers,
-		secrets: secret ? [secret] : [],
+		secrets: sent,
 		...(body !== undefined ? { body } : {}),
 	};
-}
-
-export function injectCredential(
-	service: CompiledService,
-	url: URL,
-	headers: Headers,
-	secrets: (name: string) => string | undefined,
-): string | undefined {
-	const auth = service.auth;
-	if (auth.scheme === "none") return undefined;
-	const secretName = providerSecretName(service.card.id);
-	const secret = secrets(secretName);
-	if (!secret) {
-		throw new PenumbraError("UPSTREAM_ERROR", {
-			detail: `Service "${service.card.id}" is not configured on this gateway yet.`,
-			internal: `missing Worker secret ${secretName}`,
-			status: 503,
-		});
-	}
-	const value = `${auth.prefix ?? ""}${secret}`;
-	if (auth.in === "query") url.searchParams.set(auth.name ?? "api_key", value);
-	else headers.set(auth.name ?? "Authorization", value);
-	return secret;
 }

@@ -8,6 +8,7 @@ import { assertLevel } from "./middleware/auth.ts";
 import { validateParameters } from "./params.ts";
 import type { Caller } from "./types.ts";
 import { callUpstream, type UpstreamResult } from "./upstream.ts";
+import { completeAuth } from "./upstream-auth.ts";
 
 export interface ExecutionResult {
 	service: string;
@@ -69,16 +70,25 @@ export async function withUsage<T>(
 	return result;
 }
 
+/**
+ * Sends a built request: adds the credentials computed per call (OAuth2 token, signature), then calls the upstream.
+ * A 401 to a cached OAuth2 token is retried once with a new one (docs/upstream-auth.md).
+ */
 export async function sendUpstream(
 	env: GatewayEnv,
 	service: CompiledService,
 	request: UpstreamRequest,
 ): Promise<UpstreamResult> {
-	return callUpstream(request, {
-		timeoutMs: service.timeout_ms,
-		maxBytes: service.max_response_bytes,
-		allowlist: parseAllowlist(env.UPSTREAM_ALLOWLIST),
-	});
+	const allowlist = parseAllowlist(env.UPSTREAM_ALLOWLIST);
+	const options = { timeoutMs: service.timeout_ms, maxBytes: service.max_response_bytes, allowlist };
+	const context = { service, kv: env.REGISTRY, secrets: secretReader(env), allowlist };
+	try {
+		return await callUpstream(await completeAuth(context, request, false), options);
+	} catch (error) {
+		if (!service.auth.oauth2 || !(error instanceof PenumbraError) || error.extras.upstream_status !== 401)
+			throw error;
+		return callUpstream(await completeAuth(context, request, true), options);
+	}
 }
 
 /** Runs a (non-purchase) tool for a caller: level check, parameter validation, upstream call. */

@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { toErrorMessage } from "../errors.ts";
+import { gatewayFilledParams } from "../upstream-auth.ts";
 import { ceilingOf, toolTotals } from "./ceiling.ts";
-import { buildInputs } from "./inputs.ts";
+import { buildInputs, type FilledByGateway } from "./inputs.ts";
 import { isRecord } from "./json-pointer.ts";
 import { isRemoteSpec, type Manifest, parseManifest, zodProblems } from "./manifest.ts";
 import {
@@ -202,7 +203,7 @@ function toolOf(
 ): CompiledTool | undefined {
 	const purchase = purchaseMeta(ctx, op, byPath);
 	const authLevel = authLevelOf(ctx, op);
-	const inputs = buildInputs(ctx, op);
+	const inputs = buildInputs(ctx, op, manifest ? filledBy(manifest) : undefined);
 	if (!op.id || !inputs) return undefined;
 	if (!text(op.op.summary) && !text(op.op.description)) {
 		report(ctx, "warning", op.pointer, `${op.id} has no summary or description; a model sees only its name`);
@@ -221,6 +222,19 @@ function toolOf(
 		auth_level: authLevel,
 		...(purchase ? { purchase } : {}),
 	};
+}
+
+/** Matches the parameters the manifest's credentials fill (header and cookie names ignore case). */
+function filledBy(manifest: Manifest): FilledByGateway {
+	const filled = gatewayFilledParams(manifest.auth);
+	return (where, name) =>
+		filled.some(
+			(f) =>
+				f.in === where &&
+				(where === "header" || where === "cookie"
+					? f.name.toLowerCase() === name.toLowerCase()
+					: f.name === name),
+		);
 }
 
 function text(value: unknown): string {

@@ -37,18 +37,28 @@ interface InputParts {
 	owner: Map<string, string>;
 }
 
+/** Says whether the gateway fills a parameter itself (an upstream credential): such a parameter is no tool input. */
+export type FilledByGateway = (where: string, name: string) => boolean;
+
 /** The tool's parameters, body and input schema; null when the operation cannot be offered (reported). */
 export function buildInputs(
 	ctx: SpecContext,
 	op: Operation,
+	filled: FilledByGateway = () => false,
 ): { params: CompiledParam[]; body?: CompiledBody; schema: JsonSchema } | null {
 	const problemsBefore = ctx.problems.length;
 	const label = `${op.method.toUpperCase()} ${op.path}`;
-	const parts = paramInputs(ctx, label, mergedParams(ctx, op));
+	const merged = mergedParams(ctx, op);
+	const parts = paramInputs(
+		ctx,
+		label,
+		merged.filter(({ param }) => !filled(param.in, param.name)),
+	);
 	const { params, properties, required } = parts;
 
 	for (const match of op.path.matchAll(/\{([^}]+)\}/g)) {
 		const name = match[1] ?? "";
+		if (filled("path", name)) continue;
 		if (!params.some((p) => p.in === "path" && p.name === name)) {
 			report(
 				ctx,

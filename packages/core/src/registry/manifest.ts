@@ -1,6 +1,13 @@
 import { z } from "zod";
 import { isRecord, pointerJoin } from "./json-pointer.ts";
-import { AUTH_SCHEMES, type CompileProblem, type UpstreamAuth } from "./types.ts";
+import {
+	AUTH_SCHEMES,
+	type CompileProblem,
+	CREDENTIAL_LOCATIONS,
+	type OAuth2ClientCredentials,
+	type RequestSignature,
+	type UpstreamAuth,
+} from "./types.ts";
 
 /** Values for `${NAME}` placeholders that every environment has unless it overrides them. */
 export const DEFAULT_MANIFEST_VARS: Readonly<Record<string, string>> = {
@@ -15,62 +22,192 @@ const slug = z
 	.regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, "must be a lowercase slug such as `food-delivery`");
 const text = z.string().trim().min(1, "must not be empty");
 
-const authSchema = z
+const SECRET_SUFFIX = /^[A-Z][A-Z0-9_]*$/;
+const secretSuffix = z
+	.string()
+	.regex(
+		SECRET_SUFFIX,
+		"must be a Worker secret suffix in capitals, e.g. `API_SECRET` for PROVIDER_<ID>_API_SECRET",
+	);
+
+const credentialSchema = z.strictObject({
+	in: z.enum(CREDENTIAL_LOCATIONS),
+	name: z.string().min(1),
+	prefix: z.string().optional(),
+	secret: secretSuffix.default("API_KEY"),
+});
+
+const oauth2Schema = z.strictObject({
+	grant: z.literal("client_credentials").default("client_credentials"),
+	token_url: z.url({ protocol: /^https?$/, error: "must be an absolute http(s) URL" }),
+	scopes: z.array(z.string().min(1)).default([]),
+	client_auth: z.enum(["header", "body"]).default("header"),
+	client_id: secretSuffix.default("CLIENT_ID"),
+	client_secret: secretSuffix.default("CLIENT_SECRET"),
+	audience: z.string().min(1).optional(),
+});
+
+/** The common signature forms, so a manifest names one instead of spelling it out. */
+export const SIGNATURE_PRESETS = {
+	/** Coinbase: hex HMAC-SHA256 of timestamp + METHOD + path?query + body; unix seconds in CB-ACCESS-TIMESTAMP. */
+	coinbase: {
+		algorithm: "hmac-sha256",
+		key_encoding: "utf8",
+		payload: "{timestamp}{method}{path}{body}",
+		encoding: "hex",
+		in: "header",
+		name: "CB-ACCESS-SIGN",
+		timestamp: { in: "header", name: "CB-ACCESS-TIMESTAMP", format: "seconds" },
+	},
+	/** Binance: hex HMAC-SHA256 of the query string (with `timestamp` in ms) + body, sent as query `signature`. */
+	binance: {
+		algorithm: "hmac-sha256",
+		key_encoding: "utf8",
+		payload: "{query}{body}",
+		encoding: "hex",
+		in: "query",
+		name: "signature",
+		timestamp: { in: "query", name: "timestamp", format: "milliseconds" },
+	},
+} as const satisfies Record<string, Omit<RequestSignature, "secret">>;
+
+const signatureSchema = z
 	.strictObject({
-		scheme: z.enum(AUTH_SCHEMES, {
-			error: (issue) =>
-				issue.input === undefined
-					? `auth.scheme is required; use one of: ${AUTH_SCHEMES.join(", ")}`
-					: `unknown auth scheme ${JSON.stringify(issue.input)}; use one of: ${AUTH_SCHEMES.join(", ")}`,
-		}),
+		preset: z.enum(Object.keys(SIGNATURE_PRESETS) as [keyof typeof SIGNATURE_PRESETS]).optional(),
+		algorithm: z.enum(["hmac-sha256", "hmac-sha512"]).optional(),
+		secret: secretSuffix.default("API_SECRET"),
+		key_encoding: z.enum(["utf8", "base64", "hex"]).optional(),
+		payload: z.string().min(1).optional(),
+		encoding: z.enum(["hex", "base64"]).optional(),
 		in: z.enum(["header", "query"]).optional(),
 		name: z.string().min(1).optional(),
-		prefix: z.string().optional(),
+		timestamp: z
+			.strictObject({
+				in: z.enum(["header", "query"]),
+				name: z.string().min(1),
+				format: z.enum(["seconds", "milliseconds", "iso"]).default("seconds"),
+			})
+			.optional(),
 	})
-	.superRefine((auth, ctx) => {
-		if (auth.scheme === "apiKey") {
-			if (!auth.in)
-				ctx.addIssue({
-					code: "custom",
-					path: ["in"],
-					message: "apiKey auth needs `in: header` or `in: query`",
-				});
-			if (!auth.name)
-				ctx.addIssue({
-					code: "custom",
-					path: ["name"],
-					message: "apiKey auth needs the header or query parameter `name`",
-				});
-		}
-		if (auth.name && (auth.in ?? "header") === "header" && !HEADER_TOKEN.test(auth.name)) {
+	.transform((raw, ctx): RequestSignature => {
+		const { preset, ...own } = raw;
+		const base = preset ? SIGNATURE_PRESETS[preset] : undefined;
+		const merged = {
+			algorithm: own.algorithm ?? base?.algorithm ?? "hmac-sha256",
+			secret: own.secret,
+			key_encoding: own.key_encoding ?? base?.key_encoding ?? "utf8",
+			payload: own.payload ?? base?.payload,
+			encoding: own.encoding ?? base?.encoding ?? "hex",
+			in: own.in ?? base?.in ?? "header",
+			name: own.name ?? base?.name,
+			timestamp: own.timestamp ?? base?.timestamp,
+		};
+		if (!merged.payload || !merged.name) {
 			ctx.addIssue({
 				code: "custom",
-				path: ["name"],
-				message: `${JSON.stringify(auth.name)} is not a valid header name`,
+				message: "a signature needs `payload` and `name`, or a `preset` (coinbase, binance)",
 			});
+			return z.NEVER;
 		}
-	})
-	.transform((auth): UpstreamAuth => {
-		switch (auth.scheme) {
-			case "none":
-				return { scheme: "none" };
-			case "oauth2":
-			case "jwt":
-				return {
-					scheme: auth.scheme,
-					in: auth.in ?? "header",
-					name: auth.name ?? "Authorization",
-					prefix: auth.prefix ?? ((auth.in ?? "header") === "header" ? "Bearer " : ""),
-				};
-			default:
-				return {
-					scheme: auth.scheme,
-					...(auth.in ? { in: auth.in } : {}),
-					...(auth.name ? { name: auth.name } : {}),
-					...(auth.prefix !== undefined ? { prefix: auth.prefix } : {}),
-				};
-		}
+		const { timestamp, ...rest } = merged;
+		return {
+			...rest,
+			payload: merged.payload,
+			name: merged.name,
+			...(timestamp ? { timestamp: { ...timestamp } } : {}),
+		};
 	});
+
+const authFields = z.strictObject({
+	scheme: z.enum(AUTH_SCHEMES, {
+		error: (issue) =>
+			issue.input === undefined
+				? `auth.scheme is required; use one of: ${AUTH_SCHEMES.join(", ")}`
+				: `unknown auth scheme ${JSON.stringify(issue.input)}; use one of: ${AUTH_SCHEMES.join(", ")}`,
+	}),
+	in: z.enum(CREDENTIAL_LOCATIONS).optional(),
+	name: z.string().min(1).optional(),
+	prefix: z.string().optional(),
+	credentials: z.array(credentialSchema).min(1).optional(),
+	basic: z
+		.strictObject({ username: secretSuffix.default("USERNAME"), password: secretSuffix.default("PASSWORD") })
+		.optional(),
+	oauth2: oauth2Schema.optional(),
+	signature: signatureSchema.optional(),
+});
+type AuthFields = z.output<typeof authFields>;
+
+const authSchema = authFields.superRefine(checkAuth).transform(normalizeAuth);
+
+function checkAuth(auth: AuthFields, ctx: z.RefinementCtx): void {
+	const issue = (path: string[], message: string) => ctx.addIssue({ code: "custom", path, message });
+	if (auth.scheme === "apiKey" && !auth.credentials) {
+		if (!auth.in) issue(["in"], "apiKey auth needs `in: header` or `in: query` (or a `credentials` list)");
+		if (!auth.name) issue(["name"], "apiKey auth needs the header or query parameter `name`");
+	}
+	if (auth.credentials && auth.scheme === "apiKey" && (auth.in || auth.name)) {
+		issue(["credentials"], "give either `in`/`name` (one credential) or `credentials` (several), not both");
+	}
+	if (auth.basic && auth.scheme !== "basic") issue(["basic"], "`basic` needs `scheme: basic`");
+	if (auth.oauth2 && auth.scheme !== "oauth2") issue(["oauth2"], "`oauth2` needs `scheme: oauth2`");
+	if (auth.oauth2 && auth.in && auth.in !== "header" && auth.in !== "query")
+		issue(["in"], "an OAuth2 token goes in a header or the query");
+	if (auth.scheme === "none" && (auth.credentials || auth.signature || auth.in || auth.name))
+		issue(["scheme"], "`scheme: none` sends no credential; remove the others or pick a scheme");
+	const badName = (where: string, name: string) =>
+		(where === "header" || where === "cookie") && !HEADER_TOKEN.test(name);
+	if (auth.name && badName(auth.in ?? "header", auth.name))
+		issue(["name"], `${JSON.stringify(auth.name)} is not a valid header name`);
+	for (const [i, credential] of (auth.credentials ?? []).entries()) {
+		if (badName(credential.in, credential.name))
+			issue(
+				["credentials", String(i), "name"],
+				`${JSON.stringify(credential.name)} is not a valid ${credential.in} name`,
+			);
+	}
+}
+
+function normalizeAuth(auth: AuthFields): UpstreamAuth {
+	const extras = {
+		...(auth.credentials ? { credentials: auth.credentials } : {}),
+		...(auth.signature ? { signature: auth.signature } : {}),
+	};
+	switch (auth.scheme) {
+		case "none":
+			return { scheme: "none" };
+		case "basic":
+			return {
+				scheme: "basic",
+				basic: auth.basic ?? { username: "USERNAME", password: "PASSWORD" },
+				...extras,
+			};
+		case "oauth2":
+		case "jwt": {
+			const where = auth.in ?? "header";
+			return {
+				scheme: auth.scheme,
+				in: where,
+				name: auth.name ?? (where === "header" ? "Authorization" : "access_token"),
+				prefix: auth.prefix ?? (where === "header" ? "Bearer " : ""),
+				...(auth.oauth2 ? { oauth2: withoutGrant(auth.oauth2) } : {}),
+				...extras,
+			};
+		}
+		default:
+			return {
+				scheme: auth.scheme,
+				...(auth.in ? { in: auth.in } : {}),
+				...(auth.name ? { name: auth.name } : {}),
+				...(auth.prefix !== undefined ? { prefix: auth.prefix } : {}),
+				...extras,
+			};
+	}
+}
+
+function withoutGrant(oauth2: z.output<typeof oauth2Schema>): OAuth2ClientCredentials {
+	const { grant: _grant, ...rest } = oauth2;
+	return rest;
+}
 
 const endpointsSchema = text.superRefine((value, ctx) => {
 	if (/^[a-z][a-z0-9+.-]*:/i.test(value)) {

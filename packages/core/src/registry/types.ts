@@ -78,16 +78,68 @@ export interface CompiledTool {
 	purchase?: PurchaseMeta;
 }
 
-export const AUTH_SCHEMES = ["none", "apiKey", "oauth2", "jwt", "custom"] as const;
+export const AUTH_SCHEMES = ["none", "apiKey", "oauth2", "jwt", "basic", "custom"] as const;
 export type AuthScheme = (typeof AUTH_SCHEMES)[number];
 
-/** How the gateway presents the provider's own upstream credential (never the caller's). */
+export const CREDENTIAL_LOCATIONS = ["header", "query", "path", "cookie"] as const;
+export type CredentialLocation = (typeof CREDENTIAL_LOCATIONS)[number];
+
+/** One static credential: the Worker secret `PROVIDER_<ID>_<secret>` sent in one place. */
+export interface UpstreamCredential {
+	in: CredentialLocation;
+	/** Header, query parameter, cookie, or `{param}` of the upstream path it fills. */
+	name: string;
+	/** Prepended to the secret, e.g. `Bearer `. */
+	prefix?: string;
+	/** Suffix of the Worker secret's name: `API_KEY` reads `PROVIDER_<ID>_API_KEY`. */
+	secret: string;
+}
+
+/** OAuth2 client-credentials grant: the gateway fetches, caches and renews the token itself. */
+export interface OAuth2ClientCredentials {
+	token_url: string;
+	scopes: string[];
+	/** `header`: client id and secret as HTTP Basic; `body`: as `client_id`/`client_secret` form fields. */
+	client_auth: "header" | "body";
+	/** Secret suffixes of the client id and secret (`CLIENT_ID`, `CLIENT_SECRET` by default). */
+	client_id: string;
+	client_secret: string;
+	/** Sent as the `audience` form field (Auth0 and others require it). */
+	audience?: string;
+}
+
+/**
+ * A per-request HMAC signature (docs/upstream-auth.md): `payload` is a template over `{timestamp}`, `{method}`,
+ * `{path}` (path and query), `{pathname}`, `{query}` and `{body}`.
+ */
+export interface RequestSignature {
+	algorithm: "hmac-sha256" | "hmac-sha512";
+	/** Secret suffix of the signing key (`API_SECRET` by default). */
+	secret: string;
+	key_encoding: "utf8" | "base64" | "hex";
+	payload: string;
+	encoding: "hex" | "base64";
+	in: "header" | "query";
+	name: string;
+	timestamp?: { in: "header" | "query"; name: string; format: "seconds" | "milliseconds" | "iso" };
+}
+
+/**
+ * How the gateway presents the provider's own upstream credential (never the caller's). The single-credential form
+ * is `in`/`name`/`prefix` (the secret `PROVIDER_<ID>_API_KEY`); `credentials` lists several; `basic`, `oauth2` and
+ * `signature` add computed ones. With `oauth2`, `in`/`name`/`prefix` say where the token goes.
+ */
 export interface UpstreamAuth {
 	scheme: AuthScheme;
-	in?: "header" | "query";
+	in?: CredentialLocation;
 	name?: string;
 	/** Prefix for the header value, e.g. `Bearer `. */
 	prefix?: string;
+	credentials?: UpstreamCredential[];
+	/** Secret suffixes of the user name and password for `Authorization: Basic …`. */
+	basic?: { username: string; password: string };
+	oauth2?: OAuth2ClientCredentials;
+	signature?: RequestSignature;
 }
 
 export type { ServiceCard } from "../contracts/services.ts";
@@ -159,6 +211,11 @@ export interface RegistryIndex {
 }
 
 export const REGISTRY_INDEX_KEY = "registry:index";
+/**
+ * A provider's OAuth2 client-credentials access token, cached until shortly before it expires. A secret: only the
+ * gateway's upstream call reads it. `client` names the client (a digest of its id and token URL).
+ */
+export const upstreamTokenKey = (id: string, client: string): string => `upstream:token:${id}:${client}`;
 export const serviceKey = (id: string): string => `registry:service:${id}`;
 /** Ids of the services whose spec is remote, for the refresh cron: `{ "ids": [...] }`. */
 export const REGISTRY_REMOTE_KEY = "registry:remote";

@@ -127,13 +127,13 @@ export const passthroughRoutes = new Hono<AppEnv>().all("/:service{[a-z][a-z0-9-
 		}
 		if (raw.byteLength > 0) body = new TextDecoder().decode(raw);
 	}
-	const secret = injectCredential(service, target, headers, secretReader(c.env));
+	const sent = injectCredential(service, target, headers, secretReader(c.env), tool.path);
 	const upstream = await withUsage(c.env, c.get("caller"), service, tool, () =>
 		sendUpstream(c.env, service, {
 			url: target,
 			method: c.req.method,
 			headers,
-			secrets: secret ? [secret] : [],
+			secrets: sent,
 			...(body !== undefined ? { body } : {}),
 		}),
 	);
