@@ -125,9 +125,15 @@ Options:
   --openapi-url URL        fetch the spec (https, the local sandbox, or an origin in ${ALLOWLIST_SETTING})
   --openapi-file FILE      read the spec from a file; $refs to files next to it are bundled
   --upstream-base URL      where the gateway sends calls, e.g. https://api.example.com/v1
-  --has-purchases          the service sells something: find the precheck/purchase pair
+  --has-purchases          the service sells something: find the precheck/purchase pair, or (no
+                           pricing operation) a payment whose amount is in its request
   --precheck-pattern P     path (glob or substring) of the pricing operation, e.g. /checkout/quote
-  --purchase-pattern P     path of the purchase, when it does not pair by name (e.g. /checkout)
+  --purchase-pattern P     path of the purchase, when it does not pair by name (e.g. /checkout);
+                           an exact path wins over the others it is a substring of
+  --amount-param P         a payment priced by its own request: the parameter holding the amount in
+                           minor units (cents), e.g. amount.value; no precheck
+  --currency-param P       the payment's currency parameter, e.g. amount.currency (must be USD)
+  --transaction-id-path J  JSONPath of the order or payment id in the purchase's answer, e.g. $.pspReference
   --pricing-model TEXT     e.g. "per ride transaction"
   --flow TEXT              e.g. "1. Search → 2. Quote → 3. Book"
   --response-time TEXT     e.g. "< 1 second"
@@ -146,6 +152,9 @@ Options:
 		"has-purchases": { type: "boolean" },
 		"precheck-pattern": { type: "string" },
 		"purchase-pattern": { type: "string" },
+		"amount-param": { type: "string" },
+		"currency-param": { type: "string" },
+		"transaction-id-path": { type: "string" },
 		"pricing-model": { type: "string" },
 		flow: { type: "string" },
 		"response-time": { type: "string" },
@@ -221,6 +230,9 @@ Options:
 			...(flag(values, "has-purchases") ? { hasPurchases: true } : {}),
 			...(optional("precheck-pattern") ? { precheckPattern: optional("precheck-pattern") } : {}),
 			...(optional("purchase-pattern") ? { purchasePattern: optional("purchase-pattern") } : {}),
+			...(optional("amount-param") ? { amountParam: optional("amount-param") } : {}),
+			...(optional("currency-param") ? { currencyParam: optional("currency-param") } : {}),
+			...(optional("transaction-id-path") ? { transactionIdPath: optional("transaction-id-path") } : {}),
 			...(optional("pricing-model") ? { pricingModel: optional("pricing-model") } : {}),
 			...(optional("flow") ? { flow: optional("flow") } : {}),
 			...(optional("response-time") ? { responseTime: optional("response-time") } : {}),

@@ -6,6 +6,7 @@ import {
 	isRecord,
 	pointerJoin,
 } from "@penumbra/core/registry";
+import { markPayment } from "./scaffold-payment.ts";
 import { type ScaffoldContext, specChange } from "./scaffold-types.ts";
 import { listOperations, type OperationEntry } from "./scaffold-walk.ts";
 
@@ -14,6 +15,12 @@ export interface PurchaseOptions {
 	precheckPattern?: string;
 	/** Same, for the purchase operation, when the pairing rules cannot find it. */
 	purchasePattern?: string;
+	/** A payment (no precheck): the parameter holding its amount in minor units, e.g. `amount.value`. */
+	amountParam?: string;
+	/** The payment's currency parameter, e.g. `amount.currency` (guessed beside the amount when absent). */
+	currencyParam?: string;
+	/** JSONPath of the order or payment id in the purchase's response, e.g. `$.pspReference`. */
+	transactionIdPath?: string;
 }
 
 /** Last path words that name a price check, and words that name the purchase it precedes. */
@@ -22,7 +29,7 @@ const QUOTE_WORDS = new Set(
 		" ",
 	),
 );
-const PURCHASE_WORDS = new Set(
+export const PURCHASE_WORDS = new Set(
 	"checkout order orders request requests booking bookings book purchase purchases payment payments pay reservation reservations reserve ride rides charge charges transaction transactions confirm buy tickets subscriptions".split(
 		" ",
 	),
@@ -93,13 +100,26 @@ const METHOD_RANK: Record<string, number> = { post: 0, get: 1, put: 2 };
  * Marks the precheck/purchase pair: the operation matching the precheck pattern gets
  * `x-purchase-precheckout`, the POST it pairs with (`/checkout/quote` ↔ `/checkout`,
  * `/estimates` ↔ `/requests`) gets `x-purchase-endpoint`, and both get JSONPaths guessed from
- * their response schemas, flagged for checking. Anything it cannot decide is a problem, never a guess.
+ * their response schemas, flagged for checking. With `amountParam`, or when no pricing operation exists, the
+ * purchase is a payment priced by its own request (`markPayment`). Anything it cannot decide is a problem, never a
+ * guess.
  */
 export function markPurchases(ctx: ScaffoldContext, version: "3.0" | "3.1", options: PurchaseOptions): void {
 	const ops = listOperations(ctx.doc);
-	const precheck = options.precheckPattern
-		? pickPrecheck(ctx, ops, options.precheckPattern)
-		: autoPrecheck(ctx, ops);
+	if (options.amountParam !== undefined) {
+		markPayment(ctx, version, ops, options, "--amount-param was given without --purchase-pattern");
+		return;
+	}
+	let precheck: OperationEntry | undefined;
+	if (options.precheckPattern) precheck = pickPrecheck(ctx, ops, options.precheckPattern);
+	else {
+		const found = autoPrecheck(ops);
+		if ("problem" in found) {
+			markPayment(ctx, version, ops, options, found.problem);
+			return;
+		}
+		precheck = found.op;
+	}
 	if (!precheck) return;
 	const purchase = pickPurchase(ctx, ops, precheck, options.purchasePattern);
 	if (!purchase) return;
@@ -112,7 +132,9 @@ export function markPurchases(ctx: ScaffoldContext, version: "3.0" | "3.1", opti
 	const purchaseSchema = responseSchema(spec, purchase);
 	const quoteAmount = precheckSchema && guessPath(precheckSchema, amountRank);
 	const chargedAmount = purchaseSchema && guessPath(purchaseSchema, amountRank);
-	const txn = purchaseSchema && guessPath(purchaseSchema, txnRank);
+	const txn = options.transactionIdPath
+		? { path: options.transactionIdPath, name: options.transactionIdPath, type: undefined, depth: 0 }
+		: purchaseSchema && guessPath(purchaseSchema, txnRank);
 	const missing: string[] = [];
 	if (!quoteAmount) missing.push(`the price in the response of ${label(precheck)} (x-amount-path)`);
 	if (!chargedAmount)
@@ -143,8 +165,10 @@ export function markPurchases(ctx: ScaffoldContext, version: "3.0" | "3.1", opti
 		purchase,
 		"x-transaction-id-path",
 		txn.path,
-		`guessed from the response field "${txn.name}"; check this is the order or transaction id`,
-		true,
+		options.transactionIdPath
+			? "from --transaction-id-path"
+			: `guessed from the response field "${txn.name}"; check this is the order or transaction id`,
+		options.transactionIdPath === undefined,
 	);
 	const status = statusOperation(ops);
 	if (status && purchase.op["x-purchase-status"] === undefined) {
@@ -182,11 +206,11 @@ function statusOperation(ops: OperationEntry[]): OperationEntry | undefined {
 	return found.length === 1 ? found[0] : undefined;
 }
 
-function label(op: OperationEntry): string {
+export function label(op: OperationEntry): string {
 	return `${op.method.toUpperCase()} ${op.path}`;
 }
 
-function set(
+export function set(
 	ctx: ScaffoldContext,
 	op: OperationEntry,
 	key: string,
@@ -211,17 +235,22 @@ function amountNote(found: Found): string {
 	return `guessed from the response field "${found.name}"${cents ? "" : `; the gateway reads integer cents, so check this field is not in dollars (type ${found.type ?? "unknown"})`}; check this`;
 }
 
-function pickPrecheck(
+/**
+ * The one path a pattern picks: an exact path wins over paths ending with it, which win over any other match (so
+ * `/authorise` is `/authorise`, not also `/authorise3d`); several distinct paths left is a problem.
+ */
+export function pickByPattern(
 	ctx: ScaffoldContext,
 	ops: OperationEntry[],
 	pattern: string,
+	option: string,
 ): OperationEntry | undefined {
 	const matches = ops.filter((o) => pathMatcher(pattern)(o.path));
 	if (matches.length === 0) {
 		ctx.problems.push({
 			file: ctx.source,
 			path: "/paths",
-			message: `--precheck-pattern ${JSON.stringify(pattern)} matches no path; paths look like ${ops
+			message: `${option} ${JSON.stringify(pattern)} matches no ${option === "--precheck-pattern" ? "" : "POST "}path; paths look like ${ops
 				.slice(0, 4)
 				.map((o) => o.path)
 				.join(", ")}`,
@@ -236,28 +265,34 @@ function pickPrecheck(
 		ctx.problems.push({
 			file: ctx.source,
 			path: "/paths",
-			message: `--precheck-pattern ${JSON.stringify(pattern)} matches several paths (${paths.join(", ")}); give the exact path of the pricing operation`,
+			message: `${option} ${JSON.stringify(pattern)} matches several paths (${paths.join(", ")}); give the exact path`,
 		});
 		return undefined;
 	}
 	return [...pool].sort((a, b) => (METHOD_RANK[a.method] ?? 9) - (METHOD_RANK[b.method] ?? 9))[0];
 }
 
-function autoPrecheck(ctx: ScaffoldContext, ops: OperationEntry[]): OperationEntry | undefined {
+function pickPrecheck(
+	ctx: ScaffoldContext,
+	ops: OperationEntry[],
+	pattern: string,
+): OperationEntry | undefined {
+	return pickByPattern(ctx, ops, pattern, "--precheck-pattern");
+}
+
+/** The one pricing operation that pairs with a purchase, or why there is none (then it may be a payment). */
+function autoPrecheck(ops: OperationEntry[]): { op: OperationEntry } | { problem: string } {
 	const candidates = ops.filter(
 		(o) => (o.method === "post" || o.method === "get") && QUOTE_WORDS.has(lastWord(o.path)),
 	);
 	const paired = candidates.filter((c) => bestPurchases(ops, c).length === 1);
-	if (paired.length === 1) return paired[0];
-	ctx.problems.push({
-		file: ctx.source,
-		path: "/paths",
-		message:
+	if (paired.length === 1 && paired[0]) return { op: paired[0] };
+	return {
+		problem:
 			paired.length === 0
-				? "--has-purchases: no pricing operation (a path ending in quote, estimate, price …) with a matching POST was found; pass --precheck-pattern with the path of the operation that prices a purchase"
-				: `--has-purchases: several pricing operations could apply (${paired.map(label).join(", ")}); pass --precheck-pattern to pick one`,
-	});
-	return undefined;
+				? "no pricing operation (a path ending in quote, estimate, price …) with a matching POST was found"
+				: `several pricing operations could apply (${paired.map(label).join(", ")}); pass --precheck-pattern to pick one`,
+	};
 }
 
 function bestPurchases(ops: OperationEntry[], precheck: OperationEntry): OperationEntry[] {
@@ -285,9 +320,12 @@ function pickPurchase(
 	precheck: OperationEntry,
 	pattern: string | undefined,
 ): OperationEntry | undefined {
-	const pool = pattern
+	const matching = pattern
 		? ops.filter((o) => o.method === "post" && o !== precheck && pathMatcher(pattern)(o.path))
-		: bestPurchases(ops, precheck);
+		: undefined;
+	// An exact path wins over the other paths the pattern also matches as a substring or glob.
+	const exact = matching?.filter((o) => o.path === pattern) ?? [];
+	const pool = matching ? (exact.length > 0 ? exact : matching) : bestPurchases(ops, precheck);
 	if (pool.length === 1) return pool[0];
 	ctx.problems.push({
 		file: ctx.source,
@@ -300,7 +338,7 @@ function pickPurchase(
 	return undefined;
 }
 
-function responseSchema(
+export function responseSchema(
 	spec: ReturnType<typeof createSpecContext>,
 	op: OperationEntry,
 ): JsonSchema | undefined {
@@ -326,7 +364,7 @@ function responseSchema(
 	);
 }
 
-interface Found {
+export interface Found {
 	path: string;
 	name: string;
 	type: string | undefined;
@@ -347,16 +385,16 @@ function amountRank(name: string, type: string | undefined): number | undefined 
 	return /_cents$/.test(name) && !/(sub|tax|fee|tip|discount)/.test(name) ? AMOUNT_NAMES.length : undefined;
 }
 
-function txnRank(name: string, type: string | undefined): number | undefined {
+export function txnRank(name: string, type: string | undefined): number | undefined {
 	if (type !== undefined && type !== "string" && type !== "integer") return undefined;
 	const i = TXN_NAMES.indexOf(name);
 	return i >= 0 ? i : undefined;
 }
 
-/** Breadth-first over object properties (depth ≤ 3) for the best-named scalar field. */
-function guessPath(
+/** Breadth-first over object properties (depth ≤ 3) for the best-named scalar field; `rank` sees its path too. */
+export function guessPath(
 	root: JsonSchema,
-	rank: (name: string, type: string | undefined) => number | undefined,
+	rank: (name: string, type: string | undefined, path: string) => number | undefined,
 ): Found | undefined {
 	let best: (Found & { rank: number }) | undefined;
 	const queue: { schema: JsonSchema; path: string; depth: number }[] = [
@@ -376,7 +414,7 @@ function guessPath(
 				if (depth < 3) queue.push({ schema: child, path: childPath, depth: depth + 1 });
 				continue;
 			}
-			const r = rank(name.toLowerCase(), type);
+			const r = rank(name.toLowerCase(), type, childPath);
 			if (r === undefined) continue;
 			const score = r * 10 + depth;
 			if (!best || score < best.rank) best = { path: childPath, name, type, depth, rank: score };

@@ -41,6 +41,10 @@ export interface ScaffoldOptions {
 	hasPurchases?: boolean;
 	precheckPattern?: string;
 	purchasePattern?: string;
+	/** A payment priced by its own request (no precheck): see `PurchaseOptions` in scaffold-purchase.ts. */
+	amountParam?: string;
+	currencyParam?: string;
+	transactionIdPath?: string;
 	pricingModel?: string;
 	flow?: string;
 	responseTime?: string;
@@ -134,11 +138,14 @@ export async function scaffoldProvider(options: ScaffoldOptions): Promise<Scaffo
 	progress(`naming ${stats.operations} operations`);
 	normalizeOperationIds(ctx);
 
-	if (options.hasPurchases || options.precheckPattern || options.purchasePattern) {
+	if (wantsPurchases(options)) {
 		progress("pairing the purchase with its precheck");
 		markPurchases(ctx, version.target, {
 			...(options.precheckPattern ? { precheckPattern: options.precheckPattern } : {}),
 			...(options.purchasePattern ? { purchasePattern: options.purchasePattern } : {}),
+			...(options.amountParam ? { amountParam: options.amountParam } : {}),
+			...(options.currencyParam ? { currencyParam: options.currencyParam } : {}),
+			...(options.transactionIdPath ? { transactionIdPath: options.transactionIdPath } : {}),
 		});
 		if (ctx.problems.length > 0) return refuse(ctx.problems, ctx.warnings, ctx.changes);
 	}
@@ -368,6 +375,12 @@ function renderManifest(manifest: ManifestDraft, label: string, changes: Scaffol
 	return `${header.join("\n")}\n${stringify(manifest, { lineWidth: 0 })}`;
 }
 
+function wantsPurchases(options: ScaffoldOptions): boolean {
+	return Boolean(
+		options.hasPurchases || options.precheckPattern || options.purchasePattern || options.amountParam,
+	);
+}
+
 function oneLine(text: string): string {
 	const flat = text.replace(/\s+/g, " ");
 	return flat.length > 150 ? `${flat.slice(0, 149)}…` : flat;
@@ -377,7 +390,7 @@ function renderContractTest(options: ScaffoldOptions, dir: string): string {
 	const importPath =
 		options.contractImport ??
 		`${"../".repeat(dir.split("/").filter((s) => s && s !== ".").length + 1)}${CONTRACT_HELPER}`;
-	const purchases = options.hasPurchases || options.precheckPattern || options.purchasePattern;
+	const purchases = wantsPurchases(options);
 	return `// Contract test written by \`penumbra providers scaffold\`; it runs in the "node" vitest project.
 import { describe, expect, it } from "vitest";
 import { checkProviderContract } from "${importPath}";
