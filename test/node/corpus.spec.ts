@@ -108,7 +108,7 @@ const EXPECTED: Record<
 			],
 		},
 		idChanges: [],
-		specChanges: 24,
+		specChanges: 48,
 	},
 };
 

@@ -412,7 +412,11 @@ function fromParameters(ctx: ScaffoldContext, declared: string[]): { auth: Manif
 	}
 	const credentials: ManifestCredential[] = distinct.map((d) =>
 		d.name.toLowerCase() === "authorization"
-			? { in: "header", name: "Authorization", prefix: /bearer/i.test(d.description) ? "Bearer " : "" }
+			? {
+					in: "header",
+					name: "Authorization",
+					prefix: /bearer|jwt|access token/i.test(d.description) ? "Bearer " : "",
+				}
 			: { in: d.in, name: d.name },
 	);
 	const notes = [
