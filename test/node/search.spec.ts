@@ -18,8 +18,14 @@ let search: ServiceSearch;
 
 const ids = (query: string, opts = {}) => search.search(query, opts).results.map((r) => r.id);
 
+/**
+ * The frozen copy of the sandbox catalog (test/fixtures/catalog/README.md), never providers/: the exact answers
+ * below must not change when a provider is added, removed or edited.
+ */
+const CATALOG = "test/fixtures/catalog";
+
 beforeAll(async () => {
-	const built = await buildRegistryFromDir("providers", {
+	const built = await buildRegistryFromDir(CATALOG, {
 		vars: { SANDBOX_ORIGIN: "http://127.0.0.1:8791" },
 	});
 	expect(built.problems).toEqual([]);
@@ -28,7 +34,7 @@ beforeAll(async () => {
 	search = loadSearchIndex(data);
 });
 
-describe("service search over the sandbox providers", () => {
+describe("service search over the frozen sandbox catalog", () => {
 	it("indexes every provider and lists the categories", () => {
 		expect(search.size).toBe(services.length);
 		expect(search.search("food").categories).toEqual(
@@ -188,6 +194,51 @@ describe("service search over the sandbox providers", () => {
 
 	it("refuses an index of another format", () => {
 		expect(() => loadSearchIndex({ ...data, version: 2 } as unknown as SearchIndexData)).toThrow(/reseed/);
+	});
+});
+
+describe("a service whose whole name the query says", () => {
+	/** A fixture service: the frozen SkyCast with another id, name, tags and description. */
+	function weatherService(id: string, name: string, tags: string[], description: string): CompiledService {
+		const skycast = services.find((s) => s.card.id === "skycast");
+		if (!skycast) throw new Error("the frozen catalog has no skycast");
+		return { ...skycast, card: { ...skycast.card, id, name, tags, description } };
+	}
+	let named: ServiceSearch;
+
+	beforeAll(() => {
+		named = loadSearchIndex(
+			buildSearchIndex(
+				[
+					weatherService("open-meteo", "Open Meteo", ["forecast"], "Hourly forecasts for any place."),
+					// Says both words of the brand many times, in the fields a brand usually is not in.
+					weatherService(
+						"meteohub",
+						"MeteoHub",
+						["open data", "meteo", "open weather", "meteo maps", "open source"],
+						"Open meteo data: open, free meteo forecasts from open meteo stations.",
+					),
+				],
+				NOW,
+			),
+		);
+	});
+
+	it("ranks above a service matching its words only in tags and description, whatever the scores", () => {
+		const [first, second] = named.search("open meteo").results;
+		expect(first?.id).toBe("open-meteo");
+		expect(second?.id).toBe("meteohub");
+		// The scores alone would have put the other first: the name rule, not the field weights, decided.
+		expect(first?.score).toBeLessThan(second?.score ?? 0);
+		expect(first?.why[0]).toBe('name matches "open"');
+	});
+
+	it("needs every word of the name, said whole or as its camelCase parts", () => {
+		expect(named.search("meteo").results[0]?.id).toBe("meteohub");
+		expect(named.search("meteo hub forecast").results[0]?.id).toBe("meteohub");
+		expect(named.search("the open meteo forecast please").results[0]?.id).toBe("open-meteo");
+		// A corrected typo counts as said.
+		expect(named.search("open meteoo").results[0]?.id).toBe("open-meteo");
 	});
 });
 

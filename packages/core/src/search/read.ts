@@ -13,7 +13,7 @@ import {
 	type ToolRow,
 } from "./format.ts";
 import { type Plan, planQuery, type QueryTerm, type Vocabulary, vocabularyOf } from "./plan.ts";
-import { editDistance, terms } from "./text.ts";
+import { editDistance, processTerm, terms, tokenize } from "./text.ts";
 
 export interface SearchOptions {
 	/** Exact category (case-insensitive). */
@@ -106,7 +106,7 @@ class Search implements ServiceSearch {
 
 		const found = this.#match(plan, category);
 		if (found.length === 0) return empty("nothing_matched", this.#nothingHint(query, category), plan);
-		const results = this.#top(found, limit)
+		const results = this.#ranked(found, plan, limit)
 			.map((hit) => this.#result(hit, plan.terms, toolsPerService))
 			.filter((r): r is SearchResult => r !== null);
 		return { ...base, results, corrected: plan.corrected, expanded: plan.expanded };
@@ -142,10 +142,33 @@ class Search implements ServiceSearch {
 	}
 
 	/**
+	 * Services whose whole name the query says come first ("open weather" → Open Weather, above a service that
+	 * only has "weather" in its tags many times over), each group in score order: a brand is the surest intent a
+	 * query can carry, and field weights alone let a service that repeats common words outscore it.
+	 */
+	#ranked(found: MiniSearchResult[], plan: Plan, limit: number): MiniSearchResult[] {
+		const said = new Set(plan.terms.filter((t) => t.kind !== "expanded").map((t) => t.term));
+		const named = new Set(found.filter((hit) => this.#namedInFull(hit, said)));
+		if (named.size === 0) return this.#top(found, limit);
+		const first = this.#top([...named], limit);
+		const rest = found.filter((hit) => !named.has(hit));
+		return [...first, ...this.#top(rest, limit - first.length)];
+	}
+
+	/** Every word of the service's name, or of its id, is among the words the user typed (or was corrected to). */
+	#namedInFull(hit: MiniSearchResult, said: ReadonlySet<string>): boolean {
+		// Only a hit in the name field can qualify: the cheap test first, as common words hit thousands of services.
+		if (!Object.values(hit.match).some((fields) => fields.includes("name"))) return false;
+		const row = this.#rows[hit.id as number];
+		return row !== undefined && (saidInFull(row[1], said) || saidInFull(row[0], said));
+	}
+
+	/**
 	 * The best `limit` hits, equal scores ordered by service id: answers must not depend on the order services
 	 * entered the index (a refresh appends), and MiniSearch keeps insertion order among equals.
 	 */
 	#top(found: MiniSearchResult[], limit: number): MiniSearchResult[] {
+		if (limit <= 0) return [];
 		const level = (hit: MiniSearchResult | undefined) => Math.round((hit?.score ?? 0) * 1e6);
 		let end = Math.min(limit, found.length);
 		const last = level(found[end - 1]);
@@ -260,6 +283,28 @@ class Search implements ServiceSearch {
 			return `Nothing in category "${category}" matched "${query}". Try other words, or search without the category.`;
 		return `Nothing matched "${query}". Describe what you want in plain words (e.g. food delivery, a ride, a hotel, the weather) or pick a category: ${this.#categories.join(", ")}.`;
 	}
+}
+
+/**
+ * Whether the query said every word of a name: each word whole ("fooddash") or as its camelCase parts ("food
+ * dash"); stop words and words with digits (serial parts of ids) need not be said.
+ */
+function saidInFull(name: string, said: ReadonlySet<string>): boolean {
+	let words = 0;
+	for (const chunk of name.split(/[^\p{L}\p{N}]+/u)) {
+		if (chunk === "" || /\d/.test(chunk)) continue;
+		const [whole, ...parts] = tokenize(chunk).map(processTerm);
+		const own = parts.filter((p): p is string => p !== null);
+		if (whole === null || whole === undefined) {
+			if (own.length === 0) continue;
+		} else if (said.has(whole)) {
+			words++;
+			continue;
+		}
+		if (own.length === 0 || !own.every((p) => said.has(p))) return false;
+		words++;
+	}
+	return words > 0;
 }
 
 /** Which query term an index term was matched by: the same term, a prefix of it, or the nearest typed one. */
