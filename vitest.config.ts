@@ -2,6 +2,7 @@ import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-worker
 import { defineConfig } from "vitest/config";
 import { unstable_getMiniflareWorkerOptions, unstable_readConfig } from "wrangler";
 import { chatDevVars, gatewayDevVars, mcpDevVars } from "./scripts/lib/dev-vars.ts";
+import { fakeStripeVars } from "./test/fake-stripe/server.ts";
 
 /**
  * Sandbox merchants; each gets an upstream key binding whether or not its manifest needs one (plus the ids tests give
@@ -123,6 +124,8 @@ export default defineConfig({
 						miniflare: {
 							bindings: {
 								...gatewayTestBindings(inject("sandboxOrigin")),
+								// Top-ups against the fake Stripe API (test/node/stripe-global-setup.ts).
+								...fakeStripeVars(inject("fakeStripeUrl")),
 								TEST_MIGRATIONS: await readD1Migrations("migrations"),
 								TEST_REGISTRY: inject("registry"),
 							},
@@ -133,7 +136,7 @@ export default defineConfig({
 					name: "gateway",
 					include: ["workers/gateway/test/**/*.spec.ts"],
 					setupFiles: ["workers/gateway/test/setup.ts"],
-					globalSetup: ["test/node/global-setup.ts"],
+					globalSetup: ["test/node/global-setup.ts", "test/node/stripe-global-setup.ts"],
 				},
 			},
 			{

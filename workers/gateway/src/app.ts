@@ -15,6 +15,7 @@ import { healthRoutes } from "./routes/health.ts";
 import { passthroughRoutes } from "./routes/passthrough.ts";
 import { quoteRoutes } from "./routes/quotes.ts";
 import { serviceRoutes } from "./routes/services.ts";
+import { topUpRoutes } from "./routes/top-ups.ts";
 
 /** The gateway's HTTP API: served publicly by `fetch` and, with the caller already known, by the RPC entrypoint. */
 export const app = createRouter();
@@ -22,12 +23,12 @@ export const app = createRouter();
 app.use("*", requestId());
 // A deployment missing a required secret fails every request naming it; health reports it (middleware/config.ts).
 app.use("*", except(["/v1/health", "/openapi.json", "/docs"], requireConfig()));
-// Health (for monitors), docs, admin (own token) and sign-in (rate limited in its router) need no caller; the dev
-// routes check the environment first and identify the caller themselves.
+// Health (for monitors), docs, admin (own token), sign-in (rate limited in its router) and Stripe's webhook (its
+// signature) need no caller; the dev routes check the environment first and identify the caller themselves.
 app.use(
 	"*",
 	except(
-		["/v1/health", "/v1/admin/*", "/v1/auth/*", "/v1/dev/*", "/openapi.json", "/docs"],
+		["/v1/health", "/v1/admin/*", "/v1/auth/*", "/v1/dev/*", "/v1/webhooks/*", "/openapi.json", "/docs"],
 		identifyCaller(),
 	),
 );
@@ -35,6 +36,7 @@ app.use(
 app.route("/", healthRoutes);
 app.route("/", serviceRoutes);
 app.route("/", quoteRoutes);
+app.route("/", topUpRoutes);
 app.route("/", accountRoutes);
 app.route("/", adminRoutes);
 app.route("/", authRoutes);

@@ -237,7 +237,9 @@ export type TopUp = z.infer<typeof TopUpSchema>;
 
 /** `POST /v1/account/top-ups` body; the bounds are the operator's (`GET /v1/account/top-ups/options`). */
 export const TopUpRequestSchema = z.object({
-	amount_cents: cents.positive().describe("Integer cents within the operator's bounds."),
+	amount_cents: cents.describe(
+		"Integer cents within the operator's bounds (GET /v1/account/top-ups/options).",
+	),
 });
 export type TopUpRequest = z.infer<typeof TopUpRequestSchema>;
 

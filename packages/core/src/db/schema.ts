@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { ENTRY_KINDS } from "../contracts/money.ts";
 
 /** Unified API credentials. The key itself is never stored: only its SHA-256 and a display prefix. */
 export const credentials = sqliteTable(
@@ -54,7 +55,7 @@ export const ledgerEntries = sqliteTable(
 		id: text("id").primaryKey(),
 		credentialId: text("credential_id").notNull(),
 		seq: integer("seq").notNull(),
-		kind: text("kind", { enum: ["credit", "usage", "purchase", "refund", "adjustment"] }).notNull(),
+		kind: text("kind", { enum: ENTRY_KINDS }).notNull(),
 		amountCents: integer("amount_cents").notNull(),
 		balanceAfterCents: integer("balance_after_cents").notNull(),
 		holdId: text("hold_id"),

@@ -9,6 +9,7 @@ import {
 	type Result,
 	type SpendControls,
 	SpendControlsSchema,
+	type TopUp,
 } from "@penumbra/core/contracts";
 import { log } from "@penumbra/core/log";
 import { Abort, Book, isCents, type StoredQuote, utcDayStart } from "./book.ts";
@@ -18,6 +19,13 @@ import { type PurchaseAnswer, PurchaseDesk, type PurchaseInput } from "./purchas
 import { finishPurchase, type PurchaseStart, startPurchase } from "./purchases.ts";
 import { takeRateToken } from "./rate-limit.ts";
 import { prepareStorage } from "./schema.ts";
+import {
+	type TopUpPayment,
+	type TopUpRefundRow,
+	type TopUpRefundStart,
+	TopUps,
+	topUpIdFor,
+} from "./top-ups.ts";
 
 export type { StoredQuote } from "./book.ts";
 export type { PurchaseAnswer, PurchaseInput } from "./purchase-flow.ts";
@@ -39,12 +47,14 @@ const TEST_FAULT_KEY = "test:fault";
 export class AccountDO extends DurableObject<GatewayEnv> {
 	readonly #book: Book;
 	readonly #desk: PurchaseDesk;
+	readonly #topUps: TopUps;
 	#drainFailures = 0;
 
 	constructor(ctx: DurableObjectState, env: GatewayEnv) {
 		super(ctx, env);
 		prepareStorage(ctx.storage);
 		this.#book = new Book(ctx.storage.sql);
+		this.#topUps = new TopUps(ctx.storage.sql, this.#book);
 		this.#desk = new PurchaseDesk({
 			book: this.#book,
 			env,
@@ -91,7 +101,7 @@ export class AccountDO extends DurableObject<GatewayEnv> {
 	} {
 		const limit = Math.min(Math.max(1, Math.trunc(options.limit)), 200);
 		const entries = this.#book.entriesBefore(options.before ?? Number.MAX_SAFE_INTEGER, limit);
-		const page = entries.slice(0, limit);
+		const page = this.#topUps.decorate(entries.slice(0, limit));
 		const receipts = page
 			.map((e) => (e.receipt_id ? this.#book.receipt("id", e.receipt_id) : undefined))
 			.filter((r): r is Receipt => r !== undefined);
@@ -281,6 +291,79 @@ export class AccountDO extends DurableObject<GatewayEnv> {
 				balance_cents: entry.balance_after_cents,
 			};
 		});
+	}
+
+	// ── top-ups (Stripe Checkout; the Stripe calls are the gateway's, see workers/gateway/src/top-ups.ts) ──────
+
+	topUp(id: string): TopUp | null {
+		return this.#topUps.get(id) ?? null;
+	}
+
+	topUpRefund(id: string): TopUpRefundRow | null {
+		return this.#topUps.refund(id) ?? null;
+	}
+
+	/** A new pending top-up; with a key, the same key answers with the same top-up (the owner's Idempotency-Key). */
+	startTopUp(input: { key?: string; amount_cents: number }): Result<{ top_up: TopUp }> {
+		const start = () => this.#topUps.start(topUpIdFor(this.#credentialId), input.amount_cents, Date.now());
+		if (input.key === undefined) return this.#transaction(start);
+		const started = this.#idempotent(`top-up:${input.key}`, "startTopUp", input, start);
+		// A replay answers with the top-up as it is now (its Checkout Session attached since), not as it was made.
+		if (!started.ok || !("replayed" in started)) return started;
+		const now = this.#topUps.get(started.top_up.id);
+		return now ? { ...started, top_up: now } : started;
+	}
+
+	attachCheckout(input: { top_up_id: string; session_id: string; url: string }): Result<{ top_up: TopUp }> {
+		return this.#transaction(() => this.#topUps.attach(input));
+	}
+
+	/**
+	 * Credits a paid Checkout Session exactly once: the idempotency key is the session id, and a top-up credited
+	 * already (after the 48-hour record is swept) answers with itself and no entry.
+	 */
+	creditTopUp(
+		input: TopUpPayment,
+	): Result<{ top_up: TopUp; entry: LedgerEntry | null; balance_cents: number }> {
+		const { top_up_id, session_id, amount_cents, currency } = input;
+		return this.#idempotent(
+			`stripe:${session_id}`,
+			"creditTopUp",
+			{ top_up_id, session_id, amount_cents, currency },
+			() => this.#topUps.credit(input, Date.now()),
+		);
+	}
+
+	expireTopUp(input: { top_up_id: string; session_id: string }): Result<{ top_up: TopUp }> {
+		return this.#transaction(() => this.#topUps.expire(input, Date.now()));
+	}
+
+	/** Takes a top-up refund off the balance (never an overdraft) before Stripe is asked; a retry with the key replays. */
+	startTopUpRefund(input: {
+		key: string;
+		top_up_id: string;
+		amount_cents?: number;
+	}): Result<TopUpRefundStart> {
+		return this.#idempotent(input.key, "startTopUpRefund", input, () =>
+			this.#topUps.startRefund(input, Date.now()),
+		);
+	}
+
+	topUpRefundSucceeded(input: {
+		refund_id: string;
+		stripe_refund: string;
+	}): Result<{ refund: TopUpRefundRow }> {
+		return this.#transaction(() =>
+			this.#topUps.refundSucceeded(input.refund_id, input.stripe_refund, Date.now()),
+		);
+	}
+
+	/** Stripe refused the refund for good: the amount comes back to the balance. */
+	topUpRefundRefused(input: {
+		refund_id: string;
+		reason: string;
+	}): Result<{ refund: TopUpRefundRow; entry: LedgerEntry }> {
+		return this.#transaction(() => this.#topUps.refundRefused(input.refund_id, input.reason, Date.now()));
 	}
 
 	// ── paid calls and rate limits ───────────────────────────────────────────────────────────────

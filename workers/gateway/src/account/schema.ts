@@ -1,9 +1,11 @@
+import { TOP_UP_TABLES } from "./top-ups.ts";
+
 /**
  * The Account Durable Object's own SQLite schema (docs/storage.md). Every money column ends in `_cents`.
  * `prepareStorage` runs in every new instance: it creates what is missing and migrates data written by an older
  * version of this code on first touch, inside one transaction.
  */
-const SCHEMA_VERSION = 3;
+const SCHEMA_VERSION = 4;
 
 /** How long a purchase whose outcome is unknown keeps its hold while the DO resolves it (docs/money.md). */
 export const PURCHASE_RESOLVE_WINDOW_MS = 24 * 3600 * 1000;
@@ -22,12 +24,11 @@ const HOLDS_TABLE = `CREATE TABLE IF NOT EXISTS holds (
 		resolved_at INTEGER
 	)`;
 
-const TABLES: readonly string[] = [
-	"CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
-	`CREATE TABLE IF NOT EXISTS entries (
+/** Version 4 added the top-up kinds (`top_up`, `top_up_refund`); SQLite changes a CHECK only by a new table. */
+const ENTRIES_TABLE = `CREATE TABLE IF NOT EXISTS entries (
 		id TEXT PRIMARY KEY,
 		seq INTEGER NOT NULL UNIQUE,
-		kind TEXT NOT NULL CHECK (kind IN ('credit', 'usage', 'purchase', 'refund', 'adjustment')),
+		kind TEXT NOT NULL CHECK (kind IN ('credit', 'usage', 'purchase', 'refund', 'adjustment', 'top_up', 'top_up_refund')),
 		amount_cents INTEGER NOT NULL,
 		balance_after_cents INTEGER NOT NULL CHECK (balance_after_cents >= 0),
 		hold_id TEXT,
@@ -35,7 +36,11 @@ const TABLES: readonly string[] = [
 		reference TEXT,
 		created_at INTEGER NOT NULL,
 		mirrored INTEGER NOT NULL DEFAULT 0
-	)`,
+	)`;
+
+const TABLES: readonly string[] = [
+	"CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+	ENTRIES_TABLE,
 	"CREATE INDEX IF NOT EXISTS entries_unmirrored ON entries (mirrored, seq)",
 	HOLDS_TABLE,
 	"CREATE INDEX IF NOT EXISTS holds_status ON holds (status, expires_at)",
@@ -93,6 +98,7 @@ const TABLES: readonly string[] = [
 		resolved_at INTEGER
 	)`,
 	"CREATE INDEX IF NOT EXISTS purchase_attempts_next ON purchase_attempts (resolved_at, next_at)",
+	...TOP_UP_TABLES,
 ];
 
 /** Version 1 named money columns without their unit; version 2 ends every one in `_cents`. */
@@ -185,6 +191,20 @@ function migrateFromV2(sql: SqlStorage, now: number): void {
 	}
 }
 
+/**
+ * Version 3's entries allowed only the kinds before top-ups: the table is rebuilt with the wider CHECK, every row
+ * (and its `mirrored` flag) copied as it was.
+ */
+function migrateFromV3(sql: SqlStorage): void {
+	sql.exec("ALTER TABLE entries RENAME TO entries_v3");
+	sql.exec(ENTRIES_TABLE);
+	sql.exec(
+		"INSERT INTO entries (id, seq, kind, amount_cents, balance_after_cents, hold_id, receipt_id, reference, created_at, mirrored) SELECT id, seq, kind, amount_cents, balance_after_cents, hold_id, receipt_id, reference, created_at, mirrored FROM entries_v3",
+	);
+	// Its index went with the renamed table; the statements below create it again on the new one.
+	sql.exec("DROP TABLE entries_v3");
+}
+
 /** Creates or migrates this object's tables; returns the version it found (0: a new object). */
 export function prepareStorage(storage: DurableObjectStorage): number {
 	const sql = storage.sql;
@@ -192,6 +212,7 @@ export function prepareStorage(storage: DurableObjectStorage): number {
 		const found = storedVersion(sql);
 		if (found === 1) migrateFromV1(sql);
 		if (found === 1 || found === 2) migrateFromV2(sql, Date.now());
+		if (found >= 1 && found <= 3) migrateFromV3(sql);
 		for (const statement of TABLES) sql.exec(statement);
 		if (found !== SCHEMA_VERSION) {
 			sql.exec(

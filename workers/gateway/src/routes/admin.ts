@@ -4,6 +4,7 @@ import { PenumbraError } from "@penumbra/core/errors";
 import { accountOf } from "../account/client.ts";
 import { credentialOfReceipt } from "../account/receipt-id.ts";
 import { reconcile } from "../account/reconcile.ts";
+import { reconcileTopUps } from "../account/reconcile-top-ups.ts";
 import { createRouter } from "../app-factory.ts";
 import { CredentialStore } from "../credentials.ts";
 import { requireAdmin } from "../middleware/admin.ts";
@@ -277,8 +278,15 @@ const reconcileRoute = createRoute({
 	operationId: "reconcile",
 	path: "/v1/admin/reconcile",
 	tags: ["admin"],
-	summary: "Compare each credential's balance with its D1 ledger sum (also run daily by cron)",
+	summary:
+		"Compare each credential's balance with its D1 ledger sum, and Stripe's top-ups of a period with the ledger's (also run daily by cron)",
 	security,
+	request: {
+		query: z.object({
+			since: z.iso.datetime({ offset: true }).optional().openapi({ description: "Default: 7 days ago." }),
+			until: z.iso.datetime({ offset: true }).optional().openapi({ description: "Default: now." }),
+		}),
+	},
 	responses: {
 		200: {
 			description: "Mismatches, if any",
@@ -287,6 +295,10 @@ const reconcileRoute = createRoute({
 					schema: z.object({
 						checked: z.number().int(),
 						mismatches: z.array(z.record(z.string(), z.unknown())),
+						top_ups: z.record(z.string(), z.unknown()).openapi({
+							description:
+								"Stripe-side paid sessions and refunds of the period against the ledger's top_up entries (configured: false without Stripe).",
+						}),
 					}),
 				},
 			},
@@ -391,7 +403,16 @@ adminRoutes
 		}
 		return c.json({ entries: results }, 200);
 	})
-	.openapi(reconcileRoute, async (c) => c.json(await reconcile(c.env), 200))
+	.openapi(reconcileRoute, async (c) => {
+		const { since, until } = c.req.valid("query");
+		const end = until ? Date.parse(until) : Date.now();
+		const start = since ? Date.parse(since) : end - 7 * 24 * 3600_000;
+		if (start > end)
+			throw new PenumbraError("VALIDATION_FAILED", { detail: "since must not be after until." });
+		// The balances first: that flushes every account's outbox, so the ledger holds every top-up entry.
+		const balances = await reconcile(c.env);
+		return c.json({ ...balances, top_ups: await reconcileTopUps(c.env, { since: start, until: end }) }, 200);
+	})
 	.openapi(refreshRegistry, async (c) => {
 		const body = c.req.header("content-type")?.includes("json") ? c.req.valid("json") : {};
 		return c.json(await refreshRemoteSpecs(c.env, body.services ? { only: body.services } : {}), 200);
