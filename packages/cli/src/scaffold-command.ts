@@ -7,6 +7,7 @@ import { type Command, flag, stringOption } from "./command.ts";
 import { ALLOWLIST_SETTING, localAllowlist, resolveUrl } from "./local-stack.ts";
 import { err, formatProblem, out, usageError } from "./output.ts";
 import { CONTRACT_HELPER, type ScaffoldChange, type ScaffoldResult, scaffoldProvider } from "./scaffold.ts";
+import { BUILT_REGISTRY, registryServices } from "./scaffold-registry.ts";
 
 const DEFAULT_DIR = "providers";
 const MAX_SPEC_BYTES = 20 * 1024 * 1024;
@@ -137,9 +138,11 @@ Options:
   --pricing-model TEXT     e.g. "per ride transaction"
   --flow TEXT              e.g. "1. Search → 2. Quote → 3. Book"
   --response-time TEXT     e.g. "< 1 second"
-  --category SLUG          e.g. food-delivery (guessed from the spec when absent)
-  --tags a,b,c             search tags (taken from the spec's tags when absent)
-  --description TEXT       service description (the spec's info.description when absent)
+  --category SLUG          e.g. food-delivery (when absent: a category of the providers in --dir or of
+                           the built registry (${BUILT_REGISTRY}) that fits the spec, else a guess)
+  --tags a,b,c             search tags (when absent: the operations' tags, most used first)
+  --description TEXT       service description (when absent: the spec's summary, else the first sentence
+                           of info.description that is not boilerplate)
   --dir DIR                providers folder (default: ${DEFAULT_DIR})
   --force                  overwrite an existing provider folder
   --json                   print the result as JSON`,
@@ -226,6 +229,7 @@ Options:
 			contractImport: helper.startsWith(".") ? helper : `./${helper}`,
 			vars: { ...env, SANDBOX_ORIGIN: resolveUrl("sandbox").url },
 			allowlist: allowlist(),
+			registry: await registryServices(dir),
 			onProgress: progress,
 			...(flag(values, "has-purchases") ? { hasPurchases: true } : {}),
 			...(optional("precheck-pattern") ? { precheckPattern: optional("precheck-pattern") } : {}),

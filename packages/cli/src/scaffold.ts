@@ -4,9 +4,9 @@ import { compileProvider, isRecord, manifestSchema } from "@penumbra/core/regist
 import { assessUpstreamUrl } from "@penumbra/core/ssrf";
 import { upgrade } from "@scalar/openapi-upgrader";
 import { parse as parseYaml, stringify } from "yaml";
-import { normalizeOperationIds, sharedPrefixLength } from "./scaffold-ids.ts";
 import { authSecretNames, deriveAuth } from "./scaffold-auth.ts";
-import { describeFromSpec, guessCategory, tagsFromSpec } from "./scaffold-manifest.ts";
+import { normalizeOperationIds, sharedPrefixLength } from "./scaffold-ids.ts";
+import { chooseCategory, describeFromSpec, type RegistryService, tagsFromSpec } from "./scaffold-manifest.ts";
 import { parseSpecText } from "./scaffold-parse.ts";
 import { markPurchases } from "./scaffold-purchase.ts";
 import { bundleExternalRefs, type RefLoader, repairDanglingRefs } from "./scaffold-refs.ts";
@@ -38,6 +38,8 @@ export interface ScaffoldOptions {
 	description?: string;
 	category?: string;
 	tags?: string[];
+	/** Services already in the registry (providers folder, built registry): the category is one of theirs when one fits. */
+	registry?: readonly RegistryService[];
 	hasPurchases?: boolean;
 	precheckPattern?: string;
 	purchasePattern?: string;
@@ -327,14 +329,17 @@ function buildManifest(
 ): ManifestDraft {
 	const guessed = (pointer: string, after: unknown, reason: string) =>
 		changes.push({ file: MANIFEST_FILE, pointer, after, reason, check: true });
-	const description = options.description?.trim() || describeFromSpec(ctx.doc, options.name);
-	if (!options.description?.trim())
-		guessed("/description", description, "taken from the spec's info; search ranks services by it");
-	const category = options.category ?? guessCategory(ctx.doc);
-	if (!options.category)
-		guessed("/category", category, "guessed from the spec's title, description and tags (no --category)");
+	const described = options.description?.trim()
+		? undefined
+		: describeFromSpec(ctx.doc, options.id, options.name);
+	if (described) guessed("/description", described.value, `${described.reason}; search ranks services by it`);
+	const description = options.description?.trim() || (described?.value ?? options.name);
+	const chosen = options.category ? undefined : chooseCategory(ctx.doc, options.registry);
+	if (chosen) guessed("/category", chosen.value, `${chosen.reason} (no --category)`);
+	const category = options.category ?? chosen?.value ?? "general";
 	const tags = options.tags ?? tagsFromSpec(ctx.doc);
-	if (!options.tags && tags.length > 0) guessed("/tags", tags, "taken from the spec's tags (no --tags)");
+	if (!options.tags && tags.length > 0)
+		guessed("/tags", tags, "the operations' tags, most used first (no --tags)");
 	const auth = deriveAuth(ctx, changes, options.upstreamBase);
 	const service = {
 		...(options.flow ? { flow: options.flow } : {}),
