@@ -3,6 +3,7 @@ import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { buildRegistryFromDir } from "@penumbra/cli/registry-build";
+import { buildSearchIndex, loadSearchIndex } from "@penumbra/core/search";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const BIN = path.resolve("packages/cli/bin/penumbra.js");
@@ -27,8 +28,17 @@ function penumbra(args: string[]): Promise<{ code: number; stdout: string; stder
 	});
 }
 
+/** Each provider of a folder, searched by its own name, is the first answer: true of any catalog, so it survives growth. */
+async function searchableByName(dir: string): Promise<{ id: string; first: string | undefined }[]> {
+	const built = await buildRegistryFromDir(dir);
+	expect(built.problems).toEqual([]);
+	const search = loadSearchIndex(buildSearchIndex(built.services, new Date().toISOString()));
+	return built.services.map((s) => ({ id: s.card.id, first: search.search(s.card.name).results[0]?.id }));
+}
+
 describe("the development and production catalogs", () => {
-	it("every sandbox merchant is a development provider: production publishes none of them", async () => {
+	// providers/ is the live catalog: these tests state what holds of any set of providers, never its exact list.
+	it("production publishes exactly the providers that are not development ones, and no sandbox merchant", async () => {
 		const development = await buildRegistryFromDir("providers");
 		expect(development.problems).toEqual([]);
 		expect(development.services.length).toBe(development.folders.length);
@@ -36,8 +46,45 @@ describe("the development and production catalogs", () => {
 
 		const production = await buildRegistryFromDir("providers", { catalog: "production" });
 		expect(production.problems).toEqual([]);
-		expect(production.services).toEqual([]);
-		expect(production.skipped).toEqual(development.folders);
+		const skipped = new Set(production.skipped);
+		expect(production.services.map((s) => s.card.id)).toEqual(
+			development.services.map((s) => s.card.id).filter((id) => !skipped.has(id)),
+		);
+		for (const folder of development.folders) {
+			const manifest = await readFile(path.join("providers", folder, "provider.yaml"), "utf8");
+			const dev = /^dev: true\s*$/m.test(manifest);
+			expect(skipped.has(folder), folder).toBe(dev);
+			// biome-ignore lint/suspicious/noTemplateCurlyInString: the manifest's placeholder, substituted by the compiler
+			if (manifest.includes("${SANDBOX_ORIGIN}")) expect(dev, `${folder} calls the sandbox`).toBe(true);
+		}
+	});
+
+	it("every provider in providers/ compiles and is found first when searched by its own name", async () => {
+		for (const { id, first } of await searchableByName("providers")) expect(first, id).toBe(id);
+	});
+
+	describe("grown by a provider that nearly clones one", () => {
+		let dir: string;
+
+		beforeAll(async () => {
+			dir = await mkdtemp(path.join(tmpdir(), "catalog-grown-"));
+			await cp("providers", dir, { recursive: true });
+			await cp("providers/fooddash", path.join(dir, "fooddash-express"), { recursive: true });
+			const manifest = path.join(dir, "fooddash-express", "provider.yaml");
+			const text = (await readFile(manifest, "utf8"))
+				.replace("id: fooddash", "id: fooddash-express")
+				.replace("name: FoodDash", "name: FoodDash Express");
+			await writeFile(manifest, text);
+		});
+		afterAll(async () => {
+			await rm(dir, { recursive: true, force: true });
+		});
+
+		it("still finds every provider first by its own name, the clone included", async () => {
+			const found = await searchableByName(dir);
+			expect(found.map((f) => f.id)).toContain("fooddash-express");
+			for (const { id, first } of found) expect(first, id).toBe(id);
+		});
 	});
 
 	describe("a provider without the flag whose upstream is local", () => {

@@ -30,7 +30,7 @@ describe("MCP test infrastructure", () => {
 			.object({ services: z.array(z.object({ id: z.string() })) })
 			.parse(JSON.parse(answer.body));
 		const expected = providerServices().map((s) => s.card.id);
-		expect(expected).toHaveLength(13);
+		expect(expected).toContain("fooddash");
 		expect(services.map((s) => s.id).sort()).toEqual(expected.sort());
 	});
 
