@@ -2,13 +2,15 @@
  * `npm run inspect`: checks a running MCP server with MCP Inspector's CLI, the way a user would: tools/list, then a
  * tools/call of search_services, over Streamable HTTP. `npm start -- --smoke` runs it too.
  *
- *   npm run inspect                          # http://127.0.0.1:8788/mcp, the dev key from .wrangler/dev-credential.json
+ *   npm run inspect                          # the running npm start's MCP server (as `npx penumbra stack` finds it),
+ *                                            # the dev key from .wrangler/dev-credential.json
  *   npm run inspect -- --url <mcp url> [--key <unified key>]
  */
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { resolveUrl } from "@penumbra/cli/local-stack";
 
 const root = resolve(import.meta.dirname, "..");
 
@@ -81,7 +83,7 @@ if (import.meta.main) {
 	const key =
 		values.key ??
 		(existsSync(stored) ? (JSON.parse(readFileSync(stored, "utf8")) as { key: string }).key : undefined);
-	const url = values.url ?? "http://127.0.0.1:8788/mcp";
+	const url = values.url ?? `${resolveUrl("mcp", undefined, { cwd: root, env: process.env }).url}/mcp`;
 	const failures = await inspect(url, key);
 	for (const failure of failures) console.error(failure);
 	process.exit(failures.length ? 1 : 0);
