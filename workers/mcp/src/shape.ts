@@ -131,7 +131,8 @@ export function capSize(value: unknown, limit: number): Shaped {
 	};
 }
 
-function resultLimit(env: McpEnv): number {
+/** The byte budget of one tool result a model reads (`RESULT_LIMIT_BYTES`, 24 KB by default). */
+export function resultLimit(env: McpEnv): number {
 	const n = Number(env.RESULT_LIMIT_BYTES);
 	return Number.isInteger(n) && n >= 1024 ? n : 24 * 1024;
 }

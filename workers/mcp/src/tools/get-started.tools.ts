@@ -7,7 +7,7 @@ import { type CallContext, dollars, gatewayOf, readOnly } from "./context.ts";
 
 const STEPS = [
 	"search_services(query) — find services by what the user wants, in plain words (typos are fine).",
-	"list_tools(service) — the service's tools with their input schemas, fees and purchase flags.",
+	"list_tools(service) — the service's tools with their input schemas, fees and purchase flags. For a large service the schemas are summarized (and the list paged, `next_offset`): list_tools(service, tool) gives one tool's full input schema, and `schema_path` one part of a very large one.",
 	"execute(service, tool, parameters) — run a tool. Use `fields` to ask for only the parts you need.",
 	"Purchases: execute without quote_id returns a quote (amount, expiry); tell the user the price, then call execute again with the same arguments plus quote_id to buy and get a receipt.",
 	"Above the owner's auto-approve threshold the account's owner must confirm on the confirmation page (signed in with their email code): your client may open the page for them, or you get the link to give them. Call execute again once they have confirmed. You cannot confirm on the user's behalf, and neither can your client or your key.",
