@@ -96,7 +96,8 @@ describe("the chat site", () => {
 		await fake.script({
 			id,
 			steps: [
-				{ text: intro, tool_uses: [{ name: "search_services", input: { query: "weather" } }] },
+				// The brand makes SkyCast the first answer whatever other weather providers the catalog holds.
+				{ text: intro, tool_uses: [{ name: "search_services", input: { query: "SkyCast weather" } }] },
 				{ text: answer, chunk_size: 6, delay_ms_per_chunk: 40 },
 			],
 		});

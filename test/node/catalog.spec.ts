@@ -63,6 +63,18 @@ describe("the development and production catalogs", () => {
 		for (const { id, first } of await searchableByName("providers")) expect(first, id).toBe(id);
 	});
 
+	it("is not what the tests of exact search answers build from: they own their registries", async () => {
+		// By construction a provider added to providers/ cannot change their answers; this keeps it so.
+		for (const file of ["test/node/search.spec.ts", "test/node/scaffold-metadata.spec.ts"]) {
+			const source = await readFile(file, "utf8");
+			expect(source, file).toContain('"test/fixtures/catalog"');
+			expect(source, file).not.toMatch(/\(\s*["'`]providers["'`/]/);
+		}
+		const route = await readFile("workers/gateway/test/search.spec.ts", "utf8");
+		expect(route).toContain("await seedRegistry(SERVICES)");
+		expect(route).not.toMatch(/providerServices|TEST_REGISTRY/);
+	});
+
 	describe("grown by a provider that nearly clones one", () => {
 		let dir: string;
 
