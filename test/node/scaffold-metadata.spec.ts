@@ -119,6 +119,11 @@ describe("scaffolded tags", () => {
 		]);
 	});
 
+	it("drop the API versions generated SDK tags carry", () => {
+		const paths = { "/m": { get: op(["Api20100401Message"]) }, "/a": { get: op(["Api20100401Account"]) } };
+		expect(tagsFromSpec(doc({ title: "T" }, paths))).toEqual(["message", "account"]);
+	});
+
 	it("fall back to the spec's own tag list when no operation is tagged", () => {
 		expect(
 			tagsFromSpec(doc({ title: "T" }, { "/a": { get: op([]) } }, { tags: [{ name: "Pets" }] })),
@@ -156,6 +161,14 @@ describe("the scaffolded category", () => {
 				"no existing category fits (beauty-retail, lodging); a new category guessed from the spec's title, description and tags",
 		});
 		expect(chooseCategory(doc({ title: "Zzz" }), registry).value).toBe("general");
+	});
+
+	it("counts a checkout in the title for payments as well as for retail", () => {
+		const adyen = doc({
+			title: "Adyen Checkout API",
+			description: "Initiate and authorise online payments.",
+		});
+		expect(chooseCategory(adyen).value).toBe("payments");
 	});
 
 	it("matches words at their start, not inside others ('provide' is not a ride)", () => {

@@ -127,7 +127,7 @@ function words(text: string): string[] {
 /** "Swagger Petstore - OpenAPI 3.0" → "Swagger Petstore". */
 function cleanTitle(title: string): string {
 	return title
-		.replace(/\s*[-–:(]\s*(?:openapi|swagger|oas)\b.*$/i, "")
+		.replace(/\s*[-–:(]\s*(?:openapi|swagger|oas|api)\b.*$/i, "")
 		.replace(/\s+v?\d+(?:\.\d+)*$/i, "")
 		.trim();
 }
@@ -180,10 +180,11 @@ export function tagsFromSpec(doc: Record<string, unknown>): string[] {
 
 function normalizeTag(raw: string): string | undefined {
 	const tag = raw
-		.replace(/([a-z])([A-Z])/g, "$1 $2")
+		.replace(/([a-z0-9])([A-Z])/g, "$1 $2")
 		.toLowerCase()
 		.replace(/\((?:deprecated|beta|legacy|internal|preview)\)/g, " ")
-		.replace(/\b(?:apis?|endpoints?|operations?|v\d+(?:\.\d+)*)\b/g, " ")
+		// Versions, also glued to "api" as generated SDK tags write them ("Api20100401Message").
+		.replace(/\b(?:api\d*|apis|endpoints?|operations?|v\d+(?:\.\d+)*)\b/g, " ")
 		.replace(/[^\p{L}\p{N}&-]+/gu, " ")
 		.replace(/\s+/g, " ")
 		.trim();
@@ -199,7 +200,10 @@ const CATEGORY_KEYWORDS: ReadonlyArray<readonly [string, readonly string[]]> = [
 	["travel", ["hotel", "flight", "travel", "airline", "booking", "trip"]],
 	["weather", ["weather", "forecast", "climate", "meteorolog", "precipitation"]],
 	["maps", ["map", "routing", "geocod", "directions", "places", "isochrone", "route"]],
-	["payments", ["payment", "transfer", "refund", "invoice", "recurring", "subscription", "charge"]],
+	[
+		"payments",
+		["payment", "transfer", "refund", "invoice", "recurring", "subscription", "charge", "checkout"],
+	],
 	["events", ["event", "ticket", "venue", "concert", "museum", "exhibition"]],
 	["sports", ["sport", "team", "league", "match", "tournament", "robotics"]],
 	["retail", ["order", "cart", "checkout", "product", "store", "shop", "commerce", "seller", "pet"]],
