@@ -16,7 +16,11 @@ interface Answers {
 }
 
 /** One tool call as an agent makes it over REST, and the same as a model makes it over MCP. */
-async function callBoth(service: string, tool: string, parameters: Record<string, unknown>): Promise<Answers> {
+async function callBoth(
+	service: string,
+	tool: string,
+	parameters: Record<string, unknown>,
+): Promise<Answers> {
 	const account = await createAccount();
 	const rest = await gatewayFetch(`/v1/services/${service}/tools/${tool}`, {
 		method: "POST",
@@ -136,7 +140,9 @@ describe("OAuth2 client credentials (PayPal Invoicing)", () => {
 		const before = await stats();
 		const first = await callBoth("paypal-invoicing", "invoices.list", { page_size: 5 });
 		expectSucceeded(first);
-		const second = await callBoth("paypal-invoicing", "invoices.get", { invoice_id: "INV2-Z56S-5LLA-Q52L-CPZ5" });
+		const second = await callBoth("paypal-invoicing", "invoices.get", {
+			invoice_id: "INV2-Z56S-5LLA-Q52L-CPZ5",
+		});
 		expectSucceeded(second);
 		const after = await stats();
 		// Four calls, at most one token request: a token cached by an earlier test in this isolate needs none.
@@ -174,7 +180,9 @@ describe("HTTP basic (Twilio)", () => {
 	it("the mock refuses a call without the account's credentials", async () => {
 		const url = `${mockOrigin("twilio-messaging")}/2010-04-01/Accounts/${twilioSecrets.PROVIDER_TWILIO_MESSAGING_USERNAME}.json`;
 		expect((await fetch(url)).status).toBe(401);
-		expect((await fetch(url, { headers: { authorization: `Basic ${btoa("AC00:wrong")}` } })).status).toBe(401);
+		expect((await fetch(url, { headers: { authorization: `Basic ${btoa("AC00:wrong")}` } })).status).toBe(
+			401,
+		);
 	});
 
 	it("sends Authorization: Basic from the user and password secrets; neither comes back", async () => {
