@@ -206,6 +206,8 @@ export default defineConfig({
 				plugins: [
 					cloudflareTest(async ({ inject }) => {
 						const gateway = gatewayWorker(inject("gatewayScript"), inject("sandboxOrigin"));
+						// The site's top-ups go through the gateway to the fake Stripe API.
+						Object.assign(gateway.bindings, fakeStripeVars(inject("fakeStripeUrl")));
 						const test = await besideGateway(gateway, inject("registry"));
 						const registry = gateway.kvNamespaces.REGISTRY;
 						if (!registry) throw new Error("wrangler.toml: the gateway has no REGISTRY namespace");
@@ -218,6 +220,7 @@ export default defineConfig({
 									...test.bindings,
 									ANTHROPIC_BASE_URL: inject("fakeAnthropicUrl"),
 									ANTHROPIC_API_KEY: inject("fakeAnthropicKey"),
+									TEST_FAKE_STRIPE_URL: inject("fakeStripeUrl"),
 								},
 								// Test-only: the registry namespace the gateway and MCP Worker read, for seeding.
 								kvNamespaces: { TEST_REGISTRY_KV: registry },
@@ -231,7 +234,11 @@ export default defineConfig({
 					name: "chat",
 					include: ["workers/chat/test/**/*.spec.ts"],
 					setupFiles: ["workers/chat/test/setup.ts"],
-					globalSetup: ["test/node/global-setup.ts", "test/node/chat-global-setup.ts"],
+					globalSetup: [
+						"test/node/global-setup.ts",
+						"test/node/chat-global-setup.ts",
+						"test/node/stripe-global-setup.ts",
+					],
 				},
 			},
 			{

@@ -52,7 +52,7 @@ export function authorityOf(caller: Caller): Pick<GatewayCall, "authority" | "ke
 export async function forward(
 	c: Context<ChatApp>,
 	caller: Caller | null,
-	call: Pick<GatewayCall, "method" | "path" | "body">,
+	call: Pick<GatewayCall, "method" | "path" | "body" | "idempotency_key">,
 ): Promise<Response> {
 	const answer = await c.env.GATEWAY.call(caller?.credential_id ?? null, {
 		...call,

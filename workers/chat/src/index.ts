@@ -26,7 +26,7 @@ app.use(
 		origin: (origin, c: Context<ChatApp>) => (origin === siteOrigin(c.env) ? origin : null),
 		credentials: true,
 		allowMethods: ["GET", "POST", "PUT", "PATCH", "DELETE"],
-		allowHeaders: ["content-type", "authorization", "last-event-id", "x-request-id"],
+		allowHeaders: ["content-type", "authorization", "last-event-id", "x-request-id", "idempotency-key"],
 		exposeHeaders: ["x-conversation-id", "x-request-id", "retry-after"],
 		maxAge: 600,
 	}),

@@ -114,6 +114,7 @@ export class GatewayRpc extends WorkerEntrypoint<GatewayEnv> {
 		if (call.body !== undefined) headers.set("content-type", "application/json");
 		if (call.client_ip) headers.set("cf-connecting-ip", call.client_ip);
 		if (call.request_id) headers.set("x-request-id", call.request_id);
+		if (call.idempotency_key) headers.set("idempotency-key", call.idempotency_key);
 		const request = new Request(url, {
 			method: call.method,
 			headers,

@@ -17,6 +17,8 @@ export interface GatewayCall {
 	authority?: Authority;
 	/** The API key the session was made with: once it is revoked, the call is refused. */
 	key_id?: string;
+	/** Sent as the `Idempotency-Key` header (e.g. starting a top-up: the same key answers with the same one). */
+	idempotency_key?: string;
 }
 
 /** The gateway's answer to a {@link GatewayCall}: status and text as an HTTP client would see them. */

@@ -4,6 +4,7 @@ import { forward, queryOf } from "../forward.ts";
 import { idParam, jsonBody } from "../request.ts";
 
 const KEY_ID = /^key_[A-Za-z0-9]{1,64}$/;
+const TOP_UP_ID = /^tu_[A-Za-z0-9]{20,60}$/;
 
 /**
  * The caller's identity and account (balance, statement, controls, keys), through the gateway with the caller's own
@@ -48,6 +49,27 @@ accountRoutes.post("/api/account/keys", async (c) =>
 accountRoutes.delete("/api/account/keys/:id", (c) => {
 	const id = idParam(c, "id", KEY_ID, "API key");
 	return forward(c, c.get("identity"), { method: "DELETE", path: `/v1/account/keys/${id}` });
+});
+
+// Adding money by card (the signed-in person is the owner; the gateway refuses agents): the options for the card,
+// a top-up (its Checkout URL to send the browser to), and the top-up the success page polls until it is credited.
+accountRoutes.get("/api/account/top-ups/options", (c) =>
+	forward(c, c.get("identity"), { method: "GET", path: "/v1/account/top-ups/options" }),
+);
+
+accountRoutes.post("/api/account/top-ups", async (c) => {
+	const key = c.req.header("idempotency-key");
+	return forward(c, c.get("identity"), {
+		method: "POST",
+		path: "/v1/account/top-ups",
+		body: await jsonBody(c),
+		...(key ? { idempotency_key: key.slice(0, 180) } : {}),
+	});
+});
+
+accountRoutes.get("/api/account/top-ups/:id", (c) => {
+	const id = idParam(c, "id", TOP_UP_ID, "top-up");
+	return forward(c, c.get("identity"), { method: "GET", path: `/v1/account/top-ups/${id}` });
 });
 
 // The gateway answers 404 outside development.
