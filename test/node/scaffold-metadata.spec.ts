@@ -55,6 +55,13 @@ describe("the scaffolded description", () => {
 		);
 	});
 
+	it("keeps a sentence that only starts like an instruction ('Read and write…')", () => {
+		const description = "Read and write events in shared calendars. See the guide.";
+		expect(describeFromSpec(doc({ title: "Cal", description }), "cal", "Cal").value).toBe(
+			"Read and write events in shared calendars.",
+		);
+	});
+
 	it("prefers a summary the spec gives: info.summary, then x-summary, then its x-services entry", () => {
 		const description = "Weather for every town, by the hour.";
 		expect(

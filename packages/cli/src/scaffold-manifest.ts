@@ -20,10 +20,10 @@ const DESCRIPTION_LIMIT = 280;
  * a user wants never meets them: instructions to the reader, the document describing itself, how to authenticate.
  */
 const BOILERPLATE: readonly RegExp[] = [
-	/^(?:before|to (?:use|get started|start)|please|note|you (?:can|will|must|need|may|should)|for (?:more|details|further)|see|read|check out|learn|find out|visit|click|sign up|first|additionally|also|some useful)\b/i,
+	/^(?:before|to (?:use|get started|start)|please|note|you (?:can|will|must|need|may|should)|for (?:more|details|further)|(?:see|read) (?:the|our|also|more|this|https?)|check out|learn|find out|visit|click|sign up|first,|additionally|also|some useful)\b/i,
 	/\bwe recommend\b|\bmore information\b|\bfind out more\b|\blearn more\b/i,
 	/^this is (?:the|an?|our)\b/i,
-	/\b(?:openapi|swagger|oas ?3|specification|documentation|design[- ]first)\b/i,
+	/\b(?:openapi|swagger|oas ?3|design[- ]first)\b|\b(?:this|the|our|api) (?:documentation|specification)\b/i,
 	/^(?:all (?:endpoints|requests|calls)|authentication|authori[sz]ation|api[- ]?keys?|access tokens?)\b/i,
 ];
 
