@@ -180,9 +180,7 @@ function combine(pieces: Piece[]): { auth: ManifestAuth; notes: string[] } {
 				: { scheme: "custom", in: "header", name: "Authorization", prefix: "Bearer " };
 		return { auth, notes };
 	}
-	const named = credentials.map((c, i) =>
-		i === 0 && mainScheme === "apiKey" ? c : { ...c, secret: suffixOf(c.name) },
-	);
+	const named = credentials;
 	const auth: ManifestAuth = { scheme: mainScheme };
 	if (oauth2) auth.oauth2 = oauth2;
 	if (mainScheme === "apiKey" && named.length === 1 && named[0] && !signed) {
@@ -254,7 +252,7 @@ export function deriveAuth(ctx: ScaffoldContext, changes: ScaffoldChange[], upst
 	}
 	const path = pathCredential(ctx);
 	if (path) derived = withPathCredential(derived, path);
-	return note(derived.auth, derived.notes);
+	return note(nameSecrets(derived.auth), derived.notes);
 }
 
 /** A header's role judged from its name: a signature, its timestamp, or a credential. */
@@ -327,21 +325,42 @@ function withPathCredential(
 	const { auth } = derived;
 	const notes = [...derived.notes.filter((n) => !n.startsWith("the spec declares no")), path.reason];
 	if (auth.scheme === "none") return { auth: { scheme: "apiKey", in: "path", name: path.name }, notes };
-	const existing: ManifestCredential[] =
-		auth.credentials ??
-		(auth.scheme === "apiKey" && auth.in && auth.name ? [{ in: auth.in, name: auth.name }] : []);
+	const bearer = { in: "header" as const, name: "Authorization", prefix: "Bearer " };
+	// The single-credential form (a key, or a bearer token) becomes the first entry of the list.
+	const single: ManifestCredential[] =
+		auth.credentials || auth.oauth2 || auth.scheme === "basic"
+			? []
+			: auth.name
+				? [{ in: auth.in ?? "header", name: auth.name, ...(auth.prefix ? { prefix: auth.prefix } : {}) }]
+				: auth.scheme === "jwt" || auth.scheme === "oauth2"
+					? [bearer]
+					: [];
 	const rest: ManifestAuth = { ...auth };
-	if (auth.scheme === "apiKey") {
+	if (single.length > 0) {
+		rest.scheme = "apiKey";
 		delete rest.in;
 		delete rest.name;
 		delete rest.prefix;
 	}
-	const named = existing.map((c, i) => (i === 0 ? c : { ...c, secret: c.secret ?? suffixOf(c.name) }));
-	const pathSecret = named.length === 0 && auth.scheme === "apiKey" ? {} : { secret: suffixOf(path.name) };
-	return {
-		auth: { ...rest, credentials: [...named, { in: "path", name: path.name, ...pathSecret }] },
-		notes,
-	};
+	const credentials = [...(auth.credentials ?? single), { in: "path" as const, name: path.name }];
+	return { auth: { ...rest, credentials }, notes };
+}
+
+/** Gives each credential its own Worker secret: a lone key reads API_KEY, the others a suffix from their names. */
+function nameSecrets(auth: ManifestAuth): ManifestAuth {
+	if (!auth.credentials) return auth;
+	const taken = new Set(["USERNAME", "PASSWORD", "CLIENT_ID", "CLIENT_SECRET", "API_SECRET"]);
+	const credentials = auth.credentials.map((credential, i) => {
+		if (i === 0 && auth.scheme === "apiKey") {
+			taken.add("API_KEY");
+			return credential;
+		}
+		let suffix = suffixOf(credential.name);
+		for (let n = 2; taken.has(suffix); n++) suffix = `${suffixOf(credential.name)}_${n}`;
+		taken.add(suffix);
+		return { ...credential, secret: suffix };
+	});
+	return { ...auth, credentials };
 }
 
 /** A path parameter most operations use whose name (or description) says it is a key. */
@@ -433,7 +452,7 @@ function fromParameters(ctx: ScaffoldContext, declared: string[]): { auth: Manif
 	return {
 		auth: {
 			scheme: "apiKey",
-			credentials: credentials.map((c, i) => (i === 0 ? c : { ...c, secret: suffixOf(c.name) })),
+			credentials,
 		},
 		notes,
 	};
