@@ -1,3 +1,5 @@
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import {
 	applyCeiling,
 	type CompiledService,
@@ -116,7 +118,7 @@ async function buy(key: string, service: string, parameters: unknown, quoteId: s
 	});
 }
 
-async function balance(key: string): Promise<{ balance_cents: number; holds: unknown[] }> {
+async function balance(key: string): Promise<{ balance_cents: number; holds: Record<string, unknown>[] }> {
 	return json(await call("/v1/account", { key }));
 }
 
@@ -310,6 +312,40 @@ describe("a payment-style purchase through the gateway", () => {
 
 		expect((await pay("order-1")).status).toBe(200);
 		expect((await balance(key)).balance_cents).toBe(before.balance_cents - 700);
+	});
+
+	it("dies after the merchant answered (injected): the alarm repeats the payment under the same key and captures it once", async () => {
+		// No x-amount-path: what is captured is the amount the request asked for (and the hold).
+		await addServices({
+			...paydesk("paydesk-lost", `${sandboxOrigin()}/_echo`, { "x-amount-path": undefined }),
+			timeout_ms: 1_000,
+		});
+		const { id, key } = await createKey("authenticated", "payer-lost@example.com", 20_000);
+		const parameters = payment(900);
+		const q = await json<Quote>(await quote(key, "paydesk-lost", parameters));
+		const before = await balance(key);
+		await runInDurableObject(env.ACCOUNT.getByName(id), (_instance, state) => {
+			state.storage.kv.put("test:fault", "die-after-merchant");
+		});
+		await expectProblem(await buy(key, "paydesk-lost", parameters, q.quote_id), 500, "INTERNAL");
+		expect((await balance(key)).holds).toEqual([
+			expect.objectContaining({ amount_cents: 900, status: "in_flight" }),
+		]);
+
+		for (const deadline = Date.now() + 15_000; (await balance(key)).holds.length > 0; ) {
+			if (Date.now() > deadline) throw new Error("the alarm did not settle the payment");
+			await runDurableObjectAlarm(env.ACCOUNT.getByName(id));
+			await scheduler.wait(100);
+		}
+		const again = await json<{
+			replayed: boolean;
+			receipt: { amount_cents: number; transaction_id: string };
+		}>(await buy(key, "paydesk-lost", parameters, q.quote_id));
+		expect(again).toMatchObject({
+			replayed: true,
+			receipt: { amount_cents: 900, transaction_id: `penumbra-${q.quote_id.split(".")[0]}` },
+		});
+		expect((await balance(key)).balance_cents).toBe(before.balance_cents - 900);
 	});
 
 	it("refuses a payment the balance cannot cover before the merchant is called", async () => {
