@@ -106,6 +106,12 @@ describe("penumbra money commands: arguments", () => {
 		[["ledger", "export", "--limit", "0"], /--limit must be a whole number/],
 		[["providers", "refresh", "--service", "Not_An_Id"], /is not a service id/],
 		[["reconcile", "--everything"], /unknown option --everything/],
+		[["reconcile", "--since", "yesterday"], /not an ISO 8601 time/],
+		[["refund-top-up", "rcpt_abcdefghijkl"], /not a top-up id/],
+		[
+			["refund-top-up", "tu_abcdefghijklmnopqrstuvwxyz", "--amount-cents", "1.5"],
+			/--amount-cents must be a positive whole number/,
+		],
 	])("penumbra %j exits 2 with a usage message", async (args, message) => {
 		const { code, stderr } = await penumbra(args);
 		expect({ code, stderr }).toMatchObject({ code: 2, stderr: expect.stringMatching(message) });
@@ -253,6 +259,87 @@ describe("penumbra money commands: against the admin API", () => {
 			"POST /v1/admin/reconcile",
 			"POST /v1/admin/reconcile",
 		]);
+	});
+
+	it("refund-top-up sends the amount and reference and reports the top-up after it", async () => {
+		const topUp = "tu_abcdefghijklmnopqrstABCDEFGHIJKLMNOPQRST";
+		reply(200, {
+			entry: { id: "ent_9", amount_cents: -1500, kind: "top_up_refund" },
+			top_up: { id: topUp, amount_cents: 2500, status: "credited", refunded_cents: 1500 },
+			stripe_refund: "re_123",
+			balance_cents: 0,
+		});
+		const done = await penumbra([
+			"refund-top-up",
+			topUp,
+			"--amount-cents",
+			"1500",
+			"--reference",
+			"ticket-4",
+		]);
+		expect(done.code).toBe(0);
+		expect(done.stdout).toContain(
+			`refunded $15.00 (1500¢) of ${topUp} to the card (entry ent_9, Stripe re_123)`,
+		);
+		expect(done.stdout).toContain("top-up: $15.00 (1500¢) refunded of $25.00 (2500¢) (credited)");
+		expect(seen).toEqual([
+			expect.objectContaining({
+				method: "POST",
+				url: `/v1/admin/top-ups/${topUp}/refund`,
+				body: { amount_cents: 1500, reference: "ticket-4" },
+			}),
+		]);
+		reply(
+			402,
+			{
+				type: "https://penumbra.dev/problems/insufficient-funds",
+				title: "Insufficient funds",
+				status: 402,
+				code: "INSUFFICIENT_FUNDS",
+				detail: "Only 0¢ of this account is available (the rest is spent or held); a refund never overdraws.",
+				available_cents: 0,
+			},
+			"application/problem+json",
+		);
+		const refused = await penumbra(["refund-top-up", topUp]);
+		expect(refused.code).toBe(1);
+		expect(refused.stderr).toContain("Only 0¢ of this account is available");
+		expect(seen[1]).toMatchObject({ body: {} });
+	});
+
+	it("reconcile reports Stripe's top-ups against the ledger's and exits 1 on a paid session never credited", async () => {
+		const topUps = {
+			configured: true,
+			since: "2026-12-01T00:00:00.000Z",
+			until: "2026-12-02T00:00:00.000Z",
+			stripe_paid_count: 2,
+			stripe_paid_cents: 3500,
+			ledger_credited_cents: 2500,
+			missing_credits: [
+				{ session: "cs_test_lost", top_up_id: "tu_lost", credential_id: "cred_a", amount_cents: 1000 },
+			],
+			stripe_refunded_cents: 0,
+			ledger_refunded_cents: 0,
+			unmatched_refunds: [],
+			ok: false,
+		};
+		reply(200, { checked: 1, mismatches: [], top_ups: topUps });
+		const result = await penumbra(["reconcile", "--since", topUps.since, "--until", topUps.until]);
+		expect(result.code).toBe(1);
+		expect(result.stdout).toContain(
+			"Stripe $35.00 (3500¢) paid in 2 session(s), ledger $25.00 (2500¢) credited",
+		);
+		expect(result.stdout).toMatch(/cs_test_lost\s+tu_lost\s+cred_a\s+1000/);
+		expect(result.stderr).toContain("top-ups do not reconcile with Stripe");
+		expect(seen[0]?.url).toBe(
+			`/v1/admin/reconcile?since=${encodeURIComponent(topUps.since)}&until=${encodeURIComponent(topUps.until)}`,
+		);
+		reply(200, {
+			checked: 1,
+			mismatches: [],
+			top_ups: { ...topUps, missing_credits: [], ledger_credited_cents: 3500, ok: true },
+		});
+		expect((await penumbra(["reconcile"])).code).toBe(0);
 	});
 
 	it("providers refresh names the services asked for and exits 1 when one failed", async () => {

@@ -143,6 +143,69 @@ ${CONNECTION_HELP}`,
 	},
 };
 
+const topUpRefundedSchema = z.looseObject({
+	entry: entrySchema,
+	top_up: z.looseObject({
+		id: z.string(),
+		amount_cents: z.number(),
+		status: z.string(),
+		refunded_cents: z.number().optional(),
+	}),
+	stripe_refund: z.string(),
+	balance_cents: z.number(),
+	replayed: z.boolean().optional(),
+});
+
+const refundTopUp: Command = {
+	name: "refund-top-up",
+	summary: "Give (part of) a card top-up back to the card, never more than is still available",
+	help: `Usage: penumbra refund-top-up TOP_UP [--amount-cents N] [--reference REF] [--json]
+
+Takes N cents (default: all of the top-up that is not refunded yet and still available) off the balance of the
+account that paid TOP_UP (tu_…) and refunds them to the card through Stripe. Money already spent or held stays
+spent: the refund is refused with what is available. If Stripe cannot be reached, the amount stays off the
+balance and the refund is pending: run the same command again to finish it.
+
+Options:
+  --amount-cents N     refund only N cents
+  --reference REF      your reference (support ticket); makes a retry safe: the same reference refunds once
+${CONNECTION_HELP}`,
+	options: { ...connectionOptions, "amount-cents": { type: "string" }, reference: { type: "string" } },
+	positionals: { names: ["TOP_UP"], min: 1 },
+	async run(values, positionals) {
+		const topUp = positionals[0] ?? "";
+		if (!/^tu_[A-Za-z0-9]{20,60}$/.test(topUp)) {
+			throw usageError(`${JSON.stringify(topUp)} is not a top-up id (tu_…)`);
+		}
+		const rawCents = stringOption(values, "amount-cents");
+		const amount = rawCents === undefined ? undefined : cents(rawCents, "--amount-cents");
+		const ref = reference(values, false);
+		if (ref !== undefined && ref.length > 150) throw usageError("--reference must be 1 to 150 characters");
+		const conn = await connection(values);
+		return admin(async () => {
+			const { data, raw } = await call(
+				conn,
+				"POST",
+				`/v1/admin/top-ups/${encodeURIComponent(topUp)}/refund`,
+				topUpRefundedSchema,
+				{ ...(amount === undefined ? {} : { amount_cents: amount }), ...(ref ? { reference: ref } : {}) },
+			);
+			if (flag(values, "json")) {
+				out(JSON.stringify(raw, null, 2));
+				return;
+			}
+			const t = data.top_up;
+			out(
+				data.replayed
+					? `already refunded: this refund was made before (entry ${data.entry.id}, Stripe ${data.stripe_refund}); nothing changed`
+					: `refunded ${money(-data.entry.amount_cents)} of ${t.id} to the card (entry ${data.entry.id}, Stripe ${data.stripe_refund})`,
+			);
+			out(`top-up: ${money(t.refunded_cents ?? 0)} refunded of ${money(t.amount_cents)} (${t.status})`);
+			out(`balance: ${money(data.balance_cents)}`);
+		});
+	},
+};
+
 const ledgerSchema = z.looseObject({ entries: z.array(z.record(z.string(), z.unknown())) });
 
 const ledgerExport: Command = {
@@ -217,25 +280,119 @@ const mismatchSchema = z.looseObject({
 	unmirrored: z.number(),
 });
 
-const reconciledSchema = z.looseObject({ checked: z.number(), mismatches: z.array(mismatchSchema) });
+const topUpReconcileSchema = z.looseObject({
+	configured: z.boolean(),
+	since: z.string(),
+	until: z.string(),
+	stripe_paid_count: z.number(),
+	stripe_paid_cents: z.number(),
+	ledger_credited_cents: z.number(),
+	missing_credits: z.array(
+		z.looseObject({
+			session: z.string(),
+			top_up_id: z.string(),
+			credential_id: z.string(),
+			amount_cents: z.number(),
+		}),
+	),
+	stripe_refunded_cents: z.number(),
+	ledger_refunded_cents: z.number(),
+	unmatched_refunds: z.array(
+		z.looseObject({
+			refund_id: z.string(),
+			stripe_refund: z.string().nullable(),
+			stripe_cents: z.number(),
+			ledger_cents: z.number(),
+		}),
+	),
+	ok: z.boolean(),
+});
+
+const reconciledSchema = z.looseObject({
+	checked: z.number(),
+	mismatches: z.array(mismatchSchema),
+	top_ups: topUpReconcileSchema.optional(),
+});
+
+function isoOption(values: OptionValues, name: string): string | undefined {
+	const value = stringOption(values, name);
+	if (value !== undefined && !z.iso.datetime({ offset: true }).safeParse(value).success) {
+		throw usageError(
+			`--${name} ${JSON.stringify(value)} is not an ISO 8601 time with a zone (e.g. 2026-11-01T00:00:00Z)`,
+		);
+	}
+	return value;
+}
 
 const reconcile: Command = {
 	name: "reconcile",
 	summary: "Check every balance against the D1 ledger; exit 1 on a mismatch",
-	help: `Usage: penumbra reconcile [--json]
+	help: `Usage: penumbra reconcile [--since ISO] [--until ISO] [--json]
 
 Asks every credential's account to flush its ledger outbox, then compares its balance with the sum of its
-entries and with the D1 ledger. Lists the credentials that disagree and exits 1 if there are any.
+entries and with the D1 ledger. Where top-up by card is configured, it also compares Stripe's paid Checkout
+Sessions and refunds of the period with the ledger's top-up entries. Lists what disagrees and exits 1 if anything
+does.
 
 Options:
+  --since ISO          start of the top-up period (default: 7 days ago)
+  --until ISO          end of the top-up period (default: now)
 ${CONNECTION_HELP}`,
-	options: connectionOptions,
+	options: { ...connectionOptions, since: { type: "string" }, until: { type: "string" } },
 	async run(values) {
+		const since = isoOption(values, "since");
+		const until = isoOption(values, "until");
+		const query = new URLSearchParams({
+			...(since ? { since } : {}),
+			...(until ? { until } : {}),
+		}).toString();
 		const conn = await connection(values);
 		return admin(async () => {
-			const { data, raw } = await call(conn, "POST", "/v1/admin/reconcile", reconciledSchema);
-			if (flag(values, "json")) out(JSON.stringify(raw, null, 2));
-			else if (data.mismatches.length === 0) {
+			const { data, raw } = await call(
+				conn,
+				"POST",
+				`/v1/admin/reconcile${query ? `?${query}` : ""}`,
+				reconciledSchema,
+			);
+			const topUps = data.top_ups;
+			const topUpsOk = topUps?.ok ?? true;
+			if (flag(values, "json")) {
+				out(JSON.stringify(raw, null, 2));
+				return data.mismatches.length === 0 && topUpsOk ? 0 : 1;
+			}
+			if (topUps?.configured) {
+				out(
+					`top-ups ${topUps.since} to ${topUps.until}: Stripe ${money(topUps.stripe_paid_cents)} paid in ${topUps.stripe_paid_count} session(s), ledger ${money(topUps.ledger_credited_cents)} credited; refunds: Stripe ${money(topUps.stripe_refunded_cents)}, ledger ${money(topUps.ledger_refunded_cents)}`,
+				);
+				if (topUps.missing_credits.length > 0) {
+					out(
+						table(
+							["PAID, NOT CREDITED", "TOP-UP", "CREDENTIAL", "CENTS"],
+							topUps.missing_credits.map((m) => [
+								m.session,
+								m.top_up_id,
+								m.credential_id,
+								String(m.amount_cents),
+							]),
+						),
+					);
+				}
+				if (topUps.unmatched_refunds.length > 0) {
+					out(
+						table(
+							["REFUND", "STRIPE REFUND", "STRIPE CENTS", "LEDGER CENTS"],
+							topUps.unmatched_refunds.map((u) => [
+								u.refund_id,
+								u.stripe_refund ?? "(none)",
+								String(u.stripe_cents),
+								String(u.ledger_cents),
+							]),
+						),
+					);
+				}
+				if (!topUps.ok) err("top-ups do not reconcile with Stripe");
+			}
+			if (data.mismatches.length === 0) {
 				out(`checked ${data.checked} credential(s): every balance matches its entries and the D1 ledger`);
 			} else {
 				out(
@@ -252,7 +409,7 @@ ${CONNECTION_HELP}`,
 				);
 				err(`${data.mismatches.length} of ${data.checked} credential(s) do not reconcile`);
 			}
-			return data.mismatches.length === 0 ? 0 : 1;
+			return data.mismatches.length === 0 && topUpsOk ? 0 : 1;
 		});
 	},
 };
@@ -313,7 +470,7 @@ ${CONNECTION_HELP}`,
 	},
 };
 
-export const moneyCommands: Command[] = [credit, refund, ledgerExport, reconcile];
+export const moneyCommands: Command[] = [credit, refund, refundTopUp, ledgerExport, reconcile];
 
 /** Listed with the other `providers` commands. */
 export const refreshCommands: Command[] = [providersRefresh];
