@@ -5,9 +5,10 @@ import { toErrorMessage } from "@penumbra/core/errors";
 import { serviceKey } from "@penumbra/core/registry";
 import { z } from "zod";
 import { type Command, flag, type OptionValues, stringOption } from "./command.ts";
-import { ALLOWLIST_SETTING, localAllowlist, type Resolved, resolveUrl } from "./local-stack.ts";
+import { ALLOWLIST_SETTING, devVar, localAllowlist, type Resolved, resolveUrl } from "./local-stack.ts";
 import { err, formatProblem, out, table, usageError } from "./output.ts";
 import { buildRegistryFromDir, type Catalog, type RegistryFromDir } from "./registry-build.ts";
+import { missingSecretWarnings } from "./secret-check.ts";
 import { upstreamWarnings } from "./upstream-check.ts";
 
 const DEFAULT_DIR = "providers";
@@ -125,7 +126,9 @@ const validate: Command = {
 Compiles every <dir>/<id>/provider.yaml with its spec and prints each problem as
 file#/json/pointer: message. Exits 1 when there is any problem. Warns about an
 upstream the gateway of \`npm start\` would refuse (not https to a public host
-and not in its allowlist: the sandbox and ${ALLOWLIST_SETTING}).
+and not in its allowlist: the sandbox and ${ALLOWLIST_SETTING}), and about
+PROVIDER_* secrets a manifest's auth reads that are set neither in the
+environment nor in .dev.vars.
 
 Options:
   --dir DIR   folder holding one sub-folder per provider (default: providers)
@@ -135,6 +138,8 @@ ${SANDBOX_HELP}`,
 	async run(values) {
 		const { dir, result } = await compileDir(values);
 		result.warnings.push(...upstreamWarnings(result.services, dir, localAllowlist(sandboxOrigin(values))));
+		const isSet = (name: string) => Boolean(process.env[name] || devVar(name));
+		result.warnings.push(...missingSecretWarnings(result.services, dir, isSet, sandboxOrigin(values).url));
 		if (!report(result, dir, flag(values, "json"))) return 1;
 		if (flag(values, "json")) return 0;
 		if (result.folders.length === 0)

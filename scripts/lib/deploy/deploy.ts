@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildRegistryFromDir, type RegistryFromDir } from "@penumbra/cli/registry-build";
 import { serviceKey } from "@penumbra/core/registry";
-import { providerSecretName } from "@penumbra/core/upstream-request";
+import { requiredSecrets } from "@penumbra/core/upstream-auth";
 import { z } from "zod";
 import {
 	accountId,
@@ -128,7 +128,7 @@ async function productionCatalog(options: DeployOptions): Promise<RegistryFromDi
 }
 
 function upstreamKeys(catalog: RegistryFromDir): string[] {
-	return catalog.services.filter((s) => s.auth.scheme !== "none").map((s) => providerSecretName(s.card.id));
+	return catalog.services.flatMap((s) => requiredSecrets(s.card.id, s.auth));
 }
 
 async function existingSecrets(
