@@ -8,11 +8,13 @@
  * 3. writes `.deploy/` (gitignored): penumbra.json with the real ids and URLs, and per Worker a wrangler config
  *    generated from its committed wrangler.toml (the production configuration) with those ids and URLs,
  * 4. secrets: QUOTE_SIGNING_KEY and ADMIN_TOKEN generated when the gateway has none; EMAIL_API_URL, EMAIL_API_KEY,
- *    EMAIL_FROM and ANTHROPIC_API_KEY from the environment (or asked for on a terminal), saying what works without,
+ *    EMAIL_FROM, STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET (top-ups) and ANTHROPIC_API_KEY from the environment (or
+ *    asked for on a terminal), saying what works without,
  * 5. applies the D1 migrations, seeds the registry into the remote namespace,
  * 6. deploys the gateway, the MCP Worker and the chat Worker, in that order (each binds the ones before), each with
  *    its new secrets in the same upload, then builds and publishes the site,
- * 7. prints the URLs, the MCP URL for Claude Desktop and, once, a generated admin token.
+ * 7. prints the URLs, the MCP URL for Claude Desktop, the Stripe webhook URL to register (and its events) and,
+ *    once, a generated admin token.
  *
  * Flags:
  *   --dry-run         print every step, build every bundle; no call reaches Cloudflare and nothing is written

@@ -5,7 +5,7 @@ import { join, resolve } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { DeployError } from "../../scripts/lib/deploy/account.ts";
 import { readState } from "../../scripts/lib/deploy/config.ts";
-import { type DeployOptions, deploy } from "../../scripts/lib/deploy/deploy.ts";
+import { type DeployOptions, deploy, printOutcome } from "../../scripts/lib/deploy/deploy.ts";
 import type { ApiAnswer, CommandResult, DeployRunner, RunOptions } from "../../scripts/lib/deploy/runner.ts";
 
 const root = resolve(import.meta.dirname, "../..");
@@ -279,10 +279,22 @@ describe("npm run deploy", () => {
 			"EMAIL_API_URL",
 			"EMAIL_API_KEY",
 			"EMAIL_FROM",
+			"STRIPE_SECRET_KEY",
+			"STRIPE_WEBHOOK_SECRET",
 			"ANTHROPIC_API_KEY",
 		]);
 		expect(lines.join("\n")).toMatch(
 			/ANTHROPIC_API_KEY: not set .*the MCP server, the REST API and Claude Desktop work/,
+		);
+		expect(lines.join("\n")).toMatch(
+			/STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET: not set .*top-up by card is off/,
+		);
+		expect(account.questions).toContain("STRIPE_SECRET_KEY (gateway; Enter to skip): ");
+		// Where to register Stripe's webhook, and for which events.
+		const closing: string[] = [];
+		if (outcome) printOutcome((line) => closing.push(line), outcome);
+		expect(closing).toContain(
+			"Stripe webhook (top-ups): add an endpoint at https://penumbra-gateway.ada.workers.dev/v1/webhooks/stripe for checkout.session.completed, checkout.session.async_payment_succeeded, checkout.session.async_payment_failed, checkout.session.expired; its signing secret is STRIPE_WEBHOOK_SECRET",
 		);
 
 		// The production catalog: no sandbox merchant reaches the remote registry.
@@ -350,7 +362,24 @@ describe("npm run deploy", () => {
 			"EMAIL_API_URL",
 			"EMAIL_API_KEY",
 			"EMAIL_FROM",
+			"STRIPE_SECRET_KEY",
+			"STRIPE_WEBHOOK_SECRET",
 		]);
+	});
+
+	it("uploads the Stripe keys from the environment with the gateway, and keeps them on later runs", async () => {
+		await run({ env: { STRIPE_SECRET_KEY: "sk_test_deploy", STRIPE_WEBHOOK_SECRET: "whsec_deploy" } });
+		expect(account.workers.get("penumbra-gateway")?.secrets).toEqual(
+			new Set(["QUOTE_SIGNING_KEY", "ADMIN_TOKEN", "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET"]),
+		);
+		expect(lines).toContain("secret STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET: from the environment");
+		// The values are uploaded, never printed.
+		expect(lines.join("\n")).not.toContain("sk_test_deploy");
+		expect(lines.join("\n")).not.toContain("whsec_deploy");
+		lines = [];
+		const again = await run();
+		expect(lines).toContain("secret STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET: set earlier, kept");
+		expect(again?.missing.flatMap((m) => m.names)).not.toContain("STRIPE_SECRET_KEY");
 	});
 
 	it("removes registry keys of services that are no longer built", async () => {

@@ -2,6 +2,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildRegistryFromDir, type RegistryFromDir } from "@penumbra/cli/registry-build";
+import { TOP_UP_WEBHOOK_EVENTS } from "@penumbra/core/contracts";
 import { serviceKey } from "@penumbra/core/registry";
 import { requiredSecrets } from "@penumbra/core/upstream-auth";
 import { z } from "zod";
@@ -235,7 +236,7 @@ async function dryRun(options: DeployOptions, catalog: RegistryFromDir): Promise
 	say("▶ secrets");
 	would("generate QUOTE_SIGNING_KEY and ADMIN_TOKEN for the gateway unless it has them");
 	would(
-		"set EMAIL_API_URL, EMAIL_API_KEY, EMAIL_FROM (gateway) and ANTHROPIC_API_KEY (chat) from the environment, or ask",
+		"set EMAIL_API_URL, EMAIL_API_KEY, EMAIL_FROM, STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET (gateway) and ANTHROPIC_API_KEY (chat) from the environment, or ask",
 	);
 	for (const name of upstreamKeys(catalog)) would(`set ${name} from the environment, or ask`);
 	say("▶ D1 migrations (remote)");
@@ -308,6 +309,9 @@ export function printOutcome(say: Say, outcome: DeployOutcome, dryRun = false): 
 	);
 	say("");
 	say(`Claude Desktop: Settings → Connectors → Add custom connector → ${origins.mcp}/mcp/signin`);
+	say(
+		`Stripe webhook (top-ups): add an endpoint at ${origins.gateway}/v1/webhooks/stripe for ${TOP_UP_WEBHOOK_EVENTS.join(", ")}; its signing secret is STRIPE_WEBHOOK_SECRET`,
+	);
 	for (const [name, value] of Object.entries(outcome.generated)) {
 		if (name === "ADMIN_TOKEN") say(`ADMIN_TOKEN (shown once; keep it safe, the CLI needs it): ${value}`);
 	}

@@ -26,6 +26,12 @@ export const PROVIDED: readonly ProvidedSecret[] = [
 			"email sign-in is off (the chat site and the MCP sign-in page refuse email codes); people sign in with an API key made by `npx penumbra keys create`. A Resend-compatible API: EMAIL_API_URL=https://api.resend.com/emails, EMAIL_API_KEY, EMAIL_FROM",
 	},
 	{
+		worker: "gateway",
+		names: ["STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET"],
+		without:
+			"top-up by card is off (the site's Add money card says it is not configured); operators credit accounts with `npx penumbra credit`. A Stripe secret key (sk_live_… or sk_test_…) and the signing secret (whsec_…) of a webhook endpoint at the URL printed below",
+	},
+	{
 		worker: "chat",
 		names: ["ANTHROPIC_API_KEY"],
 		without:

@@ -1,4 +1,4 @@
-import { type TopUp, type TopUpRefund, unwrap } from "@penumbra/core/contracts";
+import { TOP_UP_WEBHOOK_EVENTS, type TopUp, type TopUpRefund, unwrap } from "@penumbra/core/contracts";
 import { PenumbraError } from "@penumbra/core/errors";
 import { log } from "@penumbra/core/log";
 import Stripe from "stripe";
@@ -12,12 +12,7 @@ import { dollars, stripeClient, stripeFailure, topUpOptions, WEBHOOK_TOLERANCE_S
  */
 
 /** The webhook events acted on; every other type is acknowledged and ignored. */
-export const HANDLED_EVENTS = [
-	"checkout.session.completed",
-	"checkout.session.async_payment_succeeded",
-	"checkout.session.async_payment_failed",
-	"checkout.session.expired",
-] as const;
+const HANDLED_EVENTS: readonly string[] = TOP_UP_WEBHOOK_EVENTS;
 
 /** Largest webhook body read: Checkout Session events are a few kilobytes. */
 const MAX_WEBHOOK_BYTES = 512 * 1024;
@@ -184,7 +179,7 @@ export async function handleStripeWebhook(env: GatewayEnv, request: Request): Pr
 		});
 	}
 	const base = { received: true as const, event: event.id, type: event.type };
-	if (!(HANDLED_EVENTS as readonly string[]).includes(event.type)) return { ...base, outcome: "ignored" };
+	if (!HANDLED_EVENTS.includes(event.type)) return { ...base, outcome: "ignored" };
 	const session = event.data.object as Stripe.Checkout.Session;
 	const topUpId = session.metadata?.top_up_id;
 	const credentialId = session.metadata?.credential_id;

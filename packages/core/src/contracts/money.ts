@@ -255,6 +255,17 @@ export const TopUpOptionsSchema = z.object({
 });
 export type TopUpOptions = z.infer<typeof TopUpOptionsSchema>;
 
+/**
+ * The Stripe webhook events the gateway acts on (`POST /v1/webhooks/stripe`); every other type is acknowledged and
+ * ignored. An operator registers the endpoint for these (`npm run deploy` prints them).
+ */
+export const TOP_UP_WEBHOOK_EVENTS = [
+	"checkout.session.completed",
+	"checkout.session.async_payment_succeeded",
+	"checkout.session.async_payment_failed",
+	"checkout.session.expired",
+] as const;
+
 /** `POST /v1/admin/top-ups/{id}/refund` (`penumbra refund-top-up`): what went back to the card. */
 export const TopUpRefundSchema = z.object({
 	top_up: TopUpSchema,
