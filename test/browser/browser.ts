@@ -21,6 +21,11 @@ export interface BrowserStack {
 	adminToken: string;
 	/** The fake Anthropic API the chat Worker calls: script it with test/fake-anthropic/client.ts. */
 	fakeModelUrl: string;
+	/**
+	 * The fake Stripe API the gateway's top-ups call, which also serves the hosted Checkout page: script it with
+	 * test/fake-stripe/client.ts.
+	 */
+	fakeStripeUrl: string;
 }
 
 export function stackReady(): boolean {

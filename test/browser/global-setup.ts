@@ -2,7 +2,8 @@
  * The whole stack as `npm start` runs it (sandbox, gateway, MCP, chat Worker, the site built by vite and served by
  * `wrangler pages dev`), but on free ports with its own state and dev registry in a temporary folder, so it runs
  * beside a developer's `npm start` and every run begins empty. The chat Worker talks to a fake Anthropic API in this
- * process; tests script it under their own ids.
+ * process; tests script it under their own ids. The gateway's top-ups talk to a fake Stripe API in this process too,
+ * whose hosted Checkout page the browser pays on and which delivers the signed webhook to the gateway.
  */
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -19,6 +20,7 @@ import {
 	startWorkersInOrder,
 } from "../../scripts/lib/stack.ts";
 import { startFakeAnthropic } from "../fake-anthropic/server.ts";
+import { FAKE_STRIPE_WEBHOOK_SECRET, fakeStripeVars, startFakeStripe } from "../fake-stripe/server.ts";
 import { type BrowserStack, CHROMIUM } from "./browser.ts";
 import { startCutProxy } from "./cut-proxy.ts";
 
@@ -69,10 +71,15 @@ async function startStack(): Promise<{ stack: BrowserStack; teardown: () => Prom
 	const state = mkdtempSync(join(tmpdir(), "penumbra-browser-"));
 	const supervisor = new Supervisor();
 	const fake = await startFakeAnthropic({ host: "127.0.0.1", apiKey: FAKE_KEY });
+	const stripe = await startFakeStripe({
+		host: "127.0.0.1",
+		webhookSecret: FAKE_STRIPE_WEBHOOK_SECRET,
+		webhookUrl: `${gateway.origin}/v1/webhooks/stripe`,
+	});
 	const site = await startCutProxy(web.port);
 	const teardown = async () => {
 		await supervisor.stopAll();
-		await Promise.all([fake.close(), site.close()]);
+		await Promise.all([fake.close(), stripe.close(), site.close()]);
 		rmSync(state, { recursive: true, force: true });
 	};
 	try {
@@ -86,6 +93,8 @@ async function startStack(): Promise<{ stack: BrowserStack; teardown: () => Prom
 			vars: {
 				chat: { ANTHROPIC_BASE_URL: fake.url, ANTHROPIC_API_KEY: FAKE_KEY, WEB_URL: site.url },
 				mcp: { WEB_URL: site.url },
+				// Checkout sends the browser back to the site through the relay, like every other link.
+				gateway: { ...fakeStripeVars(stripe.url), WEB_URL: site.url },
 			},
 		};
 		const { adminToken } = ensureDevVars(root);
@@ -110,6 +119,7 @@ async function startStack(): Promise<{ stack: BrowserStack; teardown: () => Prom
 				gatewayUrl: gateway.origin,
 				adminToken,
 				fakeModelUrl: fake.url,
+				fakeStripeUrl: stripe.url,
 			},
 			teardown,
 		};

@@ -108,11 +108,14 @@ interface CallOptions {
 	signal?: AbortSignal;
 	/** For /api/me: a 401 there is an answer, not a lost session. */
 	quietAuth?: boolean;
+	/** For `POST /api/account/top-ups`: the same key answers with the same top-up. */
+	idempotencyKey?: string;
 }
 
 export async function api<T>(path: string, options: CallOptions = {}): Promise<T> {
 	const headers: Record<string, string> = { accept: "application/json" };
 	if (options.body !== undefined) headers["content-type"] = "application/json";
+	if (options.idempotencyKey) headers["idempotency-key"] = options.idempotencyKey;
 	let response: Response;
 	try {
 		response = await fetch(path, {

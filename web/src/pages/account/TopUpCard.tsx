@@ -1,7 +1,7 @@
-import { type FormEvent, useEffect, useState } from "react";
+import { type FormEvent, useEffect, useRef, useState } from "react";
 import { IconPlus } from "../../components/icons.tsx";
 import { Spinner } from "../../components/ui.tsx";
-import { api, describeError } from "../../lib/api.ts";
+import { ApiError, api, describeError } from "../../lib/api.ts";
 import { centsToInput, dollars, parseDollars } from "../../lib/format.ts";
 import type { TopUp, TopUpOptions } from "./data.ts";
 
@@ -26,6 +26,9 @@ export function TopUpCard({ owner }: { owner: boolean }) {
 	const [fieldError, setFieldError] = useState<string | null>(null);
 	const [formError, setFormError] = useState<string | null>(null);
 	const [sending, setSending] = useState(false);
+	// Sending the same amount again after a lost answer reuses the key: the gateway answers with the same top-up and
+	// Checkout Session instead of opening another.
+	const attempt = useRef<{ cents: number; key: string } | null>(null);
 
 	useEffect(() => {
 		const controller = new AbortController();
@@ -49,16 +52,20 @@ export function TopUpCard({ owner }: { owner: boolean }) {
 		setFieldError(problem);
 		setFormError(null);
 		if (problem !== null || cents === null) return;
+		if (attempt.current?.cents !== cents) attempt.current = { cents, key: crypto.randomUUID() };
 		setSending(true);
 		try {
 			const created = await api<TopUp>("/api/account/top-ups", {
 				method: "POST",
 				body: { amount_cents: cents },
+				idempotencyKey: attempt.current.key,
 			});
 			if (!created.checkout_url) throw new Error("Stripe gave no payment page. Try again in a moment.");
 			// Stripe's page: leaving the site is the point (it sends the browser back to /account/top-up/<id>).
 			window.location.assign(created.checkout_url);
 		} catch (err) {
+			// An answer (a refusal) is final: the next try is a new top-up. Without one the outcome is unknown.
+			if (!(err instanceof ApiError && err.status === 0)) attempt.current = null;
 			setFormError(describeError(err));
 			setSending(false);
 		}
