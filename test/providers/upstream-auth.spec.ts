@@ -77,6 +77,16 @@ describe("a key in the URL path (Pirate Weather)", () => {
 		expectSucceeded(answers);
 		expectNoneOf(answers, Object.values(pirateSecrets));
 	});
+
+	it("fills the key's path segment on the transparent proxy too, whatever the caller put there", async () => {
+		const account = await createAccount();
+		const proxied = await gatewayFetch("/pirate-weather/forecast/placeholder/45.42%2C-75.69", {
+			headers: { authorization: `Bearer ${account.agentKey}` },
+		});
+		const text = await proxied.text();
+		expect(proxied.status, text).toBe(200);
+		expect(text).not.toContain(pirateSecrets.PROVIDER_PIRATE_WEATHER_API_KEY);
+	});
 });
 
 describe("two header credentials and a per-request signature (Coinbase Prime)", () => {
