@@ -14,7 +14,7 @@ const MAX_DELAY_MS = 5_000;
 /** Stripe usually sends its webhook within seconds; after this the page stops asking and says what to do. */
 const PATIENCE_MS = 60_000;
 
-export function nextDelay(delay: number): number {
+function nextDelay(delay: number): number {
 	return Math.min(MAX_DELAY_MS, Math.round(delay * 1.5));
 }
 

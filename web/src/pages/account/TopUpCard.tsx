@@ -6,7 +6,7 @@ import { centsToInput, dollars, parseDollars } from "../../lib/format.ts";
 import type { TopUp, TopUpOptions } from "./data.ts";
 
 /** What is wrong with a typed amount before it is sent, or null when it is within the operator's bounds. */
-export function amountProblem(cents: number | null, options: TopUpOptions): string | null {
+function amountProblem(cents: number | null, options: TopUpOptions): string | null {
 	if (cents === null) return "Enter an amount.";
 	if (Number.isNaN(cents)) return "Enter an amount in dollars, like 25 or 25.50.";
 	if (cents < options.min_cents || cents > options.max_cents) {
