@@ -45,8 +45,8 @@ function headersOf(request: IncomingMessage): Headers {
  * with `gate`, then lets Prism (started on its own port) answer from the spec.
  */
 export async function startFront(spec: string, port: number, gate: Gate): Promise<MockServer> {
-	const prism = await startPrism(spec);
 	const origin = `http://127.0.0.1:${port}`;
+	let prism: MockServer | undefined;
 	const server = createServer(async (incoming, outgoing) => {
 		try {
 			const body = await readBody(incoming);
@@ -62,6 +62,7 @@ export async function startFront(spec: string, port: number, gate: Gate): Promis
 				outgoing.end(JSON.stringify(answer.body));
 				return;
 			}
+			if (!prism) throw new Error("prism is not up yet");
 			const upstream = await fetch(`${prism.origin}${request.url.pathname}${request.url.search}`, {
 				method: request.method,
 				headers: request.headers,
@@ -76,12 +77,21 @@ export async function startFront(spec: string, port: number, gate: Gate): Promis
 			outgoing.end(JSON.stringify({ message: `mock front failed: ${String(error)}` }));
 		}
 	});
+	// Bound before Prism asks for a free port, so the two never get the same one.
 	await new Promise<void>((ready) => server.listen(port, "127.0.0.1", ready));
+	const stopFront = () => new Promise((closed) => server.close(closed));
+	try {
+		prism = await startPrism(spec);
+	} catch (error) {
+		await stopFront();
+		throw error;
+	}
+	const started = prism;
 	return {
 		origin,
 		stop: async () => {
-			await new Promise((closed) => server.close(closed));
-			await prism.stop();
+			await stopFront();
+			await started.stop();
 		},
 	};
 }

@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { callTool, connect, createAccount, gatewayFetch } from "../../workers/mcp/test/helpers.ts";
+import binanceSecrets from "../fixtures/providers/binance-spot/secrets.json";
 import primeSecrets from "../fixtures/providers/coinbase-prime/secrets.json";
 import paypalSecrets from "../fixtures/providers/paypal-invoicing/secrets.json";
 import pirateSecrets from "../fixtures/providers/pirate-weather/secrets.json";
@@ -121,6 +122,37 @@ describe("two header credentials and a per-request signature (Coinbase Prime)", 
 		expect(after.verified - before.verified).toBe(4);
 		for (const answers of [list, one])
 			expectNoneOf(answers, [...Object.values(primeSecrets), ...after.signatures]);
+	});
+});
+
+describe("a header key and a query signature with its timestamp (Binance Spot)", () => {
+	it("takes neither the signature nor the timestamp as input", () => {
+		const names = inputNames("binance-spot");
+		expect(names).toContain("recvWindow");
+		expect(names).not.toContain("signature");
+		expect(names).not.toContain("timestamp");
+	});
+
+	it("the mock refuses an unsigned call", async () => {
+		const unsigned = await fetch(`${mockOrigin("binance-spot")}/api/v3/account?timestamp=${Date.now()}`, {
+			headers: { "x-mbx-apikey": binanceSecrets.PROVIDER_BINANCE_SPOT_API_KEY },
+		});
+		expect(unsigned.status).toBe(401);
+	});
+
+	it("signs the query string (the mock verifies it), and no key or signature comes back", async () => {
+		const before = await mockJson<{ verified: number }>("binance-spot", "/__mock/signatures");
+		const account = await callBoth("binance-spot", "get_account", { recvWindow: 5000 });
+		expectSucceeded(account);
+		const trades = await callBoth("binance-spot", "get_my_trades", { symbol: "BNBUSDT", limit: 5 });
+		expectSucceeded(trades);
+		const after = await mockJson<{ verified: number; signatures: string[] }>(
+			"binance-spot",
+			"/__mock/signatures",
+		);
+		expect(after.verified - before.verified).toBe(4);
+		for (const answers of [account, trades])
+			expectNoneOf(answers, [...Object.values(binanceSecrets), ...after.signatures]);
 	});
 });
 
