@@ -17,7 +17,8 @@ import { fixtureService, mockOrigin } from "./helpers.ts";
 
 const SERVICE = "adyen-checkout";
 const TOOL = "post-payments";
-const SECRET = "test-adyen-checkout-key";
+/** The basic credential's password (secrets.json), which no caller and no model may ever see. */
+const SECRET = "test-adyen-checkout-password";
 
 /** Adyen's own card-direct example request, for `value` cents. */
 function cardPayment(value: unknown, reference = `order-${crypto.randomUUID()}`, currency = "USD") {
@@ -90,8 +91,9 @@ async function problem(response: Response, status: number) {
 }
 
 describe("Adyen Checkout: a payment priced by its own request", () => {
-	it("was scaffolded as a purchase with no precheck, its key a Worker secret", () => {
-		const tool = fixtureService(SERVICE).tools.find((t) => t.name === TOOL);
+	it("was scaffolded as a purchase with no precheck; credential and idempotency key are no tool input", async () => {
+		const service = fixtureService(SERVICE);
+		const tool = service.tools.find((t) => t.name === TOOL);
 		expect(tool?.purchase).toEqual({
 			kind: "purchase",
 			request_amount_path: "$.amount.value",
@@ -103,7 +105,17 @@ describe("Adyen Checkout: a payment priced by its own request", () => {
 				refused: ["Cancelled", "Error", "Refused"],
 			},
 		});
-		expect(JSON.stringify(tool?.input_schema)).not.toContain("X-API-Key");
+		expect(service.auth).toMatchObject({ scheme: "basic" });
+		expect(tool?.params.map((p) => p.name)).toEqual(["Idempotency-Key"]);
+		// What callers and the model see: the gateway fills the idempotency key itself.
+		const account = await createAccount();
+		const listed = (await (await rest(account.agentKey, `/v1/services/${SERVICE}/tools`)).json()) as {
+			tools: { name: string; input_schema: { properties: Record<string, unknown> }; purchase: unknown }[];
+		};
+		const view = listed.tools.find((t) => t.name === TOOL);
+		expect(view?.purchase).toMatchObject({ kind: "purchase", request_amount_path: "$.amount.value" });
+		expect(Object.keys(view?.input_schema.properties ?? {})).toContain("amount");
+		expect(Object.keys(view?.input_schema.properties ?? {})).not.toContain("Idempotency-Key");
 	});
 
 	it("through the gateway: quoted locally, confirmed by the owner only, paid once, retried idempotently", async () => {
