@@ -1,5 +1,6 @@
 import type { CompiledService } from "@penumbra/core/registry";
 import { buildUpstreamRequest } from "@penumbra/core/upstream-request";
+import { mcpSuite } from "./mcp/execute.ts";
 import type { Measurement, RequestSpec } from "./measure.ts";
 import { moneySuite } from "./money.ts";
 
@@ -11,12 +12,16 @@ export interface BenchContext {
 	forwarder?: string;
 	/** The bench-only money Worker (bench/money-worker) next to the gateway, when a suite asked for it. */
 	money?: string;
-	/** An `authenticated` credential created for this run. */
+	/** The MCP Worker, when a suite asked for it. */
+	mcp?: string;
+	/** An `authenticated` credential created and funded for this run. */
 	key: string;
 	/** The gateway's admin token, for suites that set up credentials of their own. */
 	adminToken: string;
-	/** providers/ compiled against this run's sandbox, as the gateway sees it. */
+	/** The bench's providers (rate limits raised) compiled against this run's sandbox, as the gateway sees them. */
 	services: readonly CompiledService[];
+	/** Reads the gateway's Worker secrets (.dev.vars), so a baseline can send the upstream key the gateway sends. */
+	secrets: (name: string) => string | undefined;
 }
 
 export interface BenchCase {
@@ -25,7 +30,7 @@ export interface BenchCase {
 	request: RequestSpec;
 }
 
-/** A derived figure, optionally checked against a target from the issue. */
+/** A derived figure of one round, optionally checked against a target from the issue. */
 export interface Comparison {
 	name: string;
 	value: number;
@@ -33,12 +38,13 @@ export interface Comparison {
 	target?: { op: "<=" | ">="; limit: number };
 }
 
-/** Results of one suite: case name → load shape name → measurement. */
+/** Results of one round: case name → load shape name → measurement. */
 export type SuiteResults = Record<string, Record<string, Measurement>>;
 
 /**
- * A figure one repeated request cannot give (a loop inside a Worker, a flow of several requests), measured by the
- * suite's own code. `problems` says what went wrong: a failed operation, or books that do not balance afterwards.
+ * A figure one repeated request cannot give (a loop inside a Worker, a flow of several requests, an MCP client),
+ * measured by the suite's own code. `problems` says what went wrong: a failed operation, or books that do not
+ * balance afterwards.
  */
 export interface Probe {
 	name: string;
@@ -50,6 +56,8 @@ export interface Probe {
 	duration_s: number;
 	per_s: number;
 	latency_ms: { p50: number; p99: number; mean: number };
+	/** p50 of each interleaved round, when the probe ran in rounds against a baseline. */
+	round_p50_ms?: number[];
 	errors: number;
 	problems: string[];
 }
@@ -58,24 +66,24 @@ export interface ProbeOptions {
 	durationSeconds: number;
 	warmupSeconds: number;
 	connections: number;
+	rounds: number;
+	quick: boolean;
 }
 
-/** A named group of cases measured under every load shape; later issues add money, MCP and chat suites. */
+/** A named group of cases measured under every load shape, in interleaved rounds. */
 export interface Suite {
 	name: string;
 	description: string;
-	/** Workers the bench must start for this suite: names from scripts/lib/stack.ts or BENCH_WORKERS in run.ts. */
+	/** Workers the bench must start for this suite: names from scripts/lib/stack.ts or BENCH_WORKERS in http.ts. */
 	workers: readonly string[];
 	/** Caveats printed under the suite's figures. */
 	notes?: string[];
 	cases(ctx: BenchContext): BenchCase[];
 	/** Measured after the cases, by the suite itself. */
 	probes?(ctx: BenchContext, options: ProbeOptions): Promise<Probe[]>;
+	/** Figures of one round (the runner reports the median over rounds). */
 	compare(results: SuiteResults, probes: readonly Probe[]): Comparison[];
 }
-
-/** Free tool whose upstream the sandbox serves without side effects. */
-const TOOL = { service: "skycast", tool: "get_current_conditions", parameters: { city: "lisbon" } };
 
 export function pick(results: SuiteResults, caseName: string, shape: string): Measurement {
 	const found = results[caseName]?.[shape];
@@ -91,170 +99,130 @@ function headersObject(headers: Headers): Record<string, string> {
 	return out;
 }
 
+/** Free tool whose upstream the sandbox serves without side effects: the issue's `GET /skycast/current?city=lisbon`. */
+const FREE = { service: "skycast", tool: "get_current_conditions", parameters: { city: "lisbon" } };
+/** Paid tool (usage fee > 0), also free of side effects upstream. */
+const PAID = { service: "fooddash", tool: "search_restaurants", parameters: { city: "austin" } };
+
+/** The upstream request the gateway would send for `call`, from the gateway's own builder, and its tool's fee. */
+function upstreamOf(ctx: BenchContext, call: typeof FREE) {
+	const service = ctx.services.find((s) => s.card.id === call.service);
+	const tool = service?.tools.find((t) => t.name === call.tool);
+	if (!service || !tool) throw new Error(`the bench providers have no ${call.service}.${call.tool}`);
+	const upstream = buildUpstreamRequest(service, tool, call.parameters, ctx.secrets);
+	if (upstream.method !== "GET")
+		throw new Error(`${call.service}.${call.tool} uses ${upstream.method}, not GET`);
+	const direct: RequestSpec = {
+		method: "GET",
+		url: upstream.url.toString(),
+		headers: headersObject(upstream.headers),
+	};
+	// The transparent proxy path of the same operation: /{service} + the tool's upstream path.
+	const basePath = new URL(service.upstream).pathname.replace(/\/+$/, "");
+	const proxyPath = `/${call.service}${upstream.url.pathname.slice(basePath.length)}${upstream.url.search}`;
+	return { direct, proxyPath, fee: tool.fee_cents, forwardPath: upstream.url.pathname + upstream.url.search };
+}
+
+function restCase(ctx: BenchContext, name: string, call: typeof FREE, what: string): BenchCase {
+	return {
+		name,
+		description: `POST /v1/services/${call.service}/tools/${call.tool} with an API key (${what})`,
+		request: {
+			method: "POST",
+			url: `${ctx.gateway}/v1/services/${call.service}/tools/${call.tool}`,
+			headers: { authorization: `Bearer ${ctx.key}`, "content-type": "application/json" },
+			body: JSON.stringify({ parameters: call.parameters }),
+		},
+	};
+}
+
+/** `name`'s figures against the baseline case `base`, in one round: the issue's two ratios. */
+function against(
+	results: SuiteResults,
+	name: string,
+	base: string,
+	limits: { ratio: number; addedMs: number },
+): Comparison[] {
+	return [
+		{
+			name: `${name} / ${base} req/s, throughput shape`,
+			value: pick(results, name, "throughput").req_per_s / pick(results, base, "throughput").req_per_s,
+			unit: "×",
+			target: { op: ">=", limit: limits.ratio },
+		},
+		{
+			name: `${name} − ${base} p50, 1 connection`,
+			value: pick(results, name, "latency").latency_ms.p50 - pick(results, base, "latency").latency_ms.p50,
+			unit: "ms",
+			target: { op: "<=", limit: limits.addedMs },
+		},
+	];
+}
+
 const gatewaySuite: Suite = {
 	name: "gateway",
 	description:
-		"Overhead of an authenticated tool execution through the gateway over calling the upstream directly",
+		"The gateway's cost over a bare forwarding Worker to the same upstream: path proxy, REST tool call, paid tool",
 	workers: ["sandbox", "gateway", "forwarder"],
 	notes: [
-		'"direct" is the issue\'s baseline: the client calls the upstream itself, one hop. "forward" sends the same',
-		"request through a Worker that only forwards it, so it pays the local runtime's cost of a second hop and",
-		"nothing else. gateway − forward is therefore the gateway's own cost; gateway − direct adds that hop, which",
-		"no gateway code can remove while every process shares these cores.",
+		'"forward" sends the upstream request through a Worker that only forwards it (bench/forwarder): the local',
+		"runtime's cost of a second hop and nothing else, so gateway − forward is the gateway's own cost.",
+		'"direct" calls the sandbox upstream itself, for context: forward − direct is what the extra hop costs here.',
+		"The bench's providers copy has its rate limits raised (bench/lib/providers.ts): every call is still limited",
+		"and metered, but never refused.",
 	],
 	cases(ctx) {
 		if (!ctx.forwarder) throw new Error("the gateway suite needs the forwarder Worker");
-		const service = ctx.services.find((s) => s.card.id === TOOL.service);
-		const tool = service?.tools.find((t) => t.name === TOOL.tool);
-		if (!service || !tool) throw new Error(`providers/ has no ${TOOL.service}.${TOOL.tool}`);
-		// The exact request the gateway would send upstream, from the gateway's own builder.
-		const upstream = buildUpstreamRequest(service, tool, TOOL.parameters, () => undefined);
-		if (upstream.method !== "GET" && upstream.method !== "POST") {
-			throw new Error(`${TOOL.service}.${TOOL.tool} uses ${upstream.method}; the bench sends GET or POST`);
-		}
-		const direct: RequestSpec = {
-			method: upstream.method,
-			url: upstream.url.toString(),
-			headers: headersObject(upstream.headers),
-			...(upstream.body === undefined ? {} : { body: upstream.body }),
-		};
-		const viaForwarder = new URL(upstream.url.pathname + upstream.url.search, ctx.forwarder);
-		// The transparent proxy path of the same operation: /{service} + the tool's upstream path.
-		const upstreamBase = new URL(service.upstream);
-		const upstreamPath = upstream.url.pathname.slice(upstreamBase.pathname.replace(/\/+$/, "").length);
+		const free = upstreamOf(ctx, FREE);
+		const paid = upstreamOf(ctx, PAID);
+		if (paid.fee <= 0)
+			throw new Error(`${PAID.service}.${PAID.tool} has no usage fee; the paid case needs one`);
+		const auth = { authorization: `Bearer ${ctx.key}`, accept: "application/json" };
 		return [
 			{
-				name: "bare",
-				description: "gateway GET /v1/health (middleware + cached registry read, no upstream)",
-				request: { method: "GET", url: `${ctx.gateway}/v1/health` },
-			},
-			{
-				// /v1/health no longer reads the caller; this route does, and touches no Durable Object.
-				name: "auth",
-				description: "gateway GET /v1/services?limit=1 with the API key (adds the credential check)",
-				request: {
-					method: "GET",
-					url: `${ctx.gateway}/v1/services?limit=1`,
-					headers: { authorization: `Bearer ${ctx.key}` },
-				},
-			},
-			{
 				name: "direct",
-				description: `sandbox upstream of ${TOOL.service}.${TOOL.tool}, called directly`,
-				request: direct,
+				description: `sandbox upstream of ${FREE.service}.${FREE.tool}`,
+				request: free.direct,
 			},
 			{
 				name: "forward",
-				description: "the same upstream request through the bench forwarder (two hops, no gateway logic)",
-				request: { ...direct, url: viaForwarder.toString() },
+				description: "the same upstream request through the bench forwarder",
+				request: { ...free.direct, url: new URL(free.forwardPath, ctx.forwarder).toString() },
 			},
 			{
-				name: "gateway",
-				description: `POST /v1/services/${TOOL.service}/tools/${TOOL.tool} with an API key`,
-				request: {
-					method: "POST",
-					url: `${ctx.gateway}/v1/services/${TOOL.service}/tools/${TOOL.tool}`,
-					headers: { authorization: `Bearer ${ctx.key}`, "content-type": "application/json" },
-					body: JSON.stringify({ parameters: TOOL.parameters }),
-				},
+				name: "proxy",
+				description: `gateway path proxy GET ${free.proxyPath} with an API key`,
+				request: { method: "GET", url: `${ctx.gateway}${free.proxyPath}`, headers: auth },
 			},
+			restCase(ctx, "rest", FREE, "free"),
 			{
-				name: "passthrough",
-				description: `transparent proxy ${upstream.method} /${TOOL.service}${upstreamPath}${upstream.url.search} with an API key`,
-				request: {
-					method: upstream.method,
-					url: `${ctx.gateway}/${TOOL.service}${upstreamPath}${upstream.url.search}`,
-					headers: { authorization: `Bearer ${ctx.key}`, accept: "application/json" },
-				},
+				name: "forward-paid",
+				description: `upstream request of ${PAID.service}.${PAID.tool} (with its key) through the bench forwarder`,
+				request: { ...paid.direct, url: new URL(paid.forwardPath, ctx.forwarder).toString() },
 			},
+			restCase(ctx, "paid", PAID, `usage fee ${paid.fee}¢`),
 		];
 	},
 	compare(results) {
-		const direct = { load: pick(results, "direct", "throughput"), one: pick(results, "direct", "latency") };
-		const gateway = {
-			load: pick(results, "gateway", "throughput"),
-			one: pick(results, "gateway", "latency"),
-		};
-		const forward = {
-			load: pick(results, "forward", "throughput"),
-			one: pick(results, "forward", "latency"),
-		};
-		const passthrough = {
-			load: pick(results, "passthrough", "throughput"),
-			one: pick(results, "passthrough", "latency"),
-		};
-		const bare = pick(results, "bare", "throughput");
-		const bareOne = pick(results, "bare", "latency");
 		return [
+			...against(results, "proxy", "forward", { ratio: 0.85, addedMs: 1 }),
+			...against(results, "rest", "forward", { ratio: 0.85, addedMs: 1 }),
+			...against(results, "paid", "forward-paid", { ratio: 0.8, addedMs: 2 }),
 			{
-				name: "gateway / direct throughput",
-				value: gateway.load.req_per_s / direct.load.req_per_s,
+				name: "forward − direct p50, 1 connection (the runtime's hop)",
+				value:
+					pick(results, "forward", "latency").latency_ms.p50 -
+					pick(results, "direct", "latency").latency_ms.p50,
+				unit: "ms",
+			},
+			{
+				name: "proxy / direct req/s, throughput shape",
+				value:
+					pick(results, "proxy", "throughput").req_per_s / pick(results, "direct", "throughput").req_per_s,
 				unit: "×",
-				target: { op: ">=", limit: 0.5 },
-			},
-			{
-				name: "added p50, 1 connection (gateway − direct)",
-				value: gateway.one.latency_ms.p50 - direct.one.latency_ms.p50,
-				unit: "ms",
-				target: { op: "<=", limit: 2 },
-			},
-			{
-				// The local runtime's own HTTP hop (≈ the bare route) is part of "added"; this is the rest.
-				name: "added p50 beyond the bare hop (gateway − direct − bare)",
-				value: gateway.one.latency_ms.p50 - direct.one.latency_ms.p50 - bareOne.latency_ms.p50,
-				unit: "ms",
-			},
-			{
-				name: "added p99, 1 connection (gateway − direct)",
-				value: gateway.one.latency_ms.p99 - direct.one.latency_ms.p99,
-				unit: "ms",
-			},
-			{
-				name: "added p50, under load (gateway − direct)",
-				value: gateway.load.latency_ms.p50 - direct.load.latency_ms.p50,
-				unit: "ms",
-			},
-			{
-				name: "added p99, under load (gateway − direct)",
-				value: gateway.load.latency_ms.p99 - direct.load.latency_ms.p99,
-				unit: "ms",
-			},
-			{ name: "gateway / bare route throughput", value: gateway.load.req_per_s / bare.req_per_s, unit: "×" },
-			// Against the two-hop baseline: the gateway's own cost, with the runtime's hop cost on both sides.
-			{
-				name: "gateway / forward throughput",
-				value: gateway.load.req_per_s / forward.load.req_per_s,
-				unit: "×",
-				target: { op: ">=", limit: 0.5 },
-			},
-			{
-				name: "added p50, 1 connection (gateway − forward)",
-				value: gateway.one.latency_ms.p50 - forward.one.latency_ms.p50,
-				unit: "ms",
-				target: { op: "<=", limit: 2 },
-			},
-			{
-				name: "added p50, under load (gateway − forward)",
-				value: gateway.load.latency_ms.p50 - forward.load.latency_ms.p50,
-				unit: "ms",
-			},
-			{
-				name: "runtime hop p50, 1 connection (forward − direct)",
-				value: forward.one.latency_ms.p50 - direct.one.latency_ms.p50,
-				unit: "ms",
-			},
-			{
-				name: "passthrough / forward throughput",
-				value: passthrough.load.req_per_s / forward.load.req_per_s,
-				unit: "×",
-			},
-			{
-				name: "added p50, 1 connection (passthrough − forward)",
-				value: passthrough.one.latency_ms.p50 - forward.one.latency_ms.p50,
-				unit: "ms",
 			},
 		];
 	},
 };
 
-export const SUITES: readonly Suite[] = [gatewaySuite, moneySuite];
+export const SUITES: readonly Suite[] = [gatewaySuite, moneySuite, mcpSuite];

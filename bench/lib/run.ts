@@ -1,7 +1,3 @@
-import { mkdirSync, writeFileSync } from "node:fs";
-import { availableParallelism, cpus } from "node:os";
-import { join } from "node:path";
-
 /**
  * Runs a bench's `main` and exits with its code once `stopEverything` is done; SIGINT or SIGTERM stops everything
  * and exits 130, and a failure after an interrupt is not reported again.
@@ -31,21 +27,4 @@ export function runBench(
 			await stopEverything();
 			process.exit(1);
 		});
-}
-
-/** The machine a result was measured on: figures from different machines do not compare. */
-export function machine(loadAtStart: number[]) {
-	return {
-		node: process.version,
-		cpus: availableParallelism(),
-		cpu_model: cpus()[0]?.model ?? "unknown",
-		load_average_at_start: loadAtStart,
-	};
-}
-
-/** Writes `bench/results/<name>-latest.json`. */
-export function writeResults(root: string, name: string, results: object): void {
-	const out = join(root, "bench", "results");
-	mkdirSync(out, { recursive: true });
-	writeFileSync(join(out, `${name}-latest.json`), `${JSON.stringify(results, null, "\t")}\n`);
 }
