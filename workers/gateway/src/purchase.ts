@@ -85,8 +85,9 @@ function credentialOf(caller: Caller): string {
 }
 
 /**
- * Prices a purchase (the merchant's precheck, or a payment's own amount) and returns a signed quote bound to the credential, the tool,
- * the parameters and the amount. Quotes above the owner's auto-approve threshold need the owner's confirmation.
+ * Prices a purchase (the merchant's precheck, or a payment's own amount) and returns a signed quote bound to the
+ * credential, the tool, the parameters and the amount. Quotes above the owner's auto-approve threshold need the
+ * owner's confirmation.
  */
 export async function createQuote(
 	env: GatewayEnv,
@@ -98,10 +99,10 @@ export async function createQuote(
 ): Promise<Quote> {
 	assertLevel(caller, tool.auth_level, `${service.card.id}.${tool.name}`);
 	const credentialId = credentialOf(caller);
-	const bought = purchaseTool(service, tool);
+	const purchasable = purchaseTool(service, tool);
 	const parameters = withoutSupplied(tool, rawParameters);
 	validateParameters({ ...tool, input_schema: publicInputSchema(tool) }, parameters);
-	const price = await priceOf(env, service, bought, parameters, requestId);
+	const price = await priceOf(env, service, purchasable, parameters, requestId);
 	const amount = price.amount_cents;
 	const expiresAt = Date.now() + QUOTE_TTL_MS;
 	const hash = await paramsHash(parameters);
