@@ -180,11 +180,10 @@ function combine(pieces: Piece[]): { auth: ManifestAuth; notes: string[] } {
 				: { scheme: "custom", in: "header", name: "Authorization", prefix: "Bearer " };
 		return { auth, notes };
 	}
-	const named = credentials;
 	const auth: ManifestAuth = { scheme: mainScheme };
 	if (oauth2) auth.oauth2 = oauth2;
-	if (mainScheme === "apiKey" && named.length === 1 && named[0] && !signed) {
-		const only = named[0];
+	if (mainScheme === "apiKey" && credentials.length === 1 && credentials[0] && !signed) {
+		const only = credentials[0];
 		return {
 			auth: {
 				scheme: "apiKey",
@@ -195,7 +194,7 @@ function combine(pieces: Piece[]): { auth: ManifestAuth; notes: string[] } {
 			notes,
 		};
 	}
-	if (named.length > 0) auth.credentials = named;
+	if (credentials.length > 0) auth.credentials = credentials;
 	if (signed) {
 		auth.signature = {
 			algorithm: "hmac-sha256",
@@ -211,7 +210,8 @@ function combine(pieces: Piece[]): { auth: ManifestAuth; notes: string[] } {
 			`signature guessed as hex HMAC-SHA256 of "${auth.signature.payload}" with PROVIDER_<ID>_API_SECRET; read the provider's signing docs`,
 		);
 	}
-	if (mainScheme === "apiKey" && named.length === 0 && !signed) return { auth: { scheme: "none" }, notes };
+	if (mainScheme === "apiKey" && credentials.length === 0 && !signed)
+		return { auth: { scheme: "none" }, notes };
 	return { auth, notes };
 }
 
@@ -305,15 +305,19 @@ function signatureParams(ctx: ScaffoldContext): Piece[] {
 			);
 		const signature = named(/^(?:signature|sign)$/i);
 		if (!signature) continue;
-		const at = signature.in as "query" | "header";
 		const where = "operations' parameters";
-		found.set("signature", headerPiece(at, String(signature.name), where) ?? { reason: "" });
+		const sigAt = signature.in as "query" | "header";
+		found.set("signature", {
+			signature: { in: sigAt, name: String(signature.name) },
+			reason: `${where}: ${sigAt} "${String(signature.name)}" looks like a per-request signature`,
+		});
 		const timestamp = named(/^(?:timestamp|nonce)$/i);
-		if (timestamp)
-			found.set(
-				"timestamp",
-				headerPiece(timestamp.in as "query" | "header", String(timestamp.name), where) ?? { reason: "" },
-			);
+		if (!timestamp) continue;
+		const timeAt = timestamp.in as "query" | "header";
+		found.set("timestamp", {
+			timestamp: { in: timeAt, name: String(timestamp.name) },
+			reason: `${where}: ${timeAt} "${String(timestamp.name)}" looks like the signature's timestamp`,
+		});
 	}
 	return [...found.values()];
 }
