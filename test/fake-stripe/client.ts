@@ -37,6 +37,8 @@ export interface FakeStripeFailure {
 	message?: string;
 	/** How many matching requests fail (default 1). */
 	times?: number;
+	/** Carry the request out, then answer the failure (a lost answer), with no idempotency record kept. */
+	after?: boolean;
 }
 
 export interface FakeStripeClient {

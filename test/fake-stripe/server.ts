@@ -26,7 +26,8 @@
  *   GET    /_fake/sessions/<id>               the session as stored (with its payment intent and charge)
  *   POST   /_fake/events/<id>/deliver         { times?, url? } delivers the same signed event N times at once
  *   POST   /_fake/sign                        { payload, timestamp?, secret? } → { header } (SDK test-header helper)
- *   POST   /_fake/failures                    { method?, path, match?, status, type?, code?, message?, times? }
+ *   POST   /_fake/failures                    { method?, path, match?, status, type?, code?, message?, times?, after? }
+ *                                            (after: the request is carried out, then the failure answered)
  *   GET    /_fake/requests?path=&match=        API requests received (method, path, params, idempotency key)
  *   GET    /_fake/deliveries?event=            webhook deliveries made and their answers
  *   DELETE /_fake/state                       forget everything (only when no other test file uses the fake)
@@ -156,6 +157,8 @@ interface Failure {
 	code?: string;
 	message: string;
 	times: number;
+	/** Do the request, then answer the failure (the answer is lost), keeping no idempotency record of it. */
+	after?: boolean;
 }
 
 interface RecordedRequest {
@@ -605,6 +608,8 @@ export async function startFakeStripe(options: FakeStripeOptions): Promise<FakeS
 			}
 			const failure = scriptedFailure(method, path, raw);
 			if (failure) {
+				// As if it happened and the answer was lost longer ago than Stripe keeps idempotency keys (24 h).
+				if (failure.after) route_(method, path, params, url);
 				throw new StripeError(failure.status, failure.type, failure.message, failure.code);
 			}
 			const route = `${method} ${path}`;
@@ -860,6 +865,7 @@ ${body}
 				...(typeof body.code === "string" ? { code: body.code } : {}),
 				message: typeof body.message === "string" ? body.message : "Scripted failure (fake Stripe)",
 				times: typeof body.times === "number" ? body.times : 1,
+				...(body.after === true ? { after: true } : {}),
 			});
 			sendJson(res, 201, { failures: failures.length });
 		} else if (path === "/_fake/requests" && method === "GET") {

@@ -237,6 +237,27 @@ export async function handleStripeWebhook(env: GatewayEnv, request: Request): Pr
 	};
 }
 
+/** The Stripe refund made for one of our refund records, if there is one (by its metadata). */
+async function findStripeRefund(
+	stripe: Stripe,
+	paymentIntent: string,
+	refundId: string,
+): Promise<string | null> {
+	try {
+		for await (const refund of stripe.refunds.list({ payment_intent: paymentIntent, limit: 100 })) {
+			if (
+				refund.metadata?.penumbra_refund_id === refundId &&
+				refund.status !== "failed" &&
+				refund.status !== "canceled"
+			)
+				return refund.id;
+		}
+		return null;
+	} catch (error) {
+		throw stripeFailure(error, "look up the refund");
+	}
+}
+
 /**
  * An operator's refund of a top-up: taken off the balance first in the account (at most what is available, never
  * an overdraft), then given back to the card at Stripe with an idempotency key derived from the refund. Stripe
@@ -269,7 +290,14 @@ export async function refundTopUp(
 		});
 	}
 	let stripeRefund = current.stripe_refund;
-	if (current.status === "pending" || !stripeRefund) {
+	if (current.status === "pending" && "replayed" in started) {
+		// A retry: the first attempt may have refunded at Stripe and lost the answer, longer ago than Stripe keeps
+		// idempotency keys (24 h). Look for it before asking again, so it is never refunded twice nor put back.
+		stripeRefund = await findStripeRefund(stripe, started.payment_intent, current.id);
+		if (stripeRefund)
+			unwrap(await account.topUpRefundSucceeded({ refund_id: current.id, stripe_refund: stripeRefund }));
+	}
+	if (current.status === "pending" && !stripeRefund) {
 		try {
 			const refund = await stripe.refunds.create(
 				{
@@ -298,6 +326,7 @@ export async function refundTopUp(
 	}
 	const topUp = await account.topUp(topUpId);
 	if (!topUp) throw new PenumbraError("NOT_FOUND", { detail: `No top-up ${topUpId}.` });
+	if (!stripeRefund) throw new PenumbraError("INTERNAL", { detail: "The refund has no Stripe refund id." });
 	return {
 		top_up: topUp,
 		entry: { ...started.entry, top_up_id: topUpId, stripe_refund: stripeRefund },

@@ -531,6 +531,29 @@ describe("refunds by the operator", () => {
 	});
 });
 
+describe("a refund whose answer from Stripe was lost", () => {
+	it("is found at Stripe on the retry: refunded once, never twice, never put back", async () => {
+		const account = await newAccount();
+		const { topUp, session } = await paidTopUp(account, 2000);
+		// Stripe refunds, the answer is lost, and Stripe no longer remembers the idempotency key.
+		await stripe.fail({ path: "/v1/refunds", method: "POST", match: topUp.id, status: 500, after: true });
+		await expectProblem(await refund(topUp.id, { amount_cents: 800 }), 502, "UPSTREAM_ERROR");
+		expect(await balance(account.key)).toBe(1200);
+		const retried = TopUpRefundSchema.parse(await (await refund(topUp.id, { amount_cents: 800 })).json());
+		const made = (await stripe.requests({ path: "/v1/refunds", match: topUp.id })).filter(
+			(r) => r.method === "POST",
+		);
+		expect(made).toHaveLength(1);
+		// Stripe's side: the charge was refunded 800 once.
+		const paid = await stripe.session(session);
+		const intent = paid.payment_intent as { latest_charge: { amount_refunded: number } };
+		expect(intent.latest_charge.amount_refunded).toBe(800);
+		expect(retried.top_up).toMatchObject({ refunded_cents: 800 });
+		expect(await balance(account.key)).toBe(1200);
+		expect((await topUpEntries(account.key)).map((e) => e.amount_cents)).toEqual([-800, 2000]);
+	});
+});
+
 describe("reconciliation", () => {
 	it("compares Stripe's paid sessions and refunds of the period with the ledger's top-ups", async () => {
 		const since = new Date(Date.now() - 1000).toISOString();
