@@ -152,18 +152,32 @@ describe("media types an operation declares", () => {
 		expect(request.body).toBe("amount=1250&metadata%5Border%5D=A-1&expand=card&expand=customer");
 	});
 
-	it("keeps a Swagger 2.0 spec's `produces` through scaffold", async () => {
+	it("keeps a Swagger 2.0 spec's `produces` and `consumes` through scaffold", async () => {
 		const swagger = {
 			swagger: "2.0",
 			info: { title: "Legacy", version: "1" },
 			host: "api.example.com",
 			produces: ["application/vnd.api+json"],
+			consumes: ["application/vnd.api+json"],
 			paths: {
 				"/things": {
 					get: {
 						operationId: "list_things",
 						summary: "List things",
 						responses: { "200": { description: "ok", schema: { type: "object" } } },
+					},
+					post: {
+						operationId: "add_thing",
+						summary: "Add a thing",
+						parameters: [
+							{
+								name: "thing",
+								in: "body",
+								required: true,
+								schema: { type: "object", properties: { name: { type: "string" } } },
+							},
+						],
+						responses: { "201": { description: "created", schema: { type: "object" } } },
 					},
 				},
 			},
@@ -178,5 +192,8 @@ describe("media types an operation declares", () => {
 		expect(scaffold.problems).toEqual([]);
 		const things = scaffold.service?.tools.find((t) => t.name === "list_things");
 		expect(things?.response_types).toEqual(["application/vnd.api+json"]);
+		const add = scaffold.service?.tools.find((t) => t.name === "add_thing");
+		expect(add?.body?.contentType).toBe("application/vnd.api+json");
+		expect(add?.response_types).toEqual(["application/vnd.api+json"]);
 	});
 });
