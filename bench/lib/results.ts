@@ -70,6 +70,8 @@ export interface SuiteResult {
 	quick: boolean;
 	loadAtStart: number[];
 	targets: Target[];
+	/** Why the run measured nothing (a non-2xx answer, a failed operation): shown first, in capitals. */
+	invalid?: string[];
 	/** Extra markdown tables: a title and rows (the first row is the header). */
 	tables?: { title: string; rows: string[][] }[];
 	notes?: string[];
@@ -89,6 +91,9 @@ function markdown(result: SuiteResult, m: ReturnType<typeof machine>, at: string
 		"",
 		result.description,
 		"",
+		...(result.invalid?.length
+			? [`**INVALID: these figures do not measure success.** ${result.invalid.join("; ")}`, ""]
+			: []),
 		`${at} · ${m.cores} cores (${m.cpu_model}) · load average ${m.load_average_at_start.join(" ")} at start, ${m.load_average_at_end.join(" ")} at end · node ${m.node} · wrangler ${m.wrangler} · commit ${m.commit}`,
 		"",
 		markdownTable([
@@ -117,7 +122,8 @@ export function writeSuiteResult(root: string, result: SuiteResult): string {
 	const m = machine(root, result.loadAtStart);
 	const base = join(dir, `${runStamp()}-${result.suite}`);
 	const { loadAtStart: _, tables: __, ...rest } = result;
-	writeFileSync(`${base}.json`, `${JSON.stringify({ at, machine: m, ...rest }, null, "\t")}\n`);
+	const valid = !result.invalid?.length;
+	writeFileSync(`${base}.json`, `${JSON.stringify({ at, machine: m, valid, ...rest }, null, "\t")}\n`);
 	writeFileSync(`${base}.md`, markdown(result, m, at));
 	const rows = [["target", "value", "wanted", ""]];
 	for (const t of result.targets)
