@@ -8,6 +8,8 @@ export const RELAY_GAP_MS = 10;
 export const CONC_CHUNKS = 12;
 export const CONC_GAP_MS = 10;
 export const RELAY_TARGET_MS = 5;
+/** Issue 17: time to the first assistant.delta at most this much over the fake model streamed directly. */
+export const FIRST_DELTA_TARGET_MS = 10;
 export const TURN_TIMEOUT_MS = 60_000;
 export const CREATE_PARALLEL = 10;
 

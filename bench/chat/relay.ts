@@ -1,5 +1,5 @@
 import { fakeModel, type SentChunk } from "../../test/fake-anthropic/client.ts";
-import { type CountedSpread, countedSpread, round } from "../lib/stats.ts";
+import { type CountedSpread, countedSpread, median, round } from "../lib/stats.ts";
 import { RELAY_CHUNKS, RELAY_GAP_MS, TOKEN_CHARS, tokens } from "./config.ts";
 import { chatTurn, directTurn, problemOf, type Trace } from "./sse.ts";
 
@@ -20,6 +20,8 @@ export interface RelayReport {
 	ratio_p50: number;
 	/** Request sent → first delta of these turns, one at a time: what a stream costs to start on a quiet stack. */
 	first_delta_ms: { chat: CountedSpread; direct: CountedSpread };
+	/** Median over turns of (chat − direct) time to the first delta, each turn's two streams run back to back. */
+	first_delta_overhead_p50_ms: number;
 }
 
 /** Per chunk: client arrival − fake send, chunk i ↔ delta i of the script's one stream. */
@@ -64,7 +66,7 @@ export async function measureRelay(
 				path === "chat" ? await chatTurn(chatOrigin, key, message) : await directTurn(fakeUrl, message);
 			const into = turn === 0 ? [] : samples[path];
 			const first = trace.deltas[0];
-			if (turn > 0 && first) firsts[path].push(first.at - trace.sent);
+			if (turn > 0) firsts[path].push(first ? first.at - trace.sent : Number.NaN);
 			pairUp(trace, await model.sent(id), text, turn === 0 ? [] : problems[path], into);
 			if (turn === 0 && problemOf(trace, text))
 				throw new Error(`warm-up ${path} turn failed: ${problemOf(trace, text)}`);
@@ -84,6 +86,12 @@ export async function measureRelay(
 		overhead_p50_ms: round(chat.p50 - direct.p50),
 		overhead_p99_ms: round(chat.p99 - direct.p99),
 		ratio_p50: round(chat.p50 / direct.p50, 1),
-		first_delta_ms: { chat: countedSpread(firsts.chat), direct: countedSpread(firsts.direct) },
+		first_delta_ms: {
+			chat: countedSpread(firsts.chat.filter((n) => !Number.isNaN(n))),
+			direct: countedSpread(firsts.direct.filter((n) => !Number.isNaN(n))),
+		},
+		first_delta_overhead_p50_ms: round(
+			median(firsts.chat.map((c, i) => c - (firsts.direct[i] ?? Number.NaN)).filter((n) => !Number.isNaN(n))),
+		),
 	};
 }
