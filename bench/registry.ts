@@ -1,5 +1,6 @@
 /**
- * Registry scale bench (part of `npm run bench`, or alone: `node bench/registry.ts [--sizes 100,1000,10000]`).
+ * Registry scale bench (part of `npm run bench`, or alone: `node bench/registry.ts [--sizes 100,1000,10000]
+ * [--quick] [--strict]`; --quick: sizes 100,1000). Results: bench/results/<run>-registry.json and .md.
  *
  * 1. Build: synthesize N providers (5–40 operations each), compile them and lay out the KV registry; time per
  *    service at each N shows whether the build scales linearly.
@@ -7,33 +8,55 @@
  *    index key on every `GET /v1/health`. Its latency at N services minus the same route over an empty registry,
  *    measured in the same run, is what discovery pays to load the index cold. Target: ≤ 50 ms at 10,000.
  */
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { synthProviders } from "@penumbra/cli/synth";
 import { buildRegistry, REGISTRY_INDEX_KEY } from "@penumbra/core/registry";
-import { freePort, makePrefixer, Supervisor } from "../scripts/lib/proc.ts";
+import { makePrefixer, Supervisor } from "../scripts/lib/proc.ts";
 import {
 	childEnv,
-	HOST,
-	planWorkers,
 	type StackOptions,
 	startWorkers,
-	WORKERS,
 	waitHealthy,
 	wranglerCommand,
 } from "../scripts/lib/stack.ts";
+import { loadNow, target, writeSuiteResult } from "./lib/results.ts";
+import { runBench } from "./lib/run.ts";
+import { planBenchWorkers } from "./lib/stack.ts";
 
 const root = resolve(import.meta.dirname, "..");
 const say = makePrefixer("bench:registry");
-const { values } = parseArgs({ options: { sizes: { type: "string", default: "100,1000,10000" } } });
-const sizes = values.sizes.split(",").map((s) => Number(s.trim()));
+const loadAtStart = loadNow();
+
+function parseFlags() {
+	try {
+		return parseArgs({
+			options: {
+				sizes: { type: "string" },
+				quick: { type: "boolean", default: false },
+				strict: { type: "boolean", default: false },
+			},
+		}).values;
+	} catch (error) {
+		say(`${error instanceof Error ? error.message : String(error)}; flags: --sizes, --quick, --strict`);
+		process.exit(2);
+	}
+}
+
+const values = parseFlags();
+const sizes = (values.sizes ?? (values.quick ? "100,1000" : "100,1000,10000"))
+	.split(",")
+	.map((s) => Number(s.trim()));
 if (sizes.some((n) => !Number.isInteger(n) || n < 1)) {
 	say("--sizes takes positive integers, e.g. 100,1000,10000");
 	process.exit(2);
 }
 
 const REQUESTS = 200;
+const STATE_DIR = existsSync("/dev/shm")
+	? "/dev/shm/penumbra-bench-registry"
+	: join(root, ".wrangler", "bench-registry-state");
 
 function percentile(sorted: number[], p: number): number {
 	return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? Number.NaN;
@@ -79,7 +102,7 @@ async function measureColdLoad(
 	rmSync(options.persistTo, { recursive: true, force: true });
 	mkdirSync(options.persistTo, { recursive: true });
 	if (indexJson !== null) {
-		const file = join(options.persistTo, "..", "bench-registry-index.json");
+		const file = `${options.persistTo}-index.json`;
 		writeFileSync(file, indexJson);
 		const { command, args } = wranglerCommand(root, [
 			"kv",
@@ -95,6 +118,7 @@ async function measureColdLoad(
 			options.persistTo,
 		]);
 		await supervisor.run({ name: "seed", command, args, cwd: root, env: childEnv(options), echo: false });
+		rmSync(file, { force: true });
 	}
 	const running = startWorkers(supervisor, options);
 	try {
@@ -120,8 +144,9 @@ async function measureColdLoad(
 	}
 }
 
+const supervisor = new Supervisor();
+
 async function main(): Promise<number> {
-	const supervisor = new Supervisor();
 	const builds: BuildFigure[] = [];
 	const indexes = new Map<number, string>();
 	for (const n of sizes) {
@@ -131,19 +156,15 @@ async function main(): Promise<number> {
 		indexes.set(n, indexJson);
 	}
 
-	const port = await freePort();
-	const workers = planWorkers(root, () => port, WORKERS).filter((w) => w.name === "gateway");
 	const options: StackOptions = {
 		root,
-		persistTo: join(root, ".wrangler", "bench-registry-state"),
+		persistTo: STATE_DIR,
 		registryPath: join(root, ".wrangler", "bench-registry-dev"),
-		workers: workers.map((w) => ({ ...w, inspectorPort: 0, origin: `http://${HOST}:${port}` })),
+		workers: await planBenchWorkers(root, ["gateway"]),
 		echo: false,
 		logLevel: "warn",
 		vars: { gateway: { LOG_LEVEL: "warn", REGISTRY_CACHE_SECONDS: "0" } },
 	};
-	const inspector = await freePort();
-	options.workers = options.workers.map((w) => ({ ...w, inspectorPort: inspector }));
 
 	say("cold index load: empty registry (baseline)…");
 	const baseline = await measureColdLoad(supervisor, options, null);
@@ -153,33 +174,64 @@ async function main(): Promise<number> {
 		const figure = await measureColdLoad(supervisor, options, indexes.get(n) ?? "");
 		loads.push({ services: n, ...figure, load_p50_ms: round(figure.p50 - baseline.p50) });
 	}
-	await supervisor.stopAll();
+	await stopEverything();
 
 	console.log("\nRegistry build (synthesize + compile + KV layout)");
 	console.table(builds);
-	const first = builds[0];
-	const last = builds.at(-1);
-	if (first && last && last !== first) {
-		console.log(
-			`per-service build time at ${last.services} vs ${first.services}: ${round(last.per_service_ms / first.per_service_ms)}× (1× = linear)`,
-		);
-	}
 	console.log("\nCold index load through GET /v1/health, isolate cache off (ms)");
 	console.table([{ services: 0, ...baseline, load_p50_ms: 0 }, ...loads]);
+	const first = builds[0];
+	const last = builds.at(-1);
 	const largest = loads.at(-1);
-	const verdict = largest && largest.load_p50_ms <= 50 ? "met" : "MISSED";
-	if (largest)
-		console.log(
-			`index load at ${largest.services} services: ${largest.load_p50_ms} ms p50 (target ≤ 50 ms: ${verdict})`,
-		);
-
-	const out = join(root, "bench", "results");
-	mkdirSync(out, { recursive: true });
-	writeFileSync(
-		join(out, "registry-latest.json"),
-		`${JSON.stringify({ at: new Date().toISOString(), builds, baseline, loads }, null, "\t")}\n`,
-	);
-	return 0;
+	const targets = [
+		target(
+			`index load p50 at ${largest?.services ?? 0} services (cold, − empty registry)`,
+			largest?.load_p50_ms ?? Number.NaN,
+			"ms",
+			"<=",
+			50,
+		),
+		target(
+			`per-service build time at ${last?.services ?? 0} ÷ at ${first?.services ?? 0} (1 = linear)`,
+			first && last ? last.per_service_ms / first.per_service_ms : Number.NaN,
+			"×",
+		),
+	];
+	writeSuiteResult(root, {
+		suite: "registry",
+		description: "Registry build time per service, and the gateway's cold index load (isolate cache off)",
+		quick: values.quick,
+		loadAtStart,
+		targets,
+		tables: [
+			{
+				title: "Build",
+				rows: [
+					["services", "tools", "compile ms", "layout ms", "per service ms", "index bytes"],
+					...builds.map((b) =>
+						[b.services, b.tools, b.compile_ms, b.layout_ms, b.per_service_ms, b.index_bytes].map(String),
+					),
+				],
+			},
+			{
+				title: `Cold index load: GET /v1/health, ${REQUESTS} requests (ms)`,
+				rows: [
+					["services", "p50", "p90", "p99", "p50 − empty"],
+					...[{ services: 0, ...baseline, load_p50_ms: 0 }, ...loads].map((l) =>
+						[l.services, l.p50, l.p90, l.p99, l.load_p50_ms].map(String),
+					),
+				],
+			},
+		],
+		figures: { builds, baseline, loads },
+	});
+	const missed = targets.filter((t) => t.met === false);
+	return values.strict && missed.length > 0 ? 1 : 0;
 }
 
-process.exitCode = await main();
+async function stopEverything(): Promise<void> {
+	await supervisor.stopAll();
+	rmSync(STATE_DIR, { recursive: true, force: true });
+}
+
+runBench(say, main, stopEverything);
