@@ -1,5 +1,6 @@
 /**
- * MCP bench (part of `npm run bench`, or alone: `node bench/mcp.ts [--sizes 1000,10000] [--state-dir DIR]`).
+ * MCP scale bench (suite `mcp-scale` of `npm run bench`, or alone: `node bench/mcp.ts [--sizes 1000,10000]
+ * [--quick] [--strict] [--state-dir DIR]`; --quick: size 1000 only).
  * Registries: providers/ (the real services) and synthetic ones of each `--sizes` count (bench/registry.ts's
  * generator, seed 7). Each runs on its own local stack (gateway + MCP Worker + bench search Worker, `wrangler dev`,
  * state in /dev/shm, wiped per registry) seeded with the registry's index and search keys.
@@ -16,16 +17,16 @@
  *    load + search) minus the same call right after (warm), median of a few restarts; with the search Worker's
  *    in-isolate breakdown of the same steps.
  *
- * Results: stdout and bench/results/mcp-latest.json. Absolute figures depend on the machine (local KV is SQLite
+ * Results: stdout and bench/results/<run>-mcp-scale.json and .md. Absolute figures depend on the machine (local KV is SQLite
  * and files, not Cloudflare's): compare them with the baselines measured in the same run.
  */
 import { existsSync, rmSync } from "node:fs";
-import { loadavg } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { makePrefixer, Supervisor } from "../scripts/lib/proc.ts";
 import type { StackOptions } from "../scripts/lib/stack.ts";
-import { machine, runBench, writeResults } from "./lib/run.ts";
+import { loadNow, writeSuiteResult } from "./lib/results.ts";
+import { runBench } from "./lib/run.ts";
 import { round } from "./lib/stats.ts";
 import {
 	type ColdFigure,
@@ -42,13 +43,29 @@ import { measureSearch, type SearchFigure } from "./mcp/search.ts";
 import { planStack, searchPgid, startStack, stopStack } from "./mcp/stack.ts";
 
 const root = resolve(import.meta.dirname, "..");
-const loadAtStart = loadavg().map((l) => Math.round(l * 100) / 100);
+const loadAtStart = loadNow();
 const say = makePrefixer("bench:mcp");
 
-const { values: args } = parseArgs({
-	options: { sizes: { type: "string", default: "1000,10000" }, "state-dir": { type: "string" } },
-});
-const sizes = args.sizes.split(",").map((s) => Number(s.trim()));
+function parseFlags() {
+	try {
+		return parseArgs({
+			options: {
+				sizes: { type: "string" },
+				quick: { type: "boolean", default: false },
+				strict: { type: "boolean", default: false },
+				"state-dir": { type: "string" },
+			},
+		}).values;
+	} catch (error) {
+		say(
+			`${error instanceof Error ? error.message : String(error)}; flags: --sizes, --quick, --strict, --state-dir`,
+		);
+		process.exit(2);
+	}
+}
+
+const args = parseFlags();
+const sizes = (args.sizes ?? (args.quick ? "1000" : "1000,10000")).split(",").map((s) => Number(s.trim()));
 if (sizes.some((n) => !Number.isInteger(n) || n < 1)) {
 	say("--sizes takes positive integers, e.g. 1000,10000");
 	process.exit(2);
@@ -119,19 +136,20 @@ async function main(): Promise<number> {
 	await stopEverything();
 
 	const comparisons = printReport(reports, listings.size === 1);
-	writeResults(root, "mcp", {
-		at: new Date().toISOString(),
-		run_seconds: Math.round((performance.now() - started) / 1000),
-		machine: machine(loadAtStart),
-		tokenizer: "o200k_base (gpt-tokenizer 4.0.0); Claude's tokenizer needs Anthropic's count_tokens API",
-		queries: QUERIES,
-		comparisons,
-		sizes: reports,
+	writeSuiteResult(root, {
+		suite: "mcp-scale",
+		description: "MCP Worker at scale: tools/list tokens, in-Worker search, a cold isolate's first search",
+		quick: args.quick,
+		loadAtStart,
+		targets: comparisons.map((c) => ({ name: c.name, value: c.value, unit: "", target: "", met: c.met })),
+		figures: {
+			run_seconds: Math.round((performance.now() - started) / 1000),
+			tokenizer: "o200k_base (gpt-tokenizer 4.0.0); Claude's tokenizer needs Anthropic's count_tokens API",
+			queries: QUERIES,
+			sizes: reports,
+		},
 	});
-	say(
-		`results written to bench/results/mcp-latest.json (${Math.round((performance.now() - started) / 1000)} s)`,
-	);
-	return 0;
+	return args.strict && comparisons.some((c) => !c.met) ? 1 : 0;
 }
 
 /** Stops every Worker and gives the memory of the default state folder back. */
