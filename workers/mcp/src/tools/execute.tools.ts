@@ -5,14 +5,13 @@ import {
 	type Quote as QuoteView,
 	type ToolCallResult,
 	ToolCallResultSchema,
-	ToolListSchema,
-	type ToolView,
 } from "@penumbra/core/contracts";
 import { z } from "zod";
 import { confirmationUrl } from "../auth/confirm.ts";
 import { declinedQuote, type HumanConfirm, ownerDecision } from "../confirmation.ts";
 import { type Links, linksOf, toolError, toolResult } from "../errors.ts";
 import type { Gateway } from "../gateway.ts";
+import { type ToolFlow, toolFlow } from "../registry.ts";
 import { shapedResult } from "../shape.ts";
 import { type CallContext, dollars, gatewayOf, ServiceId, ToolName } from "./context.ts";
 
@@ -82,7 +81,7 @@ function withReceiptNote(result: CallToolResult, amountCents: number): CallToolR
 	return result;
 }
 
-function authRequired(args: ExecuteArgs, level: ToolView["auth_level"], links: Links): CallToolResult {
+function authRequired(args: ExecuteArgs, level: ToolFlow["auth_level"], links: Links): CallToolResult {
 	return toolError(
 		fail(
 			"AUTH_REQUIRED",
@@ -148,14 +147,13 @@ async function execute(
 	confirm?: HumanConfirm,
 ): Promise<ExecuteResult> {
 	const links = linksOf(env);
-	const serviceId = encodeURIComponent(args.service);
-	const listed = await gateway.get(ToolListSchema, `/v1/services/${serviceId}/tools`);
-	if (!listed.ok) return toolError(listed, links);
-	const tool = listed.data.tools.find((t) => t.name === args.tool);
-	if (tool && tool.auth_level !== "anonymous" && gateway.session === null) {
-		return authRequired(args, tool.auth_level, links);
+	// The registry only picks the flow; the gateway checks level, purchase and money again on the call itself.
+	const flow = await toolFlow(env, args.service, args.tool);
+	if (flow && flow.auth_level !== "anonymous" && gateway.session === null) {
+		return authRequired(args, flow.auth_level, links);
 	}
-	if (tool?.purchase?.kind === "purchase") return purchase(env, gateway, args, confirm);
+	if (flow?.purchase) return purchase(env, gateway, args, confirm);
+	const serviceId = encodeURIComponent(args.service);
 	const ran = await gateway.post(ToolCallResultSchema, `/v1/services/${serviceId}/tools/${args.tool}`, {
 		parameters: args.parameters,
 	});
