@@ -4,7 +4,7 @@
  * writes bench/results/<run>-<suite>.json and .md; this writes bench/results/<run>.md and latest.md, every suite's
  * markdown of this run together. `--help` lists the suites and options.
  */
-import { spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -102,6 +102,9 @@ function pickSuites(names: string[] | undefined): SuiteEntry[] {
 	return picked;
 }
 
+let current: ChildProcess | null = null;
+let interrupted = false;
+
 /** Runs one suite's script with this Node (Node 24 under npm) and resolves with its exit code. */
 function runSuite(suite: SuiteEntry, flags: string[], stamp: string): Promise<number> {
 	const [script = "", ...rest] = suite.command;
@@ -111,7 +114,20 @@ function runSuite(suite: SuiteEntry, flags: string[], stamp: string): Promise<nu
 			stdio: "inherit",
 			env: { ...process.env, PENUMBRA_BENCH_RUN: stamp },
 		});
-		child.on("exit", (code, signal) => done(code ?? (signal ? 130 : 1)));
+		current = child;
+		child.on("exit", (code, signal) => {
+			current = null;
+			done(code ?? (signal ? 130 : 1));
+		});
+	});
+}
+
+// The running suite stops its own stack on SIGINT or SIGTERM (a terminal's Ctrl-C reaches it directly; a kill of
+// this process is passed on); no further suite starts.
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+	process.on(signal, () => {
+		interrupted = true;
+		current?.kill(signal);
 	});
 }
 
@@ -128,11 +144,6 @@ async function main(): Promise<number> {
 		.replaceAll(":", "-")
 		.replace(/\.\d+Z$/, "Z");
 	const codes: [string, number][] = [];
-	let interrupted = false;
-	process.on("SIGINT", () => {
-		// The running suite gets the same signal from the terminal and stops its stack; no further suite starts.
-		interrupted = true;
-	});
 	for (const suite of suites) {
 		if (interrupted) break;
 		process.stdout.write(`\n=== bench suite ${suite.name}: ${suite.what}\n`);
