@@ -1,7 +1,7 @@
 import type { ApiKey, Authority, CreatedApiKey } from "@penumbra/core/contracts";
 import { apiKeys, credentials } from "@penumbra/core/db";
 import { PenumbraError } from "@penumbra/core/errors";
-import { generateApiKey, hashApiKey, isWellFormedApiKey, newId } from "@penumbra/core/keys";
+import { generateApiKey, newId } from "@penumbra/core/keys";
 import { and, count, desc, eq, isNull } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 
@@ -120,9 +120,14 @@ export class CredentialStore {
 		return view(row);
 	}
 
-	async revoke(id: string): Promise<CredentialView> {
+	/**
+	 * Revokes the credential. `first` runs once it is known to exist, before D1 changes: the Account DO's record,
+	 * which decides liveness on every request (`revokeCredential` in `liveness.ts`).
+	 */
+	async revoke(id: string, first: () => Promise<unknown>): Promise<CredentialView> {
 		const [row] = await this.#db.select().from(credentials).where(eq(credentials.id, id));
 		if (!row) throw new PenumbraError("NOT_FOUND", { detail: `No credential ${id}.` });
+		await first();
 		if (row.revokedAt !== null) return view(row);
 		const [updated] = await this.#db
 			.update(credentials)
@@ -142,41 +147,21 @@ export class CredentialStore {
 	}
 
 	/**
-	 * Resolves a presented key to its live credential and the key's own id and authority. Malformed keys are refused
-	 * before any lookup; revoked keys (or keys of a revoked credential) fail at once (no cache sits between
-	 * revocation and this query).
+	 * The live key with this hash or id and its live credential; AUTH_REQUIRED when unknown or revoked. Read only on
+	 * a cache miss (`identity-cache.ts`); whether a cached key is still live is the Account DO's to say (docs/auth.md).
 	 */
-	async authenticate(key: string): Promise<Authenticated> {
-		if (!isWellFormedApiKey(key)) {
-			throw new PenumbraError("AUTH_REQUIRED", {
-				detail: "The API key is malformed (check for a typo). Keys look like unified-… .",
-			});
-		}
+	async liveKey(by: { hash: string } | { id: string }): Promise<Authenticated> {
 		const [row] = await this.#db
 			.select({ credential: credentials, keyId: apiKeys.id, authority: apiKeys.authority })
 			.from(apiKeys)
 			.innerJoin(credentials, eq(credentials.id, apiKeys.credentialId))
-			.where(and(eq(apiKeys.keyHash, await hashApiKey(key)), isNull(apiKeys.revokedAt)));
+			.where(
+				and("hash" in by ? eq(apiKeys.keyHash, by.hash) : eq(apiKeys.id, by.id), isNull(apiKeys.revokedAt)),
+			);
 		if (!row || row.credential.revokedAt !== null) {
 			throw new PenumbraError("AUTH_REQUIRED", { detail: "The API key is unknown or has been revoked." });
 		}
 		return { credential: view(row.credential), key: { id: row.keyId, authority: row.authority } };
-	}
-
-	/** The live credential, and when `keyId` is given that key of it is live too (a session made with a key ends with it). */
-	async liveWithKey(credentialId: string, keyId: string | undefined): Promise<CredentialView> {
-		if (keyId === undefined) return this.live(credentialId);
-		const [row] = await this.#db
-			.select({ credential: credentials })
-			.from(apiKeys)
-			.innerJoin(credentials, eq(credentials.id, apiKeys.credentialId))
-			.where(and(eq(apiKeys.id, keyId), eq(apiKeys.credentialId, credentialId), isNull(apiKeys.revokedAt)));
-		if (!row || row.credential.revokedAt !== null) {
-			throw new PenumbraError("AUTH_REQUIRED", {
-				detail: "The API key this session was made with has been revoked. Connect again.",
-			});
-		}
-		return view(row.credential);
 	}
 
 	/** The account's API keys, newest first, revoked ones included (never the keys themselves). */
@@ -222,13 +207,17 @@ export class CredentialStore {
 		return { ...keyView(row), key };
 	}
 
-	/** Revokes one of the account's keys (again: no change). Another account's key is NOT_FOUND, as a missing one. */
-	async revokeKey(credentialId: string, id: string): Promise<ApiKey> {
+	/**
+	 * Revokes one of the account's keys (again: no change). Another account's key is NOT_FOUND, as a missing one.
+	 * `first` runs once the key is known to be the account's, before D1 changes (`revokeApiKey` in `liveness.ts`).
+	 */
+	async revokeKey(credentialId: string, id: string, first: () => Promise<unknown>): Promise<ApiKey> {
 		const [row] = await this.#db
 			.select()
 			.from(apiKeys)
 			.where(and(eq(apiKeys.id, id), eq(apiKeys.credentialId, credentialId)));
 		if (!row) throw keyNotFound(id);
+		await first();
 		if (row.revokedAt !== null) return keyView(row);
 		const [updated] = await this.#db
 			.update(apiKeys)

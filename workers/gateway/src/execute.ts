@@ -39,7 +39,8 @@ export function authorizeTool(caller: Caller, service: CompiledService, tool: Co
 
 /**
  * Runs an upstream call under the credential's rate limit for the provider, with the tool's usage fee held
- * before and captured only on success (released otherwise).
+ * before and captured only on success (released otherwise). The one Account DO call before it also says whether
+ * the caller's key is still live (docs/auth.md).
  */
 export async function withUsage<T>(
 	env: GatewayEnv,
@@ -52,6 +53,7 @@ export async function withUsage<T>(
 	const account = accountOf(env, caller.credential.id);
 	const { hold_id: holdId } = unwrap(
 		await account.beginCall({
+			...(caller.key_id ? { key_id: caller.key_id } : {}),
 			service: service.card.id,
 			tool: tool.name,
 			fee_cents: tool.fee_cents,
@@ -59,6 +61,7 @@ export async function withUsage<T>(
 			burst: service.rate_limits.burst,
 		}),
 	);
+	delete caller.pending_live_check;
 	let result: T;
 	try {
 		result = await call();

@@ -11,10 +11,10 @@ import {
 import { PenumbraError, toProblem } from "@penumbra/core/errors";
 import { log } from "@penumbra/core/log";
 import { app } from "./app.ts";
-import { CredentialStore } from "./credentials.ts";
-import { resolvedCallers } from "./middleware/auth.ts";
+import { knownCredential, knownKey } from "./identity-cache.ts";
+import { assertLive } from "./liveness.ts";
+import { callerOf, resolvedCallers } from "./middleware/auth.ts";
 import { startEmailSignIn, verifyEmailSignIn } from "./signin.ts";
-import type { Caller } from "./types.ts";
 
 async function settle<T extends object>(what: string, fn: () => Promise<T>): Promise<Result<T>> {
 	try {
@@ -50,8 +50,9 @@ export function internalUrl(path: string): URL {
 
 /**
  * Typed RPC for the MCP and chat Workers over a service binding: they authenticate a presented key once, then act
- * as that credential. Calls go through the same routes, validation, limits and money checks as HTTP callers; the
- * credential is re-read on every call, so a revoked key stops working mid-session.
+ * as that credential. Calls go through the same routes, validation, limits and money checks as HTTP callers; who a
+ * key or credential is comes from a cache, whether it is still live from the Account DO on every call, so a
+ * revoked key stops working mid-session (docs/auth.md).
  */
 export class GatewayRpc extends WorkerEntrypoint<GatewayEnv> {
 	/**
@@ -59,15 +60,23 @@ export class GatewayRpc extends WorkerEntrypoint<GatewayEnv> {
 	 * unknown or revoked. A session made with it keeps `key_id` and ends when the key is revoked.
 	 */
 	async identify(key: string): Promise<KeyIdentity | null> {
-		try {
-			const { credential, key: presented } = await new CredentialStore(this.env.DB).authenticate(key);
+		return this.#ifLive(async () => {
+			const known = await knownKey(this.env, key);
+			await assertLive(this.env, { ...callerOf(known), pending_live_check: true });
 			return {
-				credential_id: credential.id,
-				level: credential.level,
-				email: credential.email,
-				key_id: presented.id,
-				authority: presented.authority,
+				credential_id: known.credential_id,
+				level: known.level,
+				email: known.email,
+				key_id: known.key_id,
+				authority: known.authority,
 			};
+		});
+	}
+
+	/** `fn`'s answer, or null when it finds the key or credential unknown or revoked. */
+	async #ifLive<T>(fn: () => Promise<T>): Promise<T | null> {
+		try {
+			return await fn();
 		} catch (error) {
 			if (error instanceof PenumbraError && error.code === "AUTH_REQUIRED") return null;
 			throw error;
@@ -95,13 +104,11 @@ export class GatewayRpc extends WorkerEntrypoint<GatewayEnv> {
 	 * when the session was made with a key (`keyId`) that has been revoked since.
 	 */
 	async identity(credentialId: string, keyId?: string): Promise<Identity | null> {
-		try {
-			const credential = await new CredentialStore(this.env.DB).liveWithKey(credentialId, keyId);
-			return { credential_id: credential.id, level: credential.level, email: credential.email };
-		} catch (error) {
-			if (error instanceof PenumbraError && error.code === "AUTH_REQUIRED") return null;
-			throw error;
-		}
+		return this.#ifLive(async () => {
+			const known = await knownCredential(this.env, credentialId, keyId);
+			await assertLive(this.env, { ...callerOf(known), pending_live_check: true });
+			return { credential_id: known.credential_id, level: known.level, email: known.email };
+		});
 	}
 
 	/**
@@ -121,21 +128,15 @@ export class GatewayRpc extends WorkerEntrypoint<GatewayEnv> {
 			...(call.body !== undefined ? { body: JSON.stringify(call.body) } : {}),
 		});
 		if (credentialId !== null) {
-			const store = new CredentialStore(this.env.DB);
-			const credential = await store.liveWithKey(credentialId, call.key_id).catch((error: unknown) => {
+			// Who the ids are comes from the cache; whether they are still live, the routes ask the Account DO.
+			const known = await knownCredential(this.env, credentialId, call.key_id).catch((error: unknown) => {
 				if (error instanceof PenumbraError) return error;
 				throw error;
 			});
-			if (credential instanceof PenumbraError) {
-				return { status: credential.status, body: JSON.stringify(toProblem(credential)), request_id: null };
+			if (known instanceof PenumbraError) {
+				return { status: known.status, body: JSON.stringify(toProblem(known)), request_id: null };
 			}
-			const caller: Caller = {
-				level: credential.level,
-				credential: { id: credential.id, level: credential.level, email: credential.email },
-				authority: call.authority ?? "agent",
-				...(call.key_id ? { key_id: call.key_id } : {}),
-			};
-			resolvedCallers.set(request, caller);
+			resolvedCallers.set(request, callerOf(known, call.authority ?? "agent"));
 		}
 		const response = await app.fetch(request, this.env, this.ctx);
 		return {

@@ -8,6 +8,7 @@ import { desc, eq } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { CredentialStore } from "./credentials.ts";
 import { validationError } from "./errors.ts";
+import { revokeCredential } from "./liveness.ts";
 
 /** How long a code can be used. */
 export const CODE_TTL_MS = 10 * 60_000;
@@ -356,7 +357,7 @@ async function signInUser(env: GatewayEnv, email: string, now: number): Promise<
 		.returning();
 	if (!created) {
 		// A concurrent first sign-in won: drop our credential and use theirs.
-		await store.revoke(credential.id);
+		await revokeCredential(env, credential.id);
 		log("info", "email sign-in: concurrent first sign-in", { credential_id: credential.id });
 		return signInUser(env, email, now);
 	}

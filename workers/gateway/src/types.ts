@@ -9,6 +9,11 @@ export interface Caller {
 	authority: Authority;
 	/** The API key the request (or the session behind it) was made with. */
 	key_id?: string;
+	/**
+	 * The identity came from a cache and the Account DO has not yet said it is still live: a metered call's
+	 * `beginCall` asks (one round trip for liveness, limit and fee), anything else `assertLive` (docs/auth.md).
+	 */
+	pending_live_check?: true;
 }
 
 export interface AppEnv {

@@ -18,6 +18,7 @@ import { mirrorEntries } from "./ledger.ts";
 import { type PurchaseAnswer, PurchaseDesk, type PurchaseInput } from "./purchase-flow.ts";
 import { finishPurchase, type PurchaseStart, startPurchase } from "./purchases.ts";
 import { takeRateToken } from "./rate-limit.ts";
+import { Revocations } from "./revocations.ts";
 import { prepareStorage } from "./schema.ts";
 import {
 	type TopUpPayment,
@@ -48,6 +49,7 @@ export class AccountDO extends DurableObject<GatewayEnv> {
 	readonly #book: Book;
 	readonly #desk: PurchaseDesk;
 	readonly #topUps: TopUps;
+	readonly #revocations: Revocations;
 	#drainFailures = 0;
 
 	constructor(ctx: DurableObjectState, env: GatewayEnv) {
@@ -55,6 +57,7 @@ export class AccountDO extends DurableObject<GatewayEnv> {
 		prepareStorage(ctx.storage);
 		this.#book = new Book(ctx.storage.sql);
 		this.#topUps = new TopUps(ctx.storage.sql, this.#book);
+		this.#revocations = new Revocations(ctx.storage.sql);
 		this.#desk = new PurchaseDesk({
 			book: this.#book,
 			env,
@@ -369,10 +372,12 @@ export class AccountDO extends DurableObject<GatewayEnv> {
 	// ── paid calls and rate limits ───────────────────────────────────────────────────────────────
 
 	/**
-	 * Before a tool call: the provider's rate limit for this credential, then the usage fee held (0 holds nothing).
-	 * The fee is captured by {@link endCall} on success and released otherwise.
+	 * Before a tool call, in one round trip: the credential and the caller's key still live (docs/auth.md), the
+	 * provider's rate limit for this credential, then the usage fee held (0 holds nothing). The fee is captured by
+	 * {@link endCall} on success and released otherwise (or by the alarm when the hold expires unanswered).
 	 */
 	beginCall(input: {
+		key_id?: string;
 		service: string;
 		tool: string;
 		fee_cents: number;
@@ -380,6 +385,8 @@ export class AccountDO extends DurableObject<GatewayEnv> {
 		burst: number;
 	}): Result<{ hold_id: string | null }> {
 		const now = Date.now();
+		const refused = this.#revocations.refusal(input.key_id);
+		if (refused) return refused;
 		return this.#transaction(() => {
 			const wait = takeRateToken(
 				this.ctx.storage.sql,
@@ -421,6 +428,25 @@ export class AccountDO extends DurableObject<GatewayEnv> {
 			this.#book.captureHold(hold, hold.amount_cents, { reference: `${hold.service}.${hold.tool}` });
 			return { ok: true, charged_cents: hold.amount_cents };
 		});
+	}
+
+	// ── key liveness (the gateway caches who a key is; this object says whether it still may act) ──────
+
+	/** AUTH_REQUIRED once the credential, or the key `key_id` (when given), is revoked. */
+	checkLive(input: { key_id?: string }): Result<{ live: true }> {
+		return this.#revocations.refusal(input.key_id) ?? { ok: true, live: true };
+	}
+
+	/** Refuses the key from the next request on, on every path (the gateway records it in D1 too). */
+	revokeKey(input: { key_id: string }): { revoked: true } {
+		this.ctx.storage.transactionSync(() => this.#revocations.revokeKey(input.key_id, Date.now()));
+		return { revoked: true };
+	}
+
+	/** Refuses every key, session and grant of this credential from the next request on. */
+	revokeCredential(): { revoked: true } {
+		this.ctx.storage.transactionSync(() => this.#revocations.revokeCredential(Date.now()));
+		return { revoked: true };
 	}
 
 	// ── spend controls ───────────────────────────────────────────────────────────────────────────

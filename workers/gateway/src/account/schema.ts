@@ -1,3 +1,4 @@
+import { REVOKED_KEYS_TABLE } from "./revocations.ts";
 import { TOP_UP_TABLES } from "./top-ups.ts";
 
 /**
@@ -5,7 +6,7 @@ import { TOP_UP_TABLES } from "./top-ups.ts";
  * `prepareStorage` runs in every new instance: it creates what is missing and migrates data written by an older
  * version of this code on first touch, inside one transaction.
  */
-const SCHEMA_VERSION = 4;
+const SCHEMA_VERSION = 5;
 
 /** How long a purchase whose outcome is unknown keeps its hold while the DO resolves it (docs/money.md). */
 export const PURCHASE_RESOLVE_WINDOW_MS = 24 * 3600 * 1000;
@@ -99,6 +100,9 @@ const TABLES: readonly string[] = [
 	)`,
 	"CREATE INDEX IF NOT EXISTS purchase_attempts_next ON purchase_attempts (resolved_at, next_at)",
 	...TOP_UP_TABLES,
+	// Version 5: the Account DO decides whether a key is live (revocations.ts). A version 4 object gets the empty
+	// table: every key revoked before it existed was refused by D1, and no cache holds a key D1 refused.
+	REVOKED_KEYS_TABLE,
 ];
 
 /** Version 1 named money columns without their unit; version 2 ends every one in `_cents`. */

@@ -1,7 +1,8 @@
 import { type AuthLevel, meetsLevel } from "@penumbra/core/auth-levels";
 import { PenumbraError } from "@penumbra/core/errors";
 import type { Context, MiddlewareHandler } from "hono";
-import { CredentialStore } from "../credentials.ts";
+import { type KnownIdentity, knownKey } from "../identity-cache.ts";
+import { assertLive } from "../liveness.ts";
 import type { AppEnv, Caller } from "../types.ts";
 
 function presentedKey(
@@ -25,40 +26,55 @@ function presentedKey(
  */
 export const resolvedCallers = new WeakMap<Request, Caller>();
 
+/** The caller a known identity makes, as an agent unless its key is an owner key (or `authority` says so). */
+export function callerOf(known: KnownIdentity, authority = known.authority): Caller {
+	return {
+		level: known.level,
+		credential: { id: known.credential_id, level: known.level, email: known.email },
+		authority,
+		...(known.key_id ? { key_id: known.key_id } : {}),
+	};
+}
+
 /**
- * Resolves the caller from the request's key; no key means anonymous (rate-limited per client IP), a bad key is
- * refused.
+ * Metered calls (a tool run, the path proxy) ask the Account DO whether the key is live in the same round trip as
+ * the rate limit and the fee (`withUsage`); every other route asks before it runs.
+ */
+function isMetered(method: string, path: string): boolean {
+	if (!path.startsWith("/v1/")) return true;
+	return method === "POST" && /^\/v1\/services\/[^/]+\/tools\/[^/]+\/?$/.test(path);
+}
+
+/**
+ * Resolves the caller from the request's key (cached: `identity-cache.ts`); no key means anonymous (rate-limited
+ * per client IP), a bad key is refused, and so is a revoked one, by the Account DO (docs/auth.md).
  */
 export function identifyCaller(): MiddlewareHandler<AppEnv> {
 	return async function identifyCallerMiddleware(c, next) {
-		const resolved = resolvedCallers.get(c.req.raw);
-		if (resolved) {
-			c.set("caller", resolved);
-			return next();
+		let caller = resolvedCallers.get(c.req.raw);
+		if (!caller) {
+			const key = presentedKey(c.req.header("authorization"), c.req.header("x-api-key"));
+			caller = key === undefined ? await anonymous(c) : callerOf(await knownKey(c.env, key));
 		}
-		const key = presentedKey(c.req.header("authorization"), c.req.header("x-api-key"));
-		let caller: Caller = { level: "anonymous", authority: "agent" };
-		if (key === undefined) {
-			const ip = c.req.header("cf-connecting-ip") ?? "unknown";
-			const { success } = await c.env.ANON_LIMITER.limit({ key: ip });
-			if (!success) {
-				throw new PenumbraError("RATE_LIMITED", {
-					detail: "Too many requests without an API key from this address. Wait a minute, or send a key.",
-					extras: { retry_after_seconds: 60 },
-				});
-			}
-		} else {
-			const { credential, key: presented } = await new CredentialStore(c.env.DB).authenticate(key);
-			caller = {
-				level: credential.level,
-				credential: { id: credential.id, level: credential.level, email: credential.email },
-				authority: presented.authority,
-				key_id: presented.id,
-			};
+		if (caller.credential) {
+			caller = { ...caller, pending_live_check: true };
+			if (!isMetered(c.req.method, c.req.path)) await assertLive(c.env, caller);
 		}
 		c.set("caller", caller);
 		await next();
 	};
+}
+
+async function anonymous(c: Context<AppEnv>): Promise<Caller> {
+	const ip = c.req.header("cf-connecting-ip") ?? "unknown";
+	const { success } = await c.env.ANON_LIMITER.limit({ key: ip });
+	if (!success) {
+		throw new PenumbraError("RATE_LIMITED", {
+			detail: "Too many requests without an API key from this address. Wait a minute, or send a key.",
+			extras: { retry_after_seconds: 60 },
+		});
+	}
+	return { level: "anonymous", authority: "agent" };
 }
 
 /** 401 when the caller has no key but needs one, 403 when the key's level is too low. */

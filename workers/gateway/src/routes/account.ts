@@ -3,6 +3,7 @@ import { PenumbraError } from "@penumbra/core/errors";
 import { accountOf } from "../account/client.ts";
 import { createRouter } from "../app-factory.ts";
 import { CredentialStore, MAX_LIVE_KEYS } from "../credentials.ts";
+import { revokeApiKey } from "../liveness.ts";
 import { assertOwner } from "../middleware/auth.ts";
 import {
 	AccountViewSchema,
@@ -255,6 +256,6 @@ export const accountRoutes = createRouter()
 	.openapi(revokeKey, async (c) => {
 		const credential = credentialOf(c.get("caller"));
 		assertOwner(c, "revoke keys");
-		await new CredentialStore(c.env.DB).revokeKey(credential.id, c.req.valid("param").id);
+		await revokeApiKey(c.env, credential.id, c.req.valid("param").id);
 		return c.body(null, 204);
 	});

@@ -7,6 +7,7 @@ import { reconcile } from "../account/reconcile.ts";
 import { reconcileTopUps } from "../account/reconcile-top-ups.ts";
 import { createRouter } from "../app-factory.ts";
 import { CredentialStore } from "../credentials.ts";
+import * as liveness from "../liveness.ts";
 import { requireAdmin } from "../middleware/admin.ts";
 import { refreshRemoteSpecs } from "../refresh.ts";
 import { CredentialSchema, problems, ReceiptSchema } from "../schemas.ts";
@@ -340,7 +341,7 @@ adminRoutes
 		return c.json({ credentials: await new CredentialStore(c.env.DB).list() }, 200);
 	})
 	.openapi(revokeCredential, async (c) => {
-		return c.json(await new CredentialStore(c.env.DB).revoke(c.req.valid("param").id), 200);
+		return c.json(await liveness.revokeCredential(c.env, c.req.valid("param").id), 200);
 	})
 	.openapi(creditRoute, async (c) => {
 		const { id } = c.req.valid("param");

@@ -3,6 +3,7 @@ import type { CompiledService, CompiledTool } from "@penumbra/core/registry";
 import { injectCredential } from "@penumbra/core/upstream-request";
 import { type Context, Hono } from "hono";
 import { authorizeTool, secretReader, sendUpstream, withUsage } from "../execute.ts";
+import { assertLive } from "../liveness.ts";
 import { createQuote, purchase } from "../purchase.ts";
 import { registryOf } from "../registry.ts";
 import type { AppEnv } from "../types.ts";
@@ -78,6 +79,7 @@ async function transparentPurchase(
 ) {
 	const parameters = await parametersFromRequest(c, tool, path);
 	const caller = c.get("caller");
+	await assertLive(c.env, caller);
 	const quote = await createQuote(c.env, caller, service, tool, parameters, c.get("requestId"));
 	if (quote.requires_confirmation) {
 		throw new PenumbraError("CONFIRMATION_REQUIRED", {

@@ -3,6 +3,7 @@ import type { CompiledService, CompiledTool } from "@penumbra/core/registry";
 import { cachedServiceSearch } from "@penumbra/core/search";
 import { createRouter } from "../app-factory.ts";
 import { executeTool } from "../execute.ts";
+import { assertLive } from "../liveness.ts";
 import { publicInputSchema, purchase } from "../purchase.ts";
 import { registryOf } from "../registry.ts";
 import {
@@ -256,6 +257,7 @@ export const serviceRoutes = createRouter()
 		const { service, tool } = await registryOf(c.env).tool(id, toolName);
 		// A quote id always goes the purchase way, so one given to another tool is refused, never ignored.
 		if (quoteId) {
+			await assertLive(c.env, c.get("caller"));
 			return c.json(
 				await purchase(c.env, c.get("caller"), service, tool, parameters, quoteId, c.get("requestId")),
 				200,

@@ -1,4 +1,5 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { exports } from "cloudflare:workers";
 import type { Quote } from "@penumbra/core/contracts";
 import { describe, expect, it } from "vitest";
 import {
@@ -12,7 +13,7 @@ import {
 	providerService,
 	sandboxOrigin,
 } from "../helpers.ts";
-import { account, buy, order, quote } from "../money/money.ts";
+import { ADMIN, account, buy, order, quote } from "../money/money.ts";
 
 /**
  * An agent (an API key an assistant holds) tries, over REST, everything only the owner may do, and every way to
@@ -306,23 +307,163 @@ describe("a frozen account places no new order anywhere", () => {
 	});
 });
 
+/**
+ * Every path an API key (or a session made with one) reaches: REST tools (free and paid), the path proxy (free and
+ * paid), account routes, quotes and buying with one, and the RPC other Workers use (identify, identity, call for a
+ * tool and for the account: MCP execute and chat go through it). Each answers a status, or null for a refused RPC
+ * identity.
+ */
+async function everyPath(who: {
+	key: string;
+	keyId: string;
+	credentialId: string;
+	restaurantId: string;
+	parameters: Record<string, unknown>;
+	quoteId: string;
+}): Promise<Record<string, number | null>> {
+	const { key, keyId, credentialId, restaurantId, quoteId } = who;
+	const rpc = exports.GatewayRpc;
+	const viaRpc = async (path: string, body?: unknown) =>
+		(
+			await rpc.call(credentialId, {
+				method: body === undefined ? "GET" : "POST",
+				path,
+				key_id: keyId,
+				...(body === undefined ? {} : { body }),
+			})
+		).status;
+	return {
+		account: (await call("/v1/account", { key })).status,
+		statement: (await call("/v1/account/statement", { key })).status,
+		controls: (await call("/v1/account/controls", { key })).status,
+		freeTool: (
+			await call("/v1/services/skycast/tools/get_current_conditions", {
+				key,
+				body: { parameters: { city: "lisbon" } },
+			})
+		).status,
+		paidTool: (
+			await call("/v1/services/fooddash/tools/get_menu", {
+				key,
+				body: { parameters: { restaurant_id: restaurantId } },
+			})
+		).status,
+		freeProxy: (await call("/skycast/current?city=lisbon", { key })).status,
+		paidProxy: (await call(`/fooddash/restaurants/${restaurantId}/menu`, { key })).status,
+		quote: (
+			await call("/v1/quotes", {
+				key,
+				body: { service: "fooddash", tool: "checkout", parameters: who.parameters },
+			})
+		).status,
+		readQuote: (await call(`/v1/quotes/${quoteId}`, { key })).status,
+		identify: (await rpc.identify(key)) === null ? null : 200,
+		identity: (await rpc.identity(credentialId, keyId)) === null ? null : 200,
+		rpcTool: await viaRpc("/v1/services/skycast/tools/get_current_conditions", {
+			parameters: { city: "lisbon" },
+		}),
+		rpcPaidTool: await viaRpc("/v1/services/fooddash/tools/get_menu", {
+			parameters: { restaurant_id: restaurantId },
+		}),
+		rpcAccount: await viaRpc("/v1/account"),
+	};
+}
+
+const LIVE = {
+	account: 200,
+	statement: 200,
+	controls: 200,
+	freeTool: 200,
+	paidTool: 200,
+	freeProxy: 200,
+	paidProxy: 200,
+	quote: 201,
+	readQuote: 200,
+	identify: 200,
+	identity: 200,
+	rpcTool: 200,
+	rpcPaidTool: 200,
+	rpcAccount: 200,
+};
+const REFUSED = {
+	...LIVE,
+	...Object.fromEntries(Object.keys(LIVE).map((k) => [k, 401])),
+	identify: null,
+	identity: null,
+};
+
+/** A funded account whose agent key has been through every path once: its identity is cached (isolate and KV). */
+async function warmAgent(email: string) {
+	const { id, key, ownerKey } = await createKey("authenticated", email, 5_000);
+	const keys = await json<{ keys: { id: string; name: string }[] }>(
+		await call("/v1/account/keys", { key: ownerKey }),
+	);
+	const keyId = keys.keys.find((k) => k.name === "assistant")?.id;
+	if (!keyId) throw new Error("no agent key");
+	const parameters = await order(key);
+	const q = track(key, await quote(key, parameters));
+	track(ownerKey, q);
+	const who = {
+		key,
+		keyId,
+		credentialId: id,
+		restaurantId: String(parameters.restaurant_id),
+		parameters,
+		quoteId: q.quote_id,
+	};
+	expect(await everyPath(who)).toEqual(LIVE);
+	return { ...who, ownerKey, before: await snapshot(ownerKey) };
+}
+
 describe("a revoked key", () => {
-	it("is refused on the very next request", async () => {
-		const { key, ownerKey } = await createKey("authenticated", "revoked@example.com", 1_000);
-		const keys = await json<{ keys: { id: string; name: string }[] }>(
-			await call("/v1/account/keys", { key: ownerKey }),
-		);
-		const agent = keys.keys.find((k) => k.name === "assistant");
-		expect(agent).toBeDefined();
-		expect((await call("/v1/account", { key })).status).toBe(200);
-		expect((await call(`/v1/account/keys/${agent?.id}`, { key: ownerKey, method: "DELETE" })).status).toBe(
-			204,
-		);
-		await expectProblem(await call("/v1/account", { key }), 401, "AUTH_REQUIRED");
+	it("is refused on the very next request, on every path, and moves no money", async () => {
+		const agent = await warmAgent("revoked@example.com");
+		expect(
+			(await call(`/v1/account/keys/${agent.keyId}`, { key: agent.ownerKey, method: "DELETE" })).status,
+		).toBe(204);
+
+		expect(await everyPath(agent)).toEqual(REFUSED);
 		await expectProblem(
-			await call("/v1/quotes", { key, body: { service: "fooddash", tool: "checkout" } }),
+			await call("/v1/account/freeze", { key: agent.key, method: "POST" }),
 			401,
 			"AUTH_REQUIRED",
 		);
+		await expectProblem(await buy(agent.key, agent.parameters, agent.quoteId), 401, "AUTH_REQUIRED");
+		await expectProblem(
+			await call("/fooddash/checkout", { key: agent.key, body: agent.parameters }),
+			401,
+			"AUTH_REQUIRED",
+		);
+		// The owner's key still works, and sees that nothing moved after the revocation (no fee, no hold, no order).
+		expect(await snapshot(agent.ownerKey)).toEqual(agent.before);
+		expect(await json(await call("/v1/account/controls", { key: agent.ownerKey }))).toMatchObject({
+			frozen: false,
+		});
+	});
+
+	it("every key of a revoked credential, and its sessions, on every path", async () => {
+		const agent = await warmAgent("revoked-credential@example.com");
+		const owner = await exports.GatewayRpc.identify(agent.ownerKey);
+		expect(owner).not.toBeNull();
+		// A session made by email sign-in carries no key: the credential alone.
+		expect(
+			(await exports.GatewayRpc.call(agent.credentialId, { method: "GET", path: "/v1/account" })).status,
+		).toBe(200);
+		expect(
+			(await call(`/v1/admin/credentials/${agent.credentialId}`, { method: "DELETE", headers: ADMIN }))
+				.status,
+		).toBe(200);
+
+		expect(await everyPath(agent)).toEqual(REFUSED);
+		expect(await everyPath({ ...agent, key: agent.ownerKey, keyId: owner?.key_id ?? "" })).toEqual(REFUSED);
+		await expectProblem(
+			await call(`/v1/quotes/${agent.quoteId}/confirm`, { key: agent.ownerKey, method: "POST" }),
+			401,
+			"AUTH_REQUIRED",
+		);
+		expect(
+			(await exports.GatewayRpc.call(agent.credentialId, { method: "GET", path: "/v1/account" })).status,
+		).toBe(401);
+		expect(await exports.GatewayRpc.identity(agent.credentialId)).toBeNull();
 	});
 });
