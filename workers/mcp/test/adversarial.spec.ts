@@ -4,6 +4,7 @@ import type { Client as V1Client } from "@modelcontextprotocol/sdk/client/index.
 import { ElicitRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 import { AccountViewSchema } from "@penumbra/core/contracts";
 import { describe, expect, it } from "vitest";
+import { z } from "zod";
 import { SHIPFAST_SHIPMENT } from "../../../test/fixtures/shipfast.ts";
 import { confirmationUrl } from "../src/auth/confirm.ts";
 import { Gateway } from "../src/gateway.ts";
@@ -245,9 +246,14 @@ describe("a revoked key stops at the next call", () => {
 		const account = await createAccount(TRUSTING);
 		const client = await connect({ key: account.agentKey });
 		const quoted = await quoteLabel(v2Caller(client));
+		// A free tool and one with a usage fee answer before: the gateway has the key's identity cached.
+		const free = { service: "skycast", tool: "get_current_conditions", parameters: { city: "lisbon" } };
+		const paid = { service: "fooddash", tool: "search_restaurants", parameters: { city: "austin" } };
+		for (const args of [free, paid]) expect((await callTool(client, "execute", args)).isError).toBeFalsy();
 		const before = await snapshot(account.ownerKey);
 		await revokeKey(account.ownerKey, account.agentKeyId);
 		await expect(buyLabel(v2Caller(client), quoted.quote.quote_id)).rejects.toThrow();
+		for (const args of [free, paid]) await expect(callTool(client, "execute", args)).rejects.toThrow();
 		expect(await snapshot(account.ownerKey)).toEqual(before);
 	});
 
@@ -271,10 +277,18 @@ describe("a revoked key stops at the next call", () => {
 			via: "oauth",
 			key_id: account.agentKeyId,
 		} as const;
+		// execute's own path: a tool run through the gateway, free and with a usage fee.
+		const execute = (tool: string, parameters: object) =>
+			new Gateway(env, session).post(z.unknown(), `/v1/services/${tool}`, { parameters });
+		const free = () => execute("skycast/tools/get_current_conditions", { city: "lisbon" });
+		const paid = () => execute("fooddash/tools/search_restaurants", { city: "austin" });
 		expect((await new Gateway(env, session).get(AccountViewSchema, "/v1/account")).ok).toBe(true);
+		expect([(await free()).ok, (await paid()).ok]).toEqual([true, true]);
 		await revokeKey(account.ownerKey, account.agentKeyId);
 		const refused = await new Gateway(env, session).get(AccountViewSchema, "/v1/account");
 		expect(refused).toMatchObject({ ok: false, code: "AUTH_REQUIRED" });
+		expect(await free()).toMatchObject({ ok: false, code: "AUTH_REQUIRED" });
+		expect(await paid()).toMatchObject({ ok: false, code: "AUTH_REQUIRED" });
 	});
 
 	it("the chat lane (McpInternal) acting for a session made with the key", async () => {
