@@ -215,7 +215,9 @@ export const serviceRoutes = createRouter()
 	})
 	.openapi(searchServices, async (c) => {
 		const { q, category, limit } = c.req.valid("query");
-		const search = await cachedServiceSearch(c.env.REGISTRY, c.env.REGISTRY_CACHE_SECONDS);
+		const search = await cachedServiceSearch(c.env.REGISTRY, c.env.REGISTRY_CACHE_SECONDS, (reload) =>
+			c.executionCtx.waitUntil(reload),
+		);
 		if (!search) {
 			return c.json(
 				{
