@@ -268,7 +268,9 @@ describe("scaffolded auth", () => {
 				},
 			},
 			security: [{ oauth: ["read"] }],
-			paths: { "/orders": { get: { operationId: "list_orders", responses: { "200": { description: "ok" } } } } },
+			paths: {
+				"/orders": { get: { operationId: "list_orders", responses: { "200": { description: "ok" } } } },
+			},
 		});
 		expect(writtenAuth(result)).toEqual({
 			scheme: "oauth2",

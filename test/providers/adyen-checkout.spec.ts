@@ -219,7 +219,8 @@ describe("Adyen Checkout: a payment priced by its own request", () => {
 			quote: { amount_cents: 2_345, details: { priced_by: "request" } },
 			needs_owner_confirmation: true,
 		});
-		const quoteId = (quoted.structuredContent?.quote as { quote_id: string }).quote_id;
+		const quoteId = (quoted.structuredContent?.quote as { quote_id: string } | undefined)?.quote_id;
+		if (!quoteId) throw new Error("execute answered no quote id");
 		const before = await books(account);
 
 		const waiting = await execute(quoteId);
