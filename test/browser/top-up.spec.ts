@@ -122,6 +122,8 @@ describe("adding money by card", () => {
 		expect(options.min_cents).toBeGreaterThan(0);
 		expect(options.max_cents).toBeGreaterThan(options.min_cents);
 		await account(page);
+		// The card renders before its options arrive; the presets come with them.
+		await page.getByTestId("top-up-preset").first().waitFor();
 		const presets = await page
 			.getByTestId("top-up-preset")
 			.evaluateAll((buttons) => buttons.map((b) => Number(b.getAttribute("data-amount"))));
