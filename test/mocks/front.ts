@@ -25,13 +25,15 @@ export function fixtureSecrets(dir: string): Record<string, string> {
 	return JSON.parse(readFileSync(join(dir, "secrets.json"), "utf8"));
 }
 
-async function readBody(request: IncomingMessage): Promise<string> {
+/** The whole body of a request to a mock, as text. */
+export async function readBody(request: IncomingMessage): Promise<string> {
 	const chunks: Buffer[] = [];
 	for await (const chunk of request) chunks.push(Buffer.from(chunk));
 	return Buffer.concat(chunks).toString("utf8");
 }
 
-function headersOf(request: IncomingMessage): Headers {
+/** A request's headers as Fetch `Headers`, without the hop-specific `host` and `content-length`. */
+export function headersOf(request: IncomingMessage): Headers {
 	const headers = new Headers();
 	for (const [name, value] of Object.entries(request.headers)) {
 		if (value === undefined || name === "host" || name === "content-length") continue;
