@@ -22,7 +22,6 @@
  */
 import { mkdirSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { AdminClient, fundDevCredential, type StoredCredential } from "../scripts/lib/admin.ts";
 import { makePrefixer, Supervisor } from "../scripts/lib/proc.ts";
 import {
@@ -39,6 +38,7 @@ import { measureConcurrent } from "./chat/concurrent.ts";
 import { CREATE_PARALLEL, FAKE_KEY, MODEL, RELAY_CHUNKS } from "./chat/config.ts";
 import { measureRelay } from "./chat/relay.ts";
 import { printReport, shippedTurnLimit, targetsOf } from "./chat/report.ts";
+import { parseSuiteFlags } from "./lib/flags.ts";
 import { loadNow, writeSuiteResult } from "./lib/results.ts";
 import { runBench } from "./lib/run.ts";
 import { planBenchWorkers, worker } from "./lib/stack.ts";
@@ -48,26 +48,11 @@ const started = performance.now();
 const loadAtStart = loadNow();
 const say = makePrefixer("bench:chat");
 
-function parseFlags() {
-	try {
-		return parseArgs({
-			options: {
-				streams: { type: "string" },
-				"relay-turns": { type: "string" },
-				quick: { type: "boolean", default: false },
-				"state-dir": { type: "string" },
-				strict: { type: "boolean", default: false },
-			},
-		}).values;
-	} catch (error) {
-		say(
-			`${error instanceof Error ? error.message : String(error)}; flags: --streams, --relay-turns, --quick, --state-dir, --strict`,
-		);
-		process.exit(2);
-	}
-}
-
-const args = parseFlags();
+const args = parseSuiteFlags(say, {
+	streams: { type: "string" },
+	"relay-turns": { type: "string" },
+	"state-dir": { type: "string" },
+});
 const STREAMS = Number(args.streams ?? (args.quick ? 10 : 100));
 const RELAY_TURNS = Number(args["relay-turns"] ?? (args.quick ? 3 : 6));
 for (const [flag, n] of [

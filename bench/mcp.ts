@@ -22,9 +22,9 @@
  */
 import { existsSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { makePrefixer, Supervisor } from "../scripts/lib/proc.ts";
 import type { StackOptions } from "../scripts/lib/stack.ts";
+import { parseSuiteFlags } from "./lib/flags.ts";
 import { loadNow, writeSuiteResult } from "./lib/results.ts";
 import { runBench } from "./lib/run.ts";
 import { round } from "./lib/stats.ts";
@@ -46,25 +46,7 @@ const root = resolve(import.meta.dirname, "..");
 const loadAtStart = loadNow();
 const say = makePrefixer("bench:mcp");
 
-function parseFlags() {
-	try {
-		return parseArgs({
-			options: {
-				sizes: { type: "string" },
-				quick: { type: "boolean", default: false },
-				strict: { type: "boolean", default: false },
-				"state-dir": { type: "string" },
-			},
-		}).values;
-	} catch (error) {
-		say(
-			`${error instanceof Error ? error.message : String(error)}; flags: --sizes, --quick, --strict, --state-dir`,
-		);
-		process.exit(2);
-	}
-}
-
-const args = parseFlags();
+const args = parseSuiteFlags(say, { sizes: { type: "string" }, "state-dir": { type: "string" } });
 const sizes = (args.sizes ?? (args.quick ? "1000" : "1000,10000")).split(",").map((s) => Number(s.trim()));
 if (sizes.some((n) => !Number.isInteger(n) || n < 1)) {
 	say("--sizes takes positive integers, e.g. 1000,10000");

@@ -10,7 +10,6 @@
  */
 import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { synthProviders } from "@penumbra/cli/synth";
 import { buildRegistry, REGISTRY_INDEX_KEY } from "@penumbra/core/registry";
 import { makePrefixer, Supervisor } from "../scripts/lib/proc.ts";
@@ -21,6 +20,7 @@ import {
 	waitHealthy,
 	wranglerCommand,
 } from "../scripts/lib/stack.ts";
+import { parseSuiteFlags } from "./lib/flags.ts";
 import { loadNow, target, writeSuiteResult } from "./lib/results.ts";
 import { runBench } from "./lib/run.ts";
 import { planBenchWorkers } from "./lib/stack.ts";
@@ -29,22 +29,7 @@ const root = resolve(import.meta.dirname, "..");
 const say = makePrefixer("bench:registry");
 const loadAtStart = loadNow();
 
-function parseFlags() {
-	try {
-		return parseArgs({
-			options: {
-				sizes: { type: "string" },
-				quick: { type: "boolean", default: false },
-				strict: { type: "boolean", default: false },
-			},
-		}).values;
-	} catch (error) {
-		say(`${error instanceof Error ? error.message : String(error)}; flags: --sizes, --quick, --strict`);
-		process.exit(2);
-	}
-}
-
-const values = parseFlags();
+const values = parseSuiteFlags(say, { sizes: { type: "string" } });
 const sizes = (values.sizes ?? (values.quick ? "100,1000" : "100,1000,10000"))
 	.split(",")
 	.map((s) => Number(s.trim()));

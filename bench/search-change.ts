@@ -14,7 +14,6 @@
 import { rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { parseArgs } from "node:util";
 import { synthProviders } from "@penumbra/cli/synth";
 import {
 	buildRegistry,
@@ -32,6 +31,7 @@ import {
 	startWorkersInOrder,
 	wranglerCommand,
 } from "../scripts/lib/stack.ts";
+import { parseSuiteFlags } from "./lib/flags.ts";
 import { loadNow, target, writeSuiteResult } from "./lib/results.ts";
 import { runBench } from "./lib/run.ts";
 import { planBenchWorkers } from "./lib/stack.ts";
@@ -42,25 +42,7 @@ const root = resolve(import.meta.dirname, "..");
 const loadAtStart = loadNow();
 const say = makePrefixer("bench:search");
 
-function parseFlags() {
-	try {
-		return parseArgs({
-			options: {
-				services: { type: "string" },
-				quick: { type: "boolean", default: false },
-				strict: { type: "boolean", default: false },
-				"state-dir": { type: "string" },
-			},
-		}).values;
-	} catch (error) {
-		say(
-			`${error instanceof Error ? error.message : String(error)}; flags: --services, --quick, --strict, --state-dir`,
-		);
-		process.exit(2);
-	}
-}
-
-const args = parseFlags();
+const args = parseSuiteFlags(say, { services: { type: "string" }, "state-dir": { type: "string" } });
 const SERVICES = Number(args.services ?? (args.quick ? 1000 : 10000));
 if (!Number.isInteger(SERVICES) || SERVICES < 1) {
 	say("--services takes a positive integer");
