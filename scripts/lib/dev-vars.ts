@@ -29,6 +29,7 @@ export function gatewayDevVars(
 ): Record<string, string> {
 	return {
 		ENVIRONMENT: "development",
+		METRICS_STORE: "d1",
 		UPSTREAM_ALLOWLIST: [origin(ports, "sandbox"), ...upstreams].join(","),
 		WEB_URL: origin(ports, "web"),
 	};
@@ -38,6 +39,7 @@ export function gatewayDevVars(
 export function mcpDevVars(ports: LocalPorts = {}): Record<string, string> {
 	return {
 		ENVIRONMENT: "development",
+		METRICS_STORE: "d1",
 		PUBLIC_URL: origin(ports, "mcp"),
 		GATEWAY_PUBLIC_URL: origin(ports, "gateway"),
 		WEB_URL: origin(ports, "web"),
@@ -48,6 +50,7 @@ export function mcpDevVars(ports: LocalPorts = {}): Record<string, string> {
 export function chatDevVars(ports: LocalPorts = {}): Record<string, string> {
 	return {
 		ENVIRONMENT: "development",
+		METRICS_STORE: "d1",
 		WEB_URL: origin(ports, "web"),
 		MCP_URL: `${origin(ports, "mcp")}/mcp`,
 	};

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { index, integer, real, sqliteTable, text } from "drizzle-orm/sqlite-core";
 import { ENTRY_KINDS } from "../contracts/money.ts";
 
 /** Unified API credentials. The key itself is never stored: only its SHA-256 and a display prefix. */
@@ -187,3 +187,43 @@ export const chatSessions = sqliteTable(
 	},
 	(t) => [index("chat_sessions_credential_idx").on(t.credentialId)],
 );
+
+/**
+ * Metric points when the store is D1 (`METRICS_STORE=d1`: `npm start`, tests); production writes them to Analytics
+ * Engine instead. One row per point of `MetricPointSchema`; the cron deletes rows older than 7 days.
+ */
+export const metricPoints = sqliteTable(
+	"metric_points",
+	{
+		id: integer("id").primaryKey({ autoIncrement: true }),
+		kind: text("kind").notNull(),
+		atMs: integer("at_ms", { mode: "number" }).notNull(),
+		service: text("service").notNull(),
+		tool: text("tool").notNull(),
+		status: integer("status").notNull(),
+		outcome: text("outcome").notNull(),
+		caller: text("caller").notNull(),
+		latencyMs: real("latency_ms").notNull(),
+		amountCents: integer("amount_cents").notNull(),
+		tokensIn: integer("tokens_in").notNull(),
+		tokensOut: integer("tokens_out").notNull(),
+		modelCalls: integer("model_calls").notNull(),
+		text: text("text").notNull(),
+		requestId: text("request_id").notNull(),
+	},
+	(t) => [index("metric_points_at_idx").on(t.atMs), index("metric_points_kind_at_idx").on(t.kind, t.atMs)],
+);
+
+/**
+ * Operator alerts (cron): one row per open or closed incident, keyed by what it is about (`upstream_down:skycast`),
+ * so a sustained failure sends one alert and its recovery one more.
+ */
+export const alerts = sqliteTable("alerts", {
+	key: text("key").primaryKey(),
+	state: text("state", { enum: ["open", "resolved"] }).notNull(),
+	detail: text("detail").notNull(),
+	openedAt: integer("opened_at", { mode: "number" }).notNull(),
+	lastSeenAt: integer("last_seen_at", { mode: "number" }).notNull(),
+	resolvedAt: integer("resolved_at", { mode: "number" }),
+	notifiedAt: integer("notified_at", { mode: "number" }),
+});
