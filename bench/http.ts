@@ -7,7 +7,7 @@
  * every case, round 2: every case…), and reports each figure as the median over rounds of that round's value.
  *
  * Options:
- *   --suite <name>        gateway, money or mcp (required)
+ *   --suite <name>        gateway, money, mcp or metrics (required)
  *   --rounds <n>          interleaved rounds (default 3)
  *   --duration <s>        seconds per case, shape and round (default 5)
  *   --connections <n>     connections of the throughput shape (default 10)
@@ -21,6 +21,7 @@ import { join, resolve } from "node:path";
 import { parseArgs, parseEnv } from "node:util";
 import { buildRegistryFromDir } from "@penumbra/cli/registry-build";
 import { AdminClient } from "../scripts/lib/admin.ts";
+import { gatewayDevVars } from "../scripts/lib/dev-vars.ts";
 import { makePrefixer, Supervisor } from "../scripts/lib/proc.ts";
 import {
 	applyMigrations,
@@ -119,6 +120,16 @@ const BENCH_WORKERS: readonly WorkerEntry[] = [
 		portEnv: "PENUMBRA_BENCH_MONEY_PORT",
 		healthPath: "/health",
 	},
+	{
+		// The same gateway with metrics off (its own process, same state): the metrics suite's baseline.
+		name: "gateway-metrics-off",
+		title: "Gateway, metrics off",
+		config: "wrangler.toml",
+		defaultPort: 8797,
+		portEnv: "PENUMBRA_BENCH_GATEWAY_OFF_PORT",
+		healthPath: "/v1/health",
+		vars: (ports, options) => ({ ...gatewayDevVars(ports, options.upstreamAllowlist), METRICS_STORE: "off" }),
+	},
 ];
 
 /** Bench Workers whose only state is another Worker's (the money Worker calls the gateway's Durable Objects). */
@@ -139,7 +150,7 @@ async function startStack(): Promise<StackOptions> {
 		echo: false,
 		// Per-request log lines would cost more than the routes being measured.
 		logLevel: "warn",
-		vars: { gateway: { LOG_LEVEL: "warn" } },
+		vars: { gateway: { LOG_LEVEL: "warn" }, "gateway-metrics-off": { LOG_LEVEL: "warn" } },
 		providersDir: benchProviders(root, `${stateDir}-providers`),
 	};
 	rmSync(stateDir, { recursive: true, force: true });
@@ -179,6 +190,12 @@ async function context(options: StackOptions): Promise<BenchContext> {
 	});
 	for (const p of registry.problems)
 		say(`providers problem: ${p.file}${p.path ? `#${p.path}` : ""}: ${p.message}`);
+	// The metrics-off gateway gets a credential of its own: the two processes share D1 and KV, never a Durable Object.
+	const offOrigin = origin("gateway-metrics-off");
+	const off = offOrigin
+		? await admin.createCredential({ email: "bench-off@penumbra.local", name: "bench metrics off" })
+		: undefined;
+	if (off) await admin.credit(off.id, BENCH_CREDIT_CENTS, `bench-credit:${off.id}`);
 	const secrets = parseEnv(readFileSync(join(root, ".dev.vars"), "utf8"));
 	return {
 		gateway,
@@ -186,6 +203,7 @@ async function context(options: StackOptions): Promise<BenchContext> {
 		forwarder: origin("forwarder"),
 		money: origin("money"),
 		mcp: origin("mcp"),
+		...(offOrigin && off ? { metricsOff: { gateway: offOrigin, key: off.key } } : {}),
 		key: credential.key,
 		adminToken,
 		services: registry.services,

@@ -35,6 +35,11 @@ const SUITES: readonly SuiteEntry[] = [
 		command: ["bench/http.ts", "--suite", "mcp"],
 	},
 	{
+		name: "metrics",
+		what: "the gateway with metrics recorded against the same gateway with metrics off (req/s at 10 connections)",
+		command: ["bench/http.ts", "--suite", "metrics"],
+	},
+	{
 		name: "search",
 		what: "GET /v1/search at 10,000 synthetic services: p99 warm, and the first 100 searches after an index change",
 		command: ["bench/search-change.ts"],

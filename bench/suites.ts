@@ -14,6 +14,8 @@ export interface BenchContext {
 	money?: string;
 	/** The MCP Worker, when a suite asked for it. */
 	mcp?: string;
+	/** A second gateway with METRICS_STORE=off and its own funded credential, when a suite asked for it. */
+	metricsOff?: { gateway: string; key: string };
 	/** An `authenticated` credential created and funded for this run. */
 	key: string;
 	/** The gateway's admin token, for suites that set up credentials of their own. */
@@ -225,4 +227,65 @@ const gatewaySuite: Suite = {
 	},
 };
 
-export const SUITES: readonly Suite[] = [gatewaySuite, moneySuite, mcpSuite];
+const metricsSuite: Suite = {
+	name: "metrics",
+	description:
+		"The gateway with metrics recorded (the local D1 store) against the same gateway with metrics off",
+	workers: ["sandbox", "gateway", "gateway-metrics-off"],
+	notes: [
+		"Two gateway processes from the same wrangler.toml and state, differing only in METRICS_STORE (d1 / off), each",
+		"with its own credential. Locally every point is a row inserted into D1 in batches after the answer; production",
+		"writes Analytics Engine data points instead (no I/O on the request), so this is the heavier of the two.",
+	],
+	cases(ctx) {
+		if (!ctx.metricsOff) throw new Error("the metrics suite needs the gateway-metrics-off Worker");
+		const free = upstreamOf(ctx, FREE);
+		const on = { gateway: ctx.gateway, key: ctx.key };
+		const rest = (name: string, at: { gateway: string; key: string }): BenchCase => ({
+			...restCase({ ...ctx, gateway: at.gateway, key: at.key }, name, FREE, name),
+		});
+		return [
+			{
+				name: "proxy-metrics-on",
+				description: `gateway path proxy GET ${free.proxyPath}, metrics recorded`,
+				request: {
+					method: "GET",
+					url: `${on.gateway}${free.proxyPath}`,
+					headers: { authorization: `Bearer ${on.key}`, accept: "application/json" },
+				},
+			},
+			{
+				name: "proxy-metrics-off",
+				description: `the same on the gateway with METRICS_STORE=off`,
+				request: {
+					method: "GET",
+					url: `${ctx.metricsOff.gateway}${free.proxyPath}`,
+					headers: { authorization: `Bearer ${ctx.metricsOff.key}`, accept: "application/json" },
+				},
+			},
+			rest("rest-metrics-on", on),
+			rest("rest-metrics-off", ctx.metricsOff),
+		];
+	},
+	compare(results) {
+		const ratio = (name: string, base: string): Comparison => ({
+			name: `${name} / ${base} req/s, throughput shape`,
+			value: pick(results, name, "throughput").req_per_s / pick(results, base, "throughput").req_per_s,
+			unit: "×",
+			target: { op: ">=", limit: 0.97 },
+		});
+		const added = (name: string, base: string): Comparison => ({
+			name: `${name} − ${base} p50, 1 connection`,
+			value: pick(results, name, "latency").latency_ms.p50 - pick(results, base, "latency").latency_ms.p50,
+			unit: "ms",
+		});
+		return [
+			ratio("proxy-metrics-on", "proxy-metrics-off"),
+			ratio("rest-metrics-on", "rest-metrics-off"),
+			added("proxy-metrics-on", "proxy-metrics-off"),
+			added("rest-metrics-on", "rest-metrics-off"),
+		];
+	},
+};
+
+export const SUITES: readonly Suite[] = [gatewaySuite, moneySuite, mcpSuite, metricsSuite];

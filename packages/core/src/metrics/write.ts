@@ -8,10 +8,21 @@ import { log } from "../log.ts";
  */
 export interface MetricsEnv {
 	METRICS_STORE?: string;
-	METRICS?: AnalyticsEngineDataset;
-	DB?: D1Database;
+	METRICS?: DataPointWriter;
+	DB?: PointsDatabase;
 	/** How long the `d1` store gathers points before one insert; default 250. */
 	METRICS_FLUSH_MS?: string;
+}
+
+/** The part of an Analytics Engine dataset binding used here (core compiles without the Workers types). */
+export interface DataPointWriter {
+	writeDataPoint(point: { indexes?: string[]; blobs?: string[]; doubles?: number[] }): void;
+}
+
+/** The part of a D1 binding used here. */
+export interface PointsDatabase {
+	prepare(query: string): { bind(...values: unknown[]): unknown };
+	batch(statements: unknown[]): Promise<unknown>;
 }
 
 export type MetricsStore = "analytics-engine" | "d1" | "off";
@@ -108,7 +119,7 @@ export async function flushMetrics(env: MetricsEnv, forward?: ForwardPoints): Pr
 }
 
 /** One D1 round trip for the whole batch. */
-export async function insertPoints(db: D1Database, points: readonly MetricPoint[]): Promise<void> {
+export async function insertPoints(db: PointsDatabase, points: readonly MetricPoint[]): Promise<void> {
 	if (points.length === 0) return;
 	const statement = db.prepare(
 		`INSERT INTO metric_points (${COLUMNS}) VALUES (${COLUMNS.split(",")
