@@ -1,3 +1,4 @@
+export * from "./alerts.ts";
 export * from "./chat.ts";
 export * from "./gateway.ts";
 export * from "./identity.ts";
