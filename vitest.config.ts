@@ -136,7 +136,11 @@ export default defineConfig({
 					name: "gateway",
 					include: ["workers/gateway/test/**/*.spec.ts"],
 					setupFiles: ["workers/gateway/test/setup.ts"],
-					globalSetup: ["test/node/global-setup.ts", "test/node/stripe-global-setup.ts"],
+					globalSetup: [
+						"test/node/global-setup.ts",
+						"test/node/stripe-global-setup.ts",
+						"workers/gateway/test/alerts/webhook-global-setup.ts",
+					],
 				},
 			},
 			{
