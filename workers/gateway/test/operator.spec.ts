@@ -1,0 +1,194 @@
+import { env } from "cloudflare:workers";
+import type { OperatorPurchases } from "@penumbra/core/contracts";
+import { hashApiKey } from "@penumbra/core/keys";
+import { describe, expect, it } from "vitest";
+import {
+	addServices,
+	call,
+	createKey,
+	expectProblem,
+	json,
+	providerService,
+	sandboxOrigin,
+} from "./helpers.ts";
+import { autoApprove, buy, order, quote } from "./money/money.ts";
+
+/**
+ * Operator sessions (the site's dashboard): made with the ADMIN_TOKEN, they read metrics, alerts and purchases and
+ * nothing else; never an API key, never a way to mint credentials, credit, refund or change anything.
+ */
+
+const ADMIN = { authorization: `Bearer ${env.ADMIN_TOKEN}` };
+
+/**
+ * The contracts, imported once the gateway is loaded (after a first call): its schemas.ts extends zod with
+ * `.openapi()`, which a schema made before that lacks, so this file must not be the first to make them.
+ */
+const contracts = () => import("@penumbra/core/contracts");
+
+async function session(): Promise<string> {
+	const response = await call("/v1/admin/sessions", { method: "POST", headers: ADMIN });
+	expect(response.status, await response.clone().text()).toBe(201);
+	return (await contracts()).OperatorSessionSchema.parse(await response.json()).token;
+}
+
+const as = (token: string) => ({ authorization: `Bearer ${token}` });
+
+async function purchases(token: string): Promise<OperatorPurchases> {
+	const response = await call("/v1/admin/purchases", { headers: as(token) });
+	expect(response.status, await response.clone().text()).toBe(200);
+	return (await contracts()).OperatorPurchasesSchema.parse(await response.json());
+}
+
+describe("operator sessions", () => {
+	it("are made only with the admin token, last 12 hours, and are stored only as their SHA-256", async () => {
+		const started = Date.now();
+		const response = await call("/v1/admin/sessions", { method: "POST", headers: ADMIN });
+		expect(response.status).toBe(201);
+		const { token, expires_at } = (await contracts()).OperatorSessionSchema.parse(await response.json());
+		const hours = (Date.parse(expires_at) - started) / 3600_000;
+		expect(hours).toBeGreaterThan(11.9);
+		expect(hours).toBeLessThanOrEqual(12.01);
+		const stored = await env.REGISTRY.list({ prefix: "operator-session:" });
+		expect(stored.keys.map((k) => k.name)).toContain(`operator-session:${await hashApiKey(token)}`);
+		expect(JSON.stringify(stored)).not.toContain(token);
+
+		await expectProblem(await call("/v1/admin/sessions", { method: "POST" }), 401, "AUTH_REQUIRED");
+		// A session cannot make another (nor outlive itself that way).
+		await expectProblem(
+			await call("/v1/admin/sessions", { method: "POST", headers: as(token) }),
+			403,
+			"FORBIDDEN",
+		);
+	});
+
+	it("read purchases but change nothing: credentials, credit, refunds, reconcile, refresh, ledger are refused", async () => {
+		const token = await session();
+		const { id } = await createKey("authenticated", "operator-target@example.com", 1_000);
+		const before = await env.DB.prepare("SELECT COUNT(*) AS n FROM credentials").first<{ n: number }>();
+		await purchases(token);
+		const refused: [string, string, unknown?][] = [
+			["POST", "/v1/admin/credentials", { email: "minted@example.com" }],
+			["GET", "/v1/admin/credentials"],
+			["DELETE", `/v1/admin/credentials/${id}`],
+			["POST", `/v1/admin/credentials/${id}/credit`, { amount_cents: 100_000, reference: "operator" }],
+			["POST", "/v1/admin/receipts/rcpt_0123456789abcdef/refund", {}],
+			["POST", "/v1/admin/reconcile"],
+			["POST", "/v1/admin/registry/refresh", {}],
+			["GET", "/v1/admin/ledger"],
+		];
+		for (const [method, path, body] of refused) {
+			const response = await call(path, {
+				method,
+				headers: as(token),
+				...(body === undefined ? {} : { body }),
+			});
+			const problem = await expectProblem(response, 403, "FORBIDDEN");
+			expect(problem.detail, `${method} ${path}`).toMatch(/may only read/);
+		}
+		const after = await env.DB.prepare("SELECT COUNT(*) AS n FROM credentials").first<{ n: number }>();
+		expect(after?.n).toBe(before?.n);
+		const credited = await env.DB.prepare(
+			"SELECT COUNT(*) AS n FROM ledger_entries WHERE credential_id = ? AND reference = 'operator'",
+		)
+			.bind(id)
+			.first<{ n: number }>();
+		expect(credited?.n).toBe(0);
+	});
+
+	it("are not API keys: the public API refuses one as a caller's key", async () => {
+		const token = await session();
+		await expectProblem(await call("/v1/account", { headers: as(token) }), 401, "AUTH_REQUIRED");
+		await expectProblem(
+			await call("/v1/services/skycast/tools/get_current_weather", {
+				headers: as(token),
+				body: { parameters: { city: "london" } },
+			}),
+			401,
+			"AUTH_REQUIRED",
+		);
+	});
+
+	it("end on sign-out and at their expiry; an unknown token is refused", async () => {
+		const token = await session();
+		await purchases(token);
+		const current = await call("/v1/admin/sessions/current", { headers: as(token) });
+		expect(current.status).toBe(200);
+		expect(Date.parse((await json<{ expires_at: string }>(current)).expires_at)).toBeGreaterThan(Date.now());
+		await expectProblem(
+			await call("/v1/admin/sessions/current", { method: "DELETE", headers: ADMIN }),
+			400,
+			"VALIDATION_FAILED",
+		);
+		expect((await call("/v1/admin/sessions/current", { method: "DELETE", headers: as(token) })).status).toBe(
+			204,
+		);
+		await expectProblem(await call("/v1/admin/purchases", { headers: as(token) }), 401, "AUTH_REQUIRED");
+		await expectProblem(
+			await call("/v1/admin/sessions/current", { headers: as(token) }),
+			401,
+			"AUTH_REQUIRED",
+		);
+
+		const unknown = `ops_${"A".repeat(43)}`;
+		await expectProblem(await call("/v1/admin/purchases", { headers: as(unknown) }), 401, "AUTH_REQUIRED");
+
+		// KV's expiry can lag: the stored end time is checked too.
+		const expired = await session();
+		await env.REGISTRY.put(
+			`operator-session:${await hashApiKey(expired)}`,
+			JSON.stringify({ expires_at: Date.now() - 1 }),
+		);
+		await expectProblem(await call("/v1/admin/purchases", { headers: as(expired) }), 401, "AUTH_REQUIRED");
+	});
+});
+
+describe("GET /v1/admin/purchases", () => {
+	it("lists the latest receipts and the purchases still unresolved with the merchant, by account", async () => {
+		const fooddash = providerService("fooddash");
+		// Charges, then answers 503: the outcome is unknown (held) until the account asks the merchant again.
+		await addServices({
+			...fooddash,
+			card: { ...fooddash.card, id: "refusedash" },
+			upstream: `${sandboxOrigin()}/_fault/charge-then-status=503,only=checkout/fooddash`,
+		});
+		const buyer = await createKey("authenticated", "operator-buyer@example.com", 20_000);
+		await autoApprove(buyer.key);
+		const parameters = await order(buyer.key);
+		const bought = await quote(buyer.key, parameters);
+		expect((await buy(buyer.key, parameters, bought.quote_id)).status).toBe(200);
+		const lost = await quote(buyer.key, parameters, "refusedash");
+		await expectProblem(await buy(buyer.key, parameters, lost.quote_id, "refusedash"), 502, "UPSTREAM_ERROR");
+
+		const token = await session();
+		// The receipt reaches D1 when the account's outbox drains (after the answer): wait for it.
+		let listed = await purchases(token);
+		for (let i = 0; i < 100 && !listed.recent.some((r) => r.credential_id === buyer.id); i++) {
+			await scheduler.wait(50);
+			listed = await purchases(token);
+		}
+		expect(listed.recent.find((r) => r.credential_id === buyer.id)).toMatchObject({
+			service: "fooddash",
+			tool: "checkout",
+			amount_cents: bought.amount_cents,
+		});
+		expect(listed.unresolved.filter((p) => p.credential_id === buyer.id)).toEqual([
+			expect.objectContaining({
+				service: "refusedash",
+				// The account keeps the quote's id without its signature.
+				quote_id: lost.quote_id.split(".")[0],
+				status: "unknown",
+				amount_cents: lost.amount_cents,
+			}),
+		]);
+		expect(listed.accounts_checked).toBeGreaterThan(0);
+		expect(listed.accounts_total).toBeGreaterThanOrEqual(listed.accounts_checked);
+	});
+
+	it("needs the admin token or a session", async () => {
+		await expectProblem(await call("/v1/admin/purchases"), 401, "AUTH_REQUIRED");
+		const { key } = await createKey();
+		await expectProblem(await call("/v1/admin/purchases", { key }), 403, "FORBIDDEN");
+		expect((await call("/v1/admin/purchases", { headers: ADMIN })).status).toBe(200);
+	});
+});
