@@ -7,6 +7,7 @@ import { browsingRoutes } from "./routes/browsing.ts";
 import { chatRoutes } from "./routes/chat.ts";
 import { conversationRoutes } from "./routes/conversations.ts";
 import { healthRoutes } from "./routes/health.ts";
+import { operatorRoutes } from "./routes/operator.ts";
 import { quoteRoutes } from "./routes/quotes.ts";
 import { signInRoutes } from "./routes/sign-in.ts";
 
@@ -36,6 +37,8 @@ app.use("/api/*", sameSiteWrites<ChatApp>({ allowedOrigins: (c) => [siteOrigin(c
 app.route("/", healthRoutes);
 app.route("/", signInRoutes);
 app.route("/", browsingRoutes);
+// The operator dashboard: its own session cookie, never the owner's (routes/operator.ts).
+app.route("/", operatorRoutes);
 // Every route mounted after this needs a signed-in user or a key; so does an unknown /api path (401, not 404).
 app.use("/api/*", requireIdentity());
 app.route("/", accountRoutes);
