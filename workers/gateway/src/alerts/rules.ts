@@ -143,10 +143,16 @@ export function stripeWebhookAlerts(report: MetricsReport, t: AlertThresholds): 
 	];
 }
 
-/** The traffic rules over one report of the window (by tool, so the webhook's route is visible). */
+/**
+ * The traffic rules over one report of the window (by tool, so the webhook's route is visible). A service's error
+ * rate is not reported while its upstream is down.
+ */
 export function trafficAlerts(report: MetricsReport, t: AlertThresholds): Evaluation {
 	const scope = ["error_rate:", "upstream_down:"];
-	const conditions = [...errorRateAlerts(report, t), ...upstreamDownAlerts(report, t)];
+	const down = upstreamDownAlerts(report, t);
+	// A service whose upstream is down answers 5xx because of it: one incident (upstream down) says it all.
+	const explained = new Set(down.map((c) => c.subject));
+	const conditions = [...errorRateAlerts(report, t).filter((c) => !explained.has(c.subject)), ...down];
 	if (report.by === "tool") {
 		scope.push("stripe_webhook:");
 		conditions.push(...stripeWebhookAlerts(report, t));

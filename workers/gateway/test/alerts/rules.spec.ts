@@ -129,6 +129,18 @@ describe("error rate", () => {
 		expect(errorRateAlerts(report([refused], "service"), T)).toEqual([]);
 	});
 
+	it("is not a second incident while the service's upstream is down", () => {
+		const outage = report([upstream("fooddash", 40, 20), upstream("skycast", 40, 40)]);
+		expect(errorRateAlerts(outage, T).map((a) => a.key)).toEqual([
+			"error_rate:fooddash",
+			"error_rate:skycast",
+		]);
+		expect(trafficAlerts(outage, T).conditions.map((c) => c.key)).toEqual([
+			"error_rate:fooddash",
+			"upstream_down:skycast",
+		]);
+	});
+
 	it("does not alert for a single error among successes", () => {
 		expect(errorRateAlerts(report([group("skycast", null, { requests: 50, faults: 1 })]), T)).toEqual([]);
 	});
