@@ -81,8 +81,34 @@ export const SearchAnswerSchema = z.object({
 export type SearchAnswer = z.infer<typeof SearchAnswerSchema>;
 
 /** `GET /v1/health`: the gateway's status and how fresh its registry is. */
+/** One dependency check of `GET /v1/health`: the binding it reached, how long it took, and why it failed. */
+export const DependencyCheckSchema = z.object({
+	ok: z.boolean(),
+	binding: z.string().describe("The Worker binding checked, e.g. DB."),
+	latency_ms: z.number().int().nonnegative(),
+	error: z
+		.string()
+		.optional()
+		.describe(
+			'Why it failed, in plain words naming the binding: "binding DB is missing", "D1 binding DB: no answer within 2000 ms".',
+		),
+});
+export type DependencyCheck = z.infer<typeof DependencyCheckSchema>;
+
+/**
+ * `GET /v1/health`. `down` (HTTP 503) when a dependency check failed; `degraded` (200) when the gateway works but
+ * something needs the operator (stale or refused specs, missing configuration, an empty registry); `ok` (200).
+ */
 export const HealthSchema = z.object({
-	status: z.enum(["ok", "degraded"]),
+	status: z.enum(["ok", "degraded", "down"]),
+	/** What made the status other than `ok`, in plain words; empty when ok. */
+	reasons: z.array(z.string()).optional(),
+	checks: z
+		.object({ d1: DependencyCheckSchema, kv: DependencyCheckSchema, durable_object: DependencyCheckSchema })
+		.optional()
+		.describe(
+			"D1 (a query), KV (a read from the registry namespace), a Durable Object round trip; shared for 5 s per isolate.",
+		),
 	services: z.number().int(),
 	registry: z.object({
 		built_at: z.string(),
@@ -104,3 +130,44 @@ export const HealthSchema = z.object({
 	time: z.string(),
 });
 export type Health = z.infer<typeof HealthSchema>;
+
+export const SERVICE_HEALTH_STATUSES = ["up", "degraded", "down", "unknown"] as const;
+const ServiceHealthStatus = z.enum(SERVICE_HEALTH_STATUSES);
+
+/**
+ * `GET /v1/services/{id}/health`: a provider's state from a probe of its declared cheap operation (the manifest's
+ * `health:`) and from the last minutes of real upstream calls; `unknown` when it has neither. `down` answers 503.
+ */
+export const ServiceHealthSchema = z.object({
+	service: z.string(),
+	status: ServiceHealthStatus,
+	reason: z.string().describe("Why, in plain words naming the service."),
+	checked_at: z.string(),
+	probe: z
+		.object({
+			tool: z.string(),
+			status: ServiceHealthStatus.exclude(["unknown"]),
+			latency_ms: z.number().int().nonnegative(),
+			upstream_status: z
+				.number()
+				.int()
+				.nullable()
+				.describe("The upstream's HTTP status; null when none came."),
+			error: z.string().optional(),
+			checked_at: z.string(),
+			cached: z.boolean().describe("A recent probe's result (probes run at most every 30 s)."),
+		})
+		.nullable()
+		.describe("null when the provider declares no health probe."),
+	traffic: z
+		.object({
+			window_s: z.number().int().positive(),
+			upstream_calls: z.number().int().nonnegative(),
+			upstream_failures: z.number().int().nonnegative(),
+			upstream_availability: z.number().min(0).max(1).nullable(),
+			status: ServiceHealthStatus,
+		})
+		.nullable()
+		.describe("Real upstream calls in the last window; null when metrics cannot be read."),
+});
+export type ServiceHealth = z.infer<typeof ServiceHealthSchema>;

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { toErrorMessage } from "../errors.ts";
 import { gatewayFilledParams } from "../upstream-auth.ts";
 import { ceilingOf, toolTotals } from "./ceiling.ts";
+import { checkHealthProbe } from "./health-probe.ts";
 import { buildInputs, type FilledByGateway } from "./inputs.ts";
 import { isRecord } from "./json-pointer.ts";
 import { isRemoteSpec, type Manifest, parseManifest, zodProblems } from "./manifest.ts";
@@ -77,7 +78,11 @@ function compile(input: CompileInput): CompileResult {
 	const parsed = parseManifest(input.manifest, input.manifestFile, input.vars);
 	const manifest = parsed.ok ? parsed.manifest : undefined;
 	const specResult = compileSpec(input.spec, input.specFile, manifest);
-	const problems = [...(parsed.ok ? [] : parsed.problems), ...specResult.problems];
+	const problems = [
+		...(parsed.ok ? [] : parsed.problems),
+		...specResult.problems,
+		...checkHealthProbe(manifest?.health, specResult.tools, input.manifestFile),
+	];
 	if (!manifest || problems.length > 0) return { ok: false, problems, warnings: specResult.warnings };
 
 	const service = serviceOf(input, manifest, specResult, now);
@@ -124,6 +129,7 @@ function serviceOf(
 		timeout_ms: manifest.timeout_ms,
 		max_response_bytes: manifest.max_response_bytes,
 		tools,
+		...(manifest.health ? { health: manifest.health } : {}),
 		spec: isRemoteSpec(manifest.endpoints)
 			? {
 					kind: "url",

@@ -288,6 +288,16 @@ export const manifestSchema = z.strictObject({
 		.min(1024)
 		.max(10 * 1024 * 1024)
 		.default(1024 * 1024),
+	/**
+	 * A cheap operation `GET /v1/services/{id}/health` calls to see whether the provider answers: a GET tool with no
+	 * fee and no purchase role, and parameters its input accepts (checked when compiling: `health-probe.ts`).
+	 */
+	health: z
+		.strictObject({
+			tool: z.string().min(1, "must name a tool (an operationId of the spec)"),
+			parameters: z.record(z.string(), z.unknown()).default({}),
+		})
+		.optional(),
 });
 
 export type Manifest = z.output<typeof manifestSchema>;

@@ -152,8 +152,16 @@ export interface CompiledService {
 	timeout_ms: number;
 	max_response_bytes: number;
 	tools: CompiledTool[];
+	/** The manifest's `health:` probe, checked against `tools` when compiled; absent when none is declared. */
+	health?: HealthProbe;
 	spec: { kind: "file"; path: string } | RemoteSpec;
 	built_at: string;
+}
+
+/** A free, read-only tool call that shows whether a provider answers (`GET /v1/services/{id}/health`). */
+export interface HealthProbe {
+	tool: string;
+	parameters: Record<string, unknown>;
 }
 
 /** Where a remote-spec service came from, and how its last refreshes went; enough to recompile it in the gateway. */
@@ -217,6 +225,8 @@ export const REGISTRY_INDEX_KEY = "registry:index";
  */
 export const upstreamTokenKey = (id: string, client: string): string => `upstream:token:${id}:${client}`;
 export const serviceKey = (id: string): string => `registry:service:${id}`;
+/** The last health probe of a service (`ProbeResult` JSON), shared by the gateway's isolates for 30 s. */
+export const healthProbeKey = (id: string): string => `health:probe:${id}`;
 /** Ids of the services whose spec is remote, for the refresh cron: `{ "ids": [...] }`. */
 export const REGISTRY_REMOTE_KEY = "registry:remote";
 /** The prebuilt service search index (`SearchIndexData` of `search/index.ts`), loaded once per MCP isolate. */
