@@ -61,7 +61,10 @@ describe("onErrorHandler", () => {
 	it("hides an unexpected error behind INTERNAL and logs it with the request id", async () => {
 		const errors = vi.spyOn(console, "error").mockImplementation(() => {});
 		const response = await app().request("/bug?message=private", {
-			headers: { "x-request-id": "trace-bug-0001" },
+			headers: {
+				"x-request-id": "trace-bug-0001",
+				traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+			},
 		});
 		expect(response.status).toBe(500);
 		const problem = await problemOf(response);
@@ -73,6 +76,7 @@ describe("onErrorHandler", () => {
 			level: "error",
 			msg: "request failed",
 			request_id: "trace-bug-0001",
+			trace_id: "4bf92f3577b34da6a3ce929d0e0e4736",
 			method: "GET",
 			path: "/bug",
 			error: { message: "cannot read x of undefined" },

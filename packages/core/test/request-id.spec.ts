@@ -16,6 +16,7 @@ function appWith(middleware: ReturnType<typeof requestId<TestEnv>>): Hono<TestEn
 		await next();
 	});
 	app.get("/id", (c) => c.text(c.get("requestId")));
+	app.get("/trace", (c) => c.json(c.get("trace")));
 	// A handler that builds its own Response, as a stream or a forwarded answer does.
 	app.get("/raw", () => new Response("raw", { status: 202 }));
 	app.get("/boom", () => {
@@ -122,5 +123,38 @@ describe("requestId", () => {
 		}
 		// No level configured: the default (info) logs.
 		expect(await logged(() => app.request("/id", {}, {}))).toHaveLength(1);
+	});
+
+	it("continues a valid incoming traceparent with a new span and logs its trace id", async () => {
+		const app = appWith(requestId({ accessLog: { level: () => "info" } }));
+		const incoming = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+		let trace: Record<string, unknown> = {};
+		const lines = await logged(async () => {
+			trace = await (await app.request("/trace", { headers: { traceparent: incoming } })).json();
+		});
+		expect(trace).toMatchObject({ trace_id: "4bf92f3577b34da6a3ce929d0e0e4736", flags: "01" });
+		expect(trace.span_id).toMatch(/^[0-9a-f]{16}$/);
+		expect(trace.span_id).not.toBe("00f067aa0ba902b7");
+		expect(lines[0]).toMatchObject({ msg: "request", trace_id: "4bf92f3577b34da6a3ce929d0e0e4736" });
+	});
+
+	it("starts a new trace when the incoming traceparent is missing or malformed", async () => {
+		const app = appWith(requestId());
+		const seen = new Set<string>();
+		for (const incoming of [
+			undefined,
+			"00-00000000000000000000000000000000-00f067aa0ba902b7-01",
+			"garbage",
+		]) {
+			const response = await app.request(
+				"/trace",
+				incoming === undefined ? {} : { headers: { traceparent: incoming } },
+			);
+			const trace = (await response.json()) as { trace_id: string };
+			expect(trace.trace_id).toMatch(/^[0-9a-f]{32}$/);
+			expect(trace.trace_id).not.toBe("00000000000000000000000000000000");
+			seen.add(trace.trace_id);
+		}
+		expect(seen.size).toBe(3);
 	});
 });

@@ -2,6 +2,7 @@ import type { Authority, Identity } from "@penumbra/core/contracts";
 import { chatSessions } from "@penumbra/core/db";
 import { PenumbraError } from "@penumbra/core/errors";
 import { hashApiKey, isWellFormedApiKey } from "@penumbra/core/keys";
+import type { TraceContext } from "@penumbra/core/trace";
 import { and, eq, lt } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import type { Context, MiddlewareHandler } from "hono";
@@ -18,6 +19,8 @@ export type Caller = Identity & { authority: Authority; key_id?: string };
 
 export interface ChatVariables {
 	requestId: string;
+	/** This request's hop of its trace (the request id middleware): every gateway and MCP call carries a span of it. */
+	trace: TraceContext;
 	identity: Caller;
 }
 

@@ -1,5 +1,6 @@
 import { type Failure, failureError, type GatewayAnswer, type GatewayCall } from "@penumbra/core/contracts";
 import type { PenumbraError } from "@penumbra/core/errors";
+import { nextTraceparent } from "@penumbra/core/trace";
 import type { Context } from "hono";
 import type { Caller, ChatApp } from "./auth.ts";
 
@@ -34,10 +35,19 @@ function gatewayResponse(answer: GatewayAnswer): Response {
 	return new Response(answer.body, { status: answer.status, headers });
 }
 
-/** The request's tracing fields for a gateway call: its id, and the client's address for per-address limits. */
-export function callContext(c: Context<ChatApp>): Pick<GatewayCall, "request_id" | "client_ip"> {
+/**
+ * The request's tracing fields for a gateway call: its id, a new span of its trace, and the client's address for
+ * per-address limits.
+ */
+export function callContext(
+	c: Context<ChatApp>,
+): Pick<GatewayCall, "request_id" | "traceparent" | "client_ip"> {
 	const clientIp = c.req.header("cf-connecting-ip");
-	return { request_id: c.get("requestId"), ...(clientIp ? { client_ip: clientIp } : {}) };
+	return {
+		request_id: c.get("requestId"),
+		traceparent: nextTraceparent(c.get("trace")),
+		...(clientIp ? { client_ip: clientIp } : {}),
+	};
 }
 
 /**

@@ -3,12 +3,15 @@ import Anthropic from "@anthropic-ai/sdk";
 import type { Client } from "@modelcontextprotocol/client";
 import { type ChatEventData, type PendingQuote, TERMINAL_EVENTS } from "@penumbra/core/contracts";
 import { log } from "@penumbra/core/log";
+import { metricsOf } from "@penumbra/core/metrics";
+import { parseTraceparent } from "@penumbra/core/trace";
 import { EventLog } from "./event-log.ts";
 import { Cancelled, KeyRevoked, ModelLoop, type TurnHost } from "./model-loop.ts";
 import { ConversationStore } from "./store.ts";
-import { mcpClient, modelTools } from "./tools.ts";
+import { mcpClient, modelTools, originFields } from "./tools.ts";
 import { Transcript } from "./transcript.ts";
 import { newTurn, type StopReason, type Turn, TurnState } from "./turn.ts";
+import { recordTurnRun, turnRunStart } from "./turn-metrics.ts";
 
 type StartResult =
 	| { ok: true; after: number; turn_id: string }
@@ -54,6 +57,9 @@ export class ChatSession extends DurableObject<ChatEnv> {
 		/** The API key the request came with, if any: the turn stops once it is revoked. */
 		key_id?: string;
 		message: string;
+		/** The request that starts the turn (its id and `traceparent`): the turn's calls carry them. */
+		request_id?: string;
+		traceparent?: string;
 	}): Promise<StartResult> {
 		const current = this.#turns.current();
 		if (current?.status === "running") {
@@ -103,6 +109,9 @@ export class ChatSession extends DurableObject<ChatEnv> {
 		credential_id: string;
 		quote_id: string;
 		decision: "confirm" | "decline";
+		/** The request with the owner's decision: the continuation's calls carry its id and trace. */
+		request_id?: string;
+		traceparent?: string;
 	}): Promise<{ ok: true; after: number } | { ok: false; code: string; message: string }> {
 		const turn = this.#turns.current();
 		if (
@@ -122,6 +131,8 @@ export class ChatSession extends DurableObject<ChatEnv> {
 		const after = this.events.lastId();
 		turn.status = "running";
 		turn.pending.decision = input.decision;
+		if (input.request_id !== undefined) turn.request_id = input.request_id;
+		if (input.traceparent !== undefined) turn.traceparent = input.traceparent;
 		this.#turns.save(turn);
 		await this.ctx.storage.setAlarm(Date.now());
 		return { ok: true, after };
@@ -190,6 +201,16 @@ export class ChatSession extends DurableObject<ChatEnv> {
 	async #run(): Promise<void> {
 		const turn = this.#turns.current();
 		if (turn?.status !== "running") return;
+		const start = turnRunStart(turn, this.events);
+		try {
+			await this.#runTurn(turn);
+		} finally {
+			// Never waits: the point goes out on waitUntil (d1) or at once (Analytics Engine).
+			recordTurnRun(metricsOf(this.env, this.ctx), start, this.#turns.current() ?? turn, this.events);
+		}
+	}
+
+	async #runTurn(turn: Turn): Promise<void> {
 		if (!this.env.ANTHROPIC_API_KEY) {
 			await this.#fail(turn, {
 				turn_id: turn.turn_id,
@@ -203,7 +224,7 @@ export class ChatSession extends DurableObject<ChatEnv> {
 		this.#abort = abort;
 		let mcp: Client | null = null;
 		try {
-			mcp = await mcpClient(this.env, turn.credential_id, turn.key_id).catch(async (error: unknown) => {
+			mcp = await mcpClient(this.env, turn.credential_id, turn.key_id, turn).catch(async (error: unknown) => {
 				// The MCP server refuses a turn whose key was revoked: say that, not "the turn failed".
 				if (turn.key_id && !(await this.env.GATEWAY.identity(turn.credential_id, turn.key_id))) {
 					throw new KeyRevoked();
@@ -241,7 +262,12 @@ export class ChatSession extends DurableObject<ChatEnv> {
 				error instanceof Anthropic.APIError
 					? `The model failed (${error.status ?? "no status"}): ${error.message}`
 					: "The turn failed; try again.";
-			log("error", "chat turn failed", { turn_id: turn.turn_id, error });
+			log("error", "chat turn failed", {
+				turn_id: turn.turn_id,
+				request_id: turn.request_id,
+				trace_id: parseTraceparent(turn.traceparent)?.trace_id,
+				error,
+			});
 			await this.#fail(this.#turns.current() ?? turn, {
 				turn_id: turn.turn_id,
 				code: "UPSTREAM_ERROR",
@@ -304,6 +330,7 @@ export class ChatSession extends DurableObject<ChatEnv> {
 		const answer = await this.env.GATEWAY.call(credentialId, {
 			method: "GET",
 			path: `/v1/quotes/${encodeURIComponent(quoteId)}`,
+			...originFields(this.#turns.current() ?? {}),
 		});
 		// The gateway's view names the quote by its bare id; callers act with the signed one.
 		if (answer.status === 200) return { ...(JSON.parse(answer.body) as PendingQuote), quote_id: quoteId };

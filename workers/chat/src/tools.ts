@@ -1,5 +1,6 @@
 import type { Tool, ToolResultBlockParam, ToolUseBlock } from "@anthropic-ai/sdk/resources/messages";
 import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
+import { continueTrace, nextTraceparent } from "@penumbra/core/trace";
 
 /** What an MCP tool call returns, as far as the chat reads it. */
 export interface ToolCallResult {
@@ -13,20 +14,45 @@ export interface ToolErrorShape {
 	error?: { code?: string; detail?: string; confirmation_url?: string };
 }
 
+/** The request a turn runs for: its id and `traceparent`, which every MCP request of the turn carries. */
+export interface TurnOrigin {
+	request_id?: string | undefined;
+	traceparent?: string | undefined;
+}
+
+/** The tracing fields of a gateway call made for the turn: its request id and a new span of its trace. */
+export function originFields(origin: TurnOrigin): { request_id?: string; traceparent: string } {
+	return {
+		traceparent: nextTraceparent(continueTrace(origin.traceparent)),
+		...(origin.request_id ? { request_id: origin.request_id } : {}),
+	};
+}
+
 /**
  * An MCP client acting as `credentialId` (an agent), over the MCP Worker's internal entrypoint (no OAuth, no
  * network). A turn started with an API key passes its `keyId`, so the MCP server refuses the turn's calls once the
- * key is revoked.
+ * key is revoked. Each request carries the turn's request id and a new span of its trace (a new trace when it has
+ * none), so the MCP Worker, the gateway and the merchant log the same trace id.
  */
-export async function mcpClient(env: ChatEnv, credentialId: string, keyId?: string): Promise<Client> {
+export async function mcpClient(
+	env: ChatEnv,
+	credentialId: string,
+	keyId?: string,
+	origin: TurnOrigin = {},
+): Promise<Client> {
+	const trace = continueTrace(origin.traceparent);
 	const transport = new StreamableHTTPClientTransport(new URL("https://mcp.internal/mcp"), {
 		// An AbortSignal cannot cross RPC: the request goes without one.
-		fetch: (url, init) =>
-			env.MCP.handle(
+		fetch: (url, init) => {
+			const headers = new Headers(init?.headers);
+			headers.set("traceparent", nextTraceparent(trace));
+			if (origin.request_id) headers.set("x-request-id", origin.request_id);
+			return env.MCP.handle(
 				credentialId,
-				new Request(url, { method: init?.method, headers: init?.headers, body: init?.body }),
+				new Request(url, { method: init?.method, headers, body: init?.body }),
 				keyId,
-			),
+			);
+		},
 	});
 	// No elicitation capability, on purpose: nothing in this Worker may answer a purchase confirmation for the owner.
 	// The MCP server then answers CONFIRMATION_REQUIRED and the turn pauses until the owner decides on the site.

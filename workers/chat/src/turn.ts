@@ -25,6 +25,9 @@ export interface Turn {
 	credential_id: string;
 	/** The API key the turn was started with (none for the site's session): once it is revoked, the turn stops. */
 	key_id?: string;
+	/** The request that started (or last resumed) the turn, and its `traceparent`: the turn's MCP calls carry both. */
+	request_id?: string;
+	traceparent?: string;
 	status: TurnStatus;
 	/** The assistant's text so far, across the turn's model calls. */
 	text: string;
@@ -34,12 +37,20 @@ export interface Turn {
 	pending?: Pending;
 }
 
-export function newTurn(input: { conversation_id: string; credential_id: string; key_id?: string }): Turn {
+export function newTurn(input: {
+	conversation_id: string;
+	credential_id: string;
+	key_id?: string;
+	request_id?: string;
+	traceparent?: string;
+}): Turn {
 	return {
 		turn_id: `turn_${crypto.randomUUID().replaceAll("-", "")}`,
 		conversation_id: input.conversation_id,
 		credential_id: input.credential_id,
 		...(input.key_id === undefined ? {} : { key_id: input.key_id }),
+		...(input.request_id === undefined ? {} : { request_id: input.request_id }),
+		...(input.traceparent === undefined ? {} : { traceparent: input.traceparent }),
 		status: "running",
 		text: "",
 		usage: { input_tokens: 0, output_tokens: 0, model_calls: 0 },

@@ -2,6 +2,7 @@ import { unwrap } from "@penumbra/core/contracts";
 import { PenumbraError } from "@penumbra/core/errors";
 import type { CompiledService, CompiledTool } from "@penumbra/core/registry";
 import { parseAllowlist } from "@penumbra/core/ssrf";
+import { type RequestTrace, tagRequest } from "@penumbra/core/trace";
 import { buildUpstreamRequest, type UpstreamRequest } from "@penumbra/core/upstream-request";
 import { accountOf } from "./account/client.ts";
 import { assertLevel } from "./middleware/auth.ts";
@@ -101,12 +102,12 @@ export async function executeTool(
 	service: CompiledService,
 	tool: CompiledTool,
 	parameters: Record<string, unknown>,
-	requestId: string,
+	ids: RequestTrace,
 ): Promise<ExecutionResult> {
 	authorizeTool(caller, service, tool);
 	validateParameters(tool, parameters);
 	const request = buildUpstreamRequest(service, tool, parameters, secretReader(env));
-	request.headers.set("x-request-id", requestId);
+	tagRequest(request.headers, ids);
 	const upstream = await withUsage(env, caller, service, tool, () => sendUpstream(env, service, request));
 	return {
 		service: service.card.id,

@@ -7,6 +7,7 @@ import {
 	readRequestAmountCents,
 } from "@penumbra/core/purchase";
 import type { CompiledService, CompiledTool, PurchaseMeta } from "@penumbra/core/registry";
+import { nextTraceparent, type RequestTrace, tagRequest } from "@penumbra/core/trace";
 import { buildUpstreamRequest } from "@penumbra/core/upstream-request";
 import { accountOf } from "./account/client.ts";
 import { secretReader, sendUpstream } from "./execute.ts";
@@ -50,7 +51,7 @@ async function priceOf(
 	service: CompiledService,
 	tool: PurchaseTool,
 	parameters: Record<string, unknown>,
-	requestId: string,
+	ids: RequestTrace,
 ): Promise<{ amount_cents: number; precheck: unknown; details: unknown }> {
 	const { request_amount_path: amountPath, request_currency_path: currencyPath } = tool.purchase;
 	if (amountPath) {
@@ -67,7 +68,7 @@ async function priceOf(
 	const precheckParameters = pick(precheck, parameters);
 	validateParameters(precheck, precheckParameters);
 	const request = buildUpstreamRequest(service, precheck, precheckParameters, secretReader(env));
-	request.headers.set("x-request-id", requestId);
+	tagRequest(request.headers, ids);
 	const answer = await sendUpstream(env, service, request);
 	const amount = readAmountCents(answer.body, precheck.purchase.amount_path);
 	return { amount_cents: amount, precheck: answer.body ?? null, details: answer.body };
@@ -95,14 +96,14 @@ export async function createQuote(
 	service: CompiledService,
 	tool: CompiledTool,
 	rawParameters: Record<string, unknown>,
-	requestId: string,
+	ids: RequestTrace,
 ): Promise<Quote> {
 	assertLevel(caller, tool.auth_level, `${service.card.id}.${tool.name}`);
 	const credentialId = credentialOf(caller);
 	const purchasable = purchaseTool(service, tool);
 	const parameters = withoutSupplied(tool, rawParameters);
 	validateParameters({ ...tool, input_schema: publicInputSchema(tool) }, parameters);
-	const price = await priceOf(env, service, purchasable, parameters, requestId);
+	const price = await priceOf(env, service, purchasable, parameters, ids);
 	const amount = price.amount_cents;
 	const expiresAt = Date.now() + QUOTE_TTL_MS;
 	const hash = await paramsHash(parameters);
@@ -184,7 +185,7 @@ export async function purchase(
 	tool: CompiledTool,
 	rawParameters: Record<string, unknown>,
 	quoteId: string,
-	requestId: string,
+	ids: RequestTrace,
 ): Promise<PurchaseResult> {
 	assertLevel(caller, tool.auth_level, `${service.card.id}.${tool.name}`);
 	const credentialId = credentialOf(caller);
@@ -202,7 +203,8 @@ export async function purchase(
 		service: service.card.id,
 		tool: tool.name,
 		parameters: JSON.stringify(parameters),
-		request_id: requestId,
+		request_id: ids.request_id,
+		traceparent: nextTraceparent(ids.trace),
 	});
 	if (!answer.ok) {
 		// A caller told "pending" or "unknown" retries with the quote id it holds (the signed one).

@@ -7,6 +7,7 @@ import {
 	type Identity,
 	type KeyIdentity,
 	type Result,
+	TraceparentSchema,
 } from "@penumbra/core/contracts";
 import { PenumbraError, toProblem } from "@penumbra/core/errors";
 import { log } from "@penumbra/core/log";
@@ -121,6 +122,9 @@ export class GatewayRpc extends WorkerEntrypoint<GatewayEnv> {
 		if (call.body !== undefined) headers.set("content-type", "application/json");
 		if (call.client_ip) headers.set("cf-connecting-ip", call.client_ip);
 		if (call.request_id) headers.set("x-request-id", call.request_id);
+		// A malformed one is dropped here (the request id middleware would drop it too): the gateway starts a trace.
+		const traceparent = TraceparentSchema.safeParse(call.traceparent);
+		if (traceparent.success) headers.set("traceparent", traceparent.data);
 		if (call.idempotency_key) headers.set("idempotency-key", call.idempotency_key);
 		const request = new Request(url, {
 			method: call.method,

@@ -1,5 +1,6 @@
 import type { AuthLevel } from "@penumbra/core/auth-levels";
 import type { Authority } from "@penumbra/core/contracts";
+import type { TraceContext } from "@penumbra/core/trace";
 
 /** Who is calling: resolved once per request by the auth middleware (or by the RPC entrypoint). */
 export interface Caller {
@@ -18,5 +19,5 @@ export interface Caller {
 
 export interface AppEnv {
 	Bindings: GatewayEnv;
-	Variables: { requestId: string; caller: Caller };
+	Variables: { requestId: string; trace: TraceContext; caller: Caller };
 }

@@ -1,4 +1,5 @@
 import { type Failure, fail, type GatewayAnswer, ProblemSchema, type Result } from "@penumbra/core/contracts";
+import { nextTraceparent, startTrace, type TraceContext } from "@penumbra/core/trace";
 import type { z } from "zod";
 import type { SessionProps } from "./auth/props.ts";
 
@@ -51,11 +52,13 @@ export class Gateway {
 	readonly #env: McpEnv;
 	readonly #session: SessionProps | null;
 	readonly #clientIp: string | undefined;
+	readonly #trace: TraceContext;
 
-	constructor(env: McpEnv, session: SessionProps | null, clientIp?: string) {
+	constructor(env: McpEnv, session: SessionProps | null, clientIp?: string, trace?: TraceContext) {
 		this.#env = env;
 		this.#session = session;
 		this.#clientIp = clientIp;
+		this.#trace = trace ?? startTrace();
 	}
 
 	get session(): SessionProps | null {
@@ -73,6 +76,8 @@ export class Gateway {
 			method,
 			path,
 			authority: "agent",
+			// Each gateway call is a new span of the request's trace: the gateway and the merchant log its trace id.
+			traceparent: nextTraceparent(this.#trace),
 			...(session?.key_id ? { key_id: session.key_id } : {}),
 			...(payload !== undefined ? { body: payload } : {}),
 			...(this.#clientIp ? { client_ip: this.#clientIp } : {}),

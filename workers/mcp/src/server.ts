@@ -1,5 +1,6 @@
 import { type McpRequestContext, McpServer } from "@modelcontextprotocol/server";
 import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/server/validators/cf-worker";
+import { continueTrace, TRACEPARENT_HEADER, type TraceContext } from "@penumbra/core/trace";
 import { currentSession } from "./auth/props.ts";
 import { multiRoundTripConfirm } from "./confirmation.ts";
 import { INSTRUCTIONS, SERVER_INFO } from "./server-info.ts";
@@ -26,13 +27,22 @@ function clientIp(ctx: McpRequestContext): string | undefined {
 	return ctx.requestInfo?.headers.get("cf-connecting-ip") ?? undefined;
 }
 
+/** The request's trace: a valid incoming `traceparent` continued with a new span (a malformed one is dropped). */
+function traceOf(ctx: McpRequestContext): TraceContext {
+	return continueTrace(ctx.requestInfo?.headers.get(TRACEPARENT_HEADER));
+}
+
 /** A fresh server per request (stateless Streamable HTTP): the five meta-tools, acting as the request's caller. */
 export function buildServer(env: McpEnv, ctx: McpRequestContext): McpServer {
 	const server = new McpServer(SERVER_INFO, {
 		instructions: INSTRUCTIONS,
 		jsonSchemaValidator: new CfWorkerJsonSchemaValidator(),
 	});
-	const call = (): CallContext => ({ env, session: currentSession(), clientIp: clientIp(ctx) });
+	let trace: TraceContext | undefined;
+	const call = (): CallContext => {
+		trace ??= traceOf(ctx);
+		return { env, session: currentSession(), clientIp: clientIp(ctx), trace };
+	};
 	const { run: _gs, ...getStartedDef } = TOOLS.get_started;
 	server.registerTool("get_started", getStartedDef, async () => TOOLS.get_started.run(call()));
 	const { run: _ss, ...searchDef } = TOOLS.search_services;

@@ -1,5 +1,9 @@
 import { z } from "zod";
+import { isTraceparent } from "../trace.ts";
 import type { Authority } from "./identity.ts";
+
+/** A W3C `traceparent` (version 00, ids not all zero); anything else is dropped and the gateway starts a trace. */
+export const TraceparentSchema = z.string().max(64).refine(isTraceparent, "a W3C traceparent, version 00");
 
 /** One call of the gateway's REST API, made by another Worker on a caller's behalf (`GatewayRpc.call`). */
 export interface GatewayCall {
@@ -10,6 +14,8 @@ export interface GatewayCall {
 	/** The end user's address, so anonymous callers share the gateway's per-IP limit. */
 	client_ip?: string;
 	request_id?: string;
+	/** The caller's hop of the call's trace (`traceparent`, parsed with {@link TraceparentSchema}), so the logs follow it. */
+	traceparent?: string;
 	/**
 	 * "owner" only for a person signed in by email code on one of our pages, or an owner key; anything else acts as an
 	 * agent (the default, so a forgotten field never grants more).

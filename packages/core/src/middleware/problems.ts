@@ -21,6 +21,8 @@ export function onErrorHandler<E extends RequestIdEnv>(): ErrorHandler<E> {
 			// values are dropped by log()'s redaction.
 			log("error", "request failed", {
 				request_id: c.get("requestId"),
+				// Unset when the error came before the request id middleware ran.
+				trace_id: c.get("trace")?.trace_id,
 				method: c.req.method,
 				path: new URL(c.req.url).pathname,
 				error: err,

@@ -1,9 +1,12 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { log } from "../log.ts";
+import { continueTrace, TRACEPARENT_HEADER, type TraceContext } from "../trace.ts";
 
 /** What `requestId()` sets on the context; an app's `Variables` must include it. */
 export interface RequestIdVariables {
 	requestId: string;
+	/** This Worker's hop of the call's trace: continues a valid incoming `traceparent`, else a new trace. */
+	trace: TraceContext;
 }
 
 export interface RequestIdEnv {
@@ -34,7 +37,8 @@ const QUIET_LEVELS: ReadonlySet<string> = new Set(["warn", "error"]);
 
 /**
  * Accepts a sane incoming request id or makes one, exposes it as `requestId`, echoes it on the response and,
- * when `accessLog` is given, logs the request with its status and duration.
+ * when `accessLog` is given, logs the request with its status, duration and trace id. The request's trace (`trace`)
+ * continues a valid incoming `traceparent` with a new span, or starts one; a malformed header is dropped.
  */
 export function requestId<E extends RequestIdEnv>(options: RequestIdOptions<E> = {}): MiddlewareHandler<E> {
 	const headerName = options.headerName ?? "X-Request-Id";
@@ -45,6 +49,8 @@ export function requestId<E extends RequestIdEnv>(options: RequestIdOptions<E> =
 		const incoming = c.req.header(headerName);
 		const id = incoming !== undefined && accept.test(incoming) ? incoming : generator();
 		c.set("requestId", id);
+		const trace = continueTrace(c.req.header(TRACEPARENT_HEADER));
+		c.set("trace", trace);
 		const started = performance.now();
 		await next();
 		// After the handlers, not before: a handler that returns its own Response (a stream, a forwarded answer)
@@ -53,6 +59,7 @@ export function requestId<E extends RequestIdEnv>(options: RequestIdOptions<E> =
 		if (accessLog && !QUIET_LEVELS.has(accessLog.level(c) ?? "")) {
 			log("info", "request", {
 				request_id: id,
+				trace_id: trace.trace_id,
 				method: c.req.method,
 				path: new URL(c.req.url).pathname,
 				status: c.res.status,

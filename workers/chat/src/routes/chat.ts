@@ -1,5 +1,6 @@
 import { PenumbraError } from "@penumbra/core/errors";
 import { SIGNED_QUOTE_ID } from "@penumbra/core/purchase";
+import { formatTraceparent } from "@penumbra/core/trace";
 import { type Context, Hono } from "hono";
 import { z } from "zod";
 import { assertOwner, type ChatApp } from "../auth.ts";
@@ -52,6 +53,11 @@ function restoredStatus(previous: Conversation["status"]): "idle" | "awaiting_co
 	return previous === "awaiting_confirmation" ? "awaiting_confirmation" : "idle";
 }
 
+/** The request a turn runs for: its id and this Worker's span of its trace, which the turn's calls continue. */
+function turnOrigin(c: Context<ChatApp>): { request_id: string; traceparent: string } {
+	return { request_id: c.get("requestId"), traceparent: formatTraceparent(c.get("trace")) };
+}
+
 /** First line of the first message, shortened: the conversation's initial title. */
 function titleFrom(message: string): string {
 	const line = (message.split("\n").find((l) => l.trim() !== "") ?? "").replace(/\s+/g, " ").trim();
@@ -91,6 +97,7 @@ chatRoutes.post("/api/chat", async (c) => {
 			credential_id: credentialId,
 			...(keyId === undefined ? {} : { key_id: keyId }),
 			message: input.message,
+			...turnOrigin(c),
 		})
 		.catch(async (error: unknown) => {
 			await store.endTurn(conversation.id, restoredStatus(conversation.status));
@@ -182,7 +189,7 @@ chatRoutes.post("/api/chat/:id/confirm", async (c) => {
 		return refused;
 	}
 	const resumed = await session
-		.resume({ credential_id: identity.credential_id, quote_id, decision })
+		.resume({ credential_id: identity.credential_id, quote_id, decision, ...turnOrigin(c) })
 		.catch(async (error: unknown) => {
 			await stillPaused();
 			throw error;

@@ -25,6 +25,8 @@ export interface PurchaseInput {
 	/** The caller's parameters (without the ones the gateway supplies), as JSON. */
 	parameters: string;
 	request_id: string;
+	/** The merchant call's `traceparent` (a span of the gateway request's trace), so the logs follow the purchase. */
+	traceparent?: string;
 }
 
 /** A purchase's answer to the gateway: the receipt, and the merchant's answer as JSON (null for a replay). */
@@ -78,6 +80,7 @@ export class PurchaseDesk {
 		try {
 			const request = this.#purchaseRequest(service, tool, attempt, input.parameters);
 			request.headers.set("x-request-id", input.request_id);
+			if (input.traceparent) request.headers.set("traceparent", input.traceparent);
 			outcome = await callPurchase(this.#host.env, service, tool, request, hold.amount_cents);
 		} catch (error) {
 			// The request could not be built (the registry's tool changed): nothing reached the merchant.

@@ -1,9 +1,11 @@
 import { PenumbraError } from "@penumbra/core/errors";
 import type { CompiledService, CompiledTool } from "@penumbra/core/registry";
+import { tagRequest } from "@penumbra/core/trace";
 import { injectCredential } from "@penumbra/core/upstream-request";
 import { type Context, Hono } from "hono";
 import { authorizeTool, secretReader, sendUpstream, withUsage } from "../execute.ts";
 import { assertLive } from "../liveness.ts";
+import { requestTraceOf } from "../middleware/request-id.ts";
 import { createQuote, purchase } from "../purchase.ts";
 import { registryOf } from "../registry.ts";
 import type { AppEnv } from "../types.ts";
@@ -80,14 +82,14 @@ async function transparentPurchase(
 	const parameters = await parametersFromRequest(c, tool, path);
 	const caller = c.get("caller");
 	await assertLive(c.env, caller);
-	const quote = await createQuote(c.env, caller, service, tool, parameters, c.get("requestId"));
+	const quote = await createQuote(c.env, caller, service, tool, parameters, requestTraceOf(c));
 	if (quote.requires_confirmation) {
 		throw new PenumbraError("CONFIRMATION_REQUIRED", {
 			detail: `${quote.amount_cents}¢ is above the owner's auto-approve threshold: the owner must confirm quote ${quote.quote_id}, then buy with POST /v1/services/${service.card.id}/tools/${tool.name} and the quote_id.`,
 			extras: { quote },
 		});
 	}
-	const bought = await purchase(c.env, caller, service, tool, parameters, quote.quote_id, c.get("requestId"));
+	const bought = await purchase(c.env, caller, service, tool, parameters, quote.quote_id, requestTraceOf(c));
 	return c.json(bought.result, 200, {
 		"x-penumbra-receipt": bought.receipt.id,
 		"x-penumbra-charged-cents": String(bought.receipt.amount_cents),
@@ -113,7 +115,8 @@ export const passthroughRoutes = new Hono<AppEnv>().all("/:service{[a-z][a-z0-9-
 	authorizeTool(c.get("caller"), service, tool);
 	const target = new URL(service.upstream.replace(/\/+$/, "") + path);
 	target.search = url.search;
-	const headers = new Headers({ "user-agent": "Penumbra-Gateway/0.1", "x-request-id": c.get("requestId") });
+	const headers = new Headers({ "user-agent": "Penumbra-Gateway/0.1" });
+	tagRequest(headers, requestTraceOf(c));
 	for (const name of FORWARDED_HEADERS) {
 		const value = c.req.header(name);
 		if (value) headers.set(name, value);

@@ -5,6 +5,7 @@ import type { StoredQuote } from "../account/account.do.ts";
 import { accountOf } from "../account/client.ts";
 import { createRouter } from "../app-factory.ts";
 import { assertOwner } from "../middleware/auth.ts";
+import { requestTraceOf } from "../middleware/request-id.ts";
 import { createQuote, loadQuote } from "../purchase.ts";
 import { registryOf } from "../registry.ts";
 import { problems, QuoteSchema, QuoteStatusSchema, ServiceIdParam } from "../schemas.ts";
@@ -99,7 +100,7 @@ export const quoteRoutes = createRouter()
 		const body = c.req.valid("json");
 		const { service, tool } = await registryOf(c.env).tool(body.service, body.tool);
 		return c.json(
-			await createQuote(c.env, c.get("caller"), service, tool, body.parameters, c.get("requestId")),
+			await createQuote(c.env, c.get("caller"), service, tool, body.parameters, requestTraceOf(c)),
 			201,
 		);
 	})

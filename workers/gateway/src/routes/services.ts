@@ -4,6 +4,7 @@ import { cachedServiceSearch } from "@penumbra/core/search";
 import { createRouter } from "../app-factory.ts";
 import { executeTool } from "../execute.ts";
 import { assertLive } from "../liveness.ts";
+import { requestTraceOf } from "../middleware/request-id.ts";
 import { publicInputSchema, purchase } from "../purchase.ts";
 import { registryOf } from "../registry.ts";
 import {
@@ -261,10 +262,10 @@ export const serviceRoutes = createRouter()
 		if (quoteId) {
 			await assertLive(c.env, c.get("caller"));
 			return c.json(
-				await purchase(c.env, c.get("caller"), service, tool, parameters, quoteId, c.get("requestId")),
+				await purchase(c.env, c.get("caller"), service, tool, parameters, quoteId, requestTraceOf(c)),
 				200,
 			);
 		}
-		const result = await executeTool(c.env, c.get("caller"), service, tool, parameters, c.get("requestId"));
+		const result = await executeTool(c.env, c.get("caller"), service, tool, parameters, requestTraceOf(c));
 		return c.json(result, 200);
 	});
