@@ -2,6 +2,7 @@ import { swaggerUI } from "@hono/swagger-ui";
 import { except } from "hono/combine";
 import { createRouter } from "./app-factory.ts";
 import { onError, onNotFound } from "./errors.ts";
+import { recordRequests } from "./metrics/record.ts";
 import { identifyCaller } from "./middleware/auth.ts";
 import { requireConfig } from "./middleware/config.ts";
 import { requestId } from "./middleware/request-id.ts";
@@ -13,6 +14,7 @@ import { alertRoutes } from "./routes/alerts.ts";
 import { authRoutes } from "./routes/auth.ts";
 import { devRoutes } from "./routes/dev.ts";
 import { healthRoutes } from "./routes/health.ts";
+import { metricsRoutes } from "./routes/metrics.ts";
 import { passthroughRoutes } from "./routes/passthrough.ts";
 import { quoteRoutes } from "./routes/quotes.ts";
 import { serviceRoutes } from "./routes/services.ts";
@@ -22,6 +24,8 @@ import { topUpRoutes } from "./routes/top-ups.ts";
 export const app = createRouter();
 
 app.use("*", requestId());
+// One metric point per request, written after it answered and never awaited (docs/operating.md).
+app.use("*", recordRequests());
 // A deployment missing a required secret fails every request naming it; health reports it (middleware/config.ts).
 app.use("*", except(["/v1/health", "/openapi.json", "/docs"], requireConfig()));
 // Health (for monitors), docs, admin (own token), sign-in (rate limited in its router) and Stripe's webhook (its
@@ -35,6 +39,8 @@ app.use(
 );
 
 app.route("/", healthRoutes);
+// Guarded by its own requireAdmin (mounted before the admin routes, whose guard would otherwise run too).
+app.route("/", metricsRoutes);
 app.route("/", serviceRoutes);
 app.route("/", quoteRoutes);
 app.route("/", topUpRoutes);

@@ -5,6 +5,8 @@ import { parseAllowlist } from "@penumbra/core/ssrf";
 import { type RequestTrace, tagRequest } from "@penumbra/core/trace";
 import { buildUpstreamRequest, type UpstreamRequest } from "@penumbra/core/upstream-request";
 import { accountOf } from "./account/client.ts";
+import { observeUpstream, type UpstreamObserver } from "./metrics/observe.ts";
+import type { RequestMetrics } from "./metrics/record.ts";
 import { assertLevel } from "./middleware/auth.ts";
 import { validateParameters } from "./params.ts";
 import type { Caller } from "./types.ts";
@@ -49,6 +51,8 @@ export async function withUsage<T>(
 	service: CompiledService,
 	tool: CompiledTool,
 	call: () => Promise<T>,
+	/** Told the usage fee captured, for the request's metric point (money moves only in the Account DO). */
+	noted?: { fee_cents: number },
 ): Promise<T> {
 	if (!caller.credential) return call();
 	const account = accountOf(env, caller.credential.id);
@@ -70,15 +74,28 @@ export async function withUsage<T>(
 		if (holdId) unwrap(await account.endCall({ hold_id: holdId, success: false }));
 		throw error;
 	}
-	if (holdId) unwrap(await account.endCall({ hold_id: holdId, success: true }));
+	if (holdId) {
+		const ended = unwrap(await account.endCall({ hold_id: holdId, success: true }));
+		if (noted) noted.fee_cents = ended.charged_cents;
+	}
 	return result;
 }
 
 /**
  * Sends a built request: adds the credentials computed per call (OAuth2 token, signature), then calls the upstream.
- * A 401 to a cached OAuth2 token is retried once with a new one (docs/upstream-auth.md).
+ * A 401 to a cached OAuth2 token is retried once with a new one (docs/upstream-auth.md). With an `observer`, the
+ * call is recorded as one `upstream` metric point.
  */
-export async function sendUpstream(
+export function sendUpstream(
+	env: GatewayEnv,
+	service: CompiledService,
+	request: UpstreamRequest,
+	observer?: UpstreamObserver,
+): Promise<UpstreamResult> {
+	return observeUpstream(observer, service.card.id, () => send(env, service, request));
+}
+
+async function send(
 	env: GatewayEnv,
 	service: CompiledService,
 	request: UpstreamRequest,
@@ -103,12 +120,20 @@ export async function executeTool(
 	tool: CompiledTool,
 	parameters: Record<string, unknown>,
 	ids: RequestTrace,
+	metrics?: RequestMetrics,
 ): Promise<ExecutionResult> {
 	authorizeTool(caller, service, tool);
 	validateParameters(tool, parameters);
 	const request = buildUpstreamRequest(service, tool, parameters, secretReader(env));
 	tagRequest(request.headers, ids);
-	const upstream = await withUsage(env, caller, service, tool, () => sendUpstream(env, service, request));
+	const upstream = await withUsage(
+		env,
+		caller,
+		service,
+		tool,
+		() => sendUpstream(env, service, request, metrics),
+		metrics,
+	);
 	return {
 		service: service.card.id,
 		tool: tool.name,

@@ -11,6 +11,8 @@ import { nextTraceparent, type RequestTrace, tagRequest } from "@penumbra/core/t
 import { buildUpstreamRequest } from "@penumbra/core/upstream-request";
 import { accountOf } from "./account/client.ts";
 import { secretReader, sendUpstream } from "./execute.ts";
+import { purchaseOutcomeOf, recordPurchase } from "./metrics/observe.ts";
+import type { RequestMetrics } from "./metrics/record.ts";
 import { assertLevel } from "./middleware/auth.ts";
 import { validateParameters } from "./params.ts";
 import { publicInputSchema, withoutSupplied } from "./purchase-request.ts";
@@ -52,6 +54,7 @@ async function priceOf(
 	tool: PurchaseTool,
 	parameters: Record<string, unknown>,
 	ids: RequestTrace,
+	metrics?: RequestMetrics,
 ): Promise<{ amount_cents: number; precheck: unknown; details: unknown }> {
 	const { request_amount_path: amountPath, request_currency_path: currencyPath } = tool.purchase;
 	if (amountPath) {
@@ -69,7 +72,7 @@ async function priceOf(
 	validateParameters(precheck, precheckParameters);
 	const request = buildUpstreamRequest(service, precheck, precheckParameters, secretReader(env));
 	tagRequest(request.headers, ids);
-	const answer = await sendUpstream(env, service, request);
+	const answer = await sendUpstream(env, service, request, metrics && { ...metrics, tool: precheck.name });
 	const amount = readAmountCents(answer.body, precheck.purchase.amount_path);
 	return { amount_cents: amount, precheck: answer.body ?? null, details: answer.body };
 }
@@ -97,13 +100,14 @@ export async function createQuote(
 	tool: CompiledTool,
 	rawParameters: Record<string, unknown>,
 	ids: RequestTrace,
+	metrics?: RequestMetrics,
 ): Promise<Quote> {
 	assertLevel(caller, tool.auth_level, `${service.card.id}.${tool.name}`);
 	const credentialId = credentialOf(caller);
 	const purchasable = purchaseTool(service, tool);
 	const parameters = withoutSupplied(tool, rawParameters);
 	validateParameters({ ...tool, input_schema: publicInputSchema(tool) }, parameters);
-	const price = await priceOf(env, service, purchasable, parameters, ids);
+	const price = await priceOf(env, service, purchasable, parameters, ids, metrics);
 	const amount = price.amount_cents;
 	const expiresAt = Date.now() + QUOTE_TTL_MS;
 	const hash = await paramsHash(parameters);
@@ -186,6 +190,7 @@ export async function purchase(
 	rawParameters: Record<string, unknown>,
 	quoteId: string,
 	ids: RequestTrace,
+	metrics?: RequestMetrics,
 ): Promise<PurchaseResult> {
 	assertLevel(caller, tool.auth_level, `${service.card.id}.${tool.name}`);
 	const credentialId = credentialOf(caller);
@@ -197,6 +202,7 @@ export async function purchase(
 	}
 	purchaseTool(service, tool);
 	const parameters = withoutSupplied(tool, rawParameters);
+	const started = performance.now();
 	const answer = await accountOf(env, credentialId).buy({
 		quote_id: quote.id,
 		params_hash: await paramsHash(parameters),
@@ -206,6 +212,8 @@ export async function purchase(
 		request_id: ids.request_id,
 		traceparent: nextTraceparent(ids.trace),
 	});
+	const charged = answer.ok ? answer.receipt.amount_cents : 0;
+	recordPurchase(metrics, service.card.id, purchaseOutcomeOf(answer), charged, started);
 	if (!answer.ok) {
 		// A caller told "pending" or "unknown" retries with the quote id it holds (the signed one).
 		const pending = answer.extras?.outcome === "unknown" || answer.extras?.outcome === "pending";

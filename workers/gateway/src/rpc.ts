@@ -14,6 +14,8 @@ import { log } from "@penumbra/core/log";
 import { app } from "./app.ts";
 import { knownCredential, knownKey } from "./identity-cache.ts";
 import { assertLive } from "./liveness.ts";
+import { recordRefusedRpc, rpcCallers } from "./metrics/record.ts";
+import { storePoints } from "./metrics/store.ts";
 import { callerOf, resolvedCallers } from "./middleware/auth.ts";
 import { startEmailSignIn, verifyEmailSignIn } from "./signin.ts";
 
@@ -113,6 +115,14 @@ export class GatewayRpc extends WorkerEntrypoint<GatewayEnv> {
 	}
 
 	/**
+	 * Stores metric points a Worker without D1 recorded (the MCP Worker's `forward` for `metricsOf`): each parsed
+	 * with `MetricPointSchema`, invalid ones dropped and counted, the rest written to this gateway's store.
+	 */
+	async recordMetrics(points: unknown[]): Promise<Result<{ recorded: number; dropped: number }>> {
+		return settle("recordMetrics", () => storePoints(this.env, this.ctx, points));
+	}
+
+	/**
 	 * Runs one REST call as `credentialId` (null: anonymous): as an agent unless `call.authority` is "owner" (only our
 	 * sign-in pages and the site's own session routes say so), and refused once `call.key_id` is revoked.
 	 */
@@ -131,6 +141,8 @@ export class GatewayRpc extends WorkerEntrypoint<GatewayEnv> {
 			headers,
 			...(call.body !== undefined ? { body: JSON.stringify(call.body) } : {}),
 		});
+		// The request point names the Worker the call came through (docs/operating.md).
+		if (call.via === "mcp" || call.via === "chat") rpcCallers.set(request, call.via);
 		if (credentialId !== null) {
 			// Who the ids are comes from the cache; whether they are still live, the routes ask the Account DO.
 			const known = await knownCredential(this.env, credentialId, call.key_id).catch((error: unknown) => {
@@ -138,6 +150,7 @@ export class GatewayRpc extends WorkerEntrypoint<GatewayEnv> {
 				throw error;
 			});
 			if (known instanceof PenumbraError) {
+				recordRefusedRpc(this.env, this.ctx, call, known.status);
 				return { status: known.status, body: JSON.stringify(toProblem(known)), request_id: null };
 			}
 			resolvedCallers.set(request, callerOf(known, call.authority ?? "agent"));

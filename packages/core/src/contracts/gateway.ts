@@ -25,6 +25,8 @@ export interface GatewayCall {
 	key_id?: string;
 	/** Sent as the `Idempotency-Key` header (e.g. starting a top-up: the same key answers with the same one). */
 	idempotency_key?: string;
+	/** The Worker making the call for its user: the caller its metric point names (otherwise the authority). */
+	via?: "mcp" | "chat";
 }
 
 /** The gateway's answer to a {@link GatewayCall}: status and text as an HTTP client would see them. */

@@ -106,9 +106,12 @@ const msOr = (value: unknown, counted: number): number | null => {
 };
 const str = (value: unknown): string => (typeof value === "string" ? value : "");
 
-async function runSql(env: MetricsReaderEnv, sql: string): Promise<Row[]> {
+/** How the reader reaches the SQL API: `fetch`, or in tests a stand-in for the API. */
+export type SqlFetch = (url: string, init: RequestInit) => Promise<Response>;
+
+async function runSql(env: MetricsReaderEnv, send: SqlFetch, sql: string): Promise<Row[]> {
 	const base = (env.ANALYTICS_SQL_URL || DEFAULT_SQL_URL).replace(/\/+$/, "");
-	const response = await fetch(`${base}/accounts/${env.CLOUDFLARE_ACCOUNT_ID}/analytics_engine/sql`, {
+	const response = await send(`${base}/accounts/${env.CLOUDFLARE_ACCOUNT_ID}/analytics_engine/sql`, {
 		method: "POST",
 		headers: { authorization: `Bearer ${env.CLOUDFLARE_API_TOKEN}`, "content-type": "text/plain" },
 		body: sql,
@@ -120,7 +123,13 @@ async function runSql(env: MetricsReaderEnv, sql: string): Promise<Row[]> {
 			internal: `analytics engine sql failed: ${response.status} ${text.slice(0, 500)}`,
 		});
 	}
-	const parsed = SqlAnswerSchema.safeParse(JSON.parse(text));
+	let body: unknown;
+	try {
+		body = JSON.parse(text);
+	} catch {
+		body = undefined;
+	}
+	const parsed = SqlAnswerSchema.safeParse(body);
 	if (!parsed.success) {
 		throw new PenumbraError("UPSTREAM_ERROR", {
 			detail: "The Analytics Engine SQL API answered in an unexpected shape.",
@@ -133,7 +142,10 @@ async function runSql(env: MetricsReaderEnv, sql: string): Promise<Row[]> {
  * Reads the Analytics Engine dataset through the SQL API (production): counts weighted by `_sample_interval`,
  * percentiles by `quantileExactWeighted` (the documented name of `quantileWeighted`).
  */
-export function analyticsEngineReader(env: MetricsReaderEnv): MetricsReader {
+export function analyticsEngineReader(
+	env: MetricsReaderEnv,
+	send: SqlFetch = (url, init) => fetch(url, init),
+): MetricsReader {
 	return {
 		store: "analytics-engine",
 		async report(query) {
@@ -146,7 +158,7 @@ export function analyticsEngineReader(env: MetricsReaderEnv): MetricsReader {
 			}
 			const sql = reportQueries(query, env.METRICS_DATASET || DEFAULT_DATASET);
 			const names = Object.keys(sql);
-			const answers = await Promise.all(names.map((name) => runSql(env, sql[name] ?? "")));
+			const answers = await Promise.all(names.map((name) => runSql(env, send, sql[name] ?? "")));
 			const rows = Object.fromEntries(names.map((name, i) => [name, answers[i] ?? []]));
 			return assembleReport(query, "analytics-engine", partsOf(query, rows));
 		},

@@ -5,6 +5,7 @@ import { injectCredential } from "@penumbra/core/upstream-request";
 import { type Context, Hono } from "hono";
 import { authorizeTool, secretReader, sendUpstream, withUsage } from "../execute.ts";
 import { assertLive } from "../liveness.ts";
+import { noteTool, requestMetricsOf } from "../metrics/record.ts";
 import { requestTraceOf } from "../middleware/request-id.ts";
 import { createQuote, purchase } from "../purchase.ts";
 import { registryOf } from "../registry.ts";
@@ -81,15 +82,25 @@ async function transparentPurchase(
 ) {
 	const parameters = await parametersFromRequest(c, tool, path);
 	const caller = c.get("caller");
+	const metrics = requestMetricsOf(c);
 	await assertLive(c.env, caller);
-	const quote = await createQuote(c.env, caller, service, tool, parameters, requestTraceOf(c));
+	const quote = await createQuote(c.env, caller, service, tool, parameters, requestTraceOf(c), metrics);
 	if (quote.requires_confirmation) {
 		throw new PenumbraError("CONFIRMATION_REQUIRED", {
 			detail: `${quote.amount_cents}¢ is above the owner's auto-approve threshold: the owner must confirm quote ${quote.quote_id}, then buy with POST /v1/services/${service.card.id}/tools/${tool.name} and the quote_id.`,
 			extras: { quote },
 		});
 	}
-	const bought = await purchase(c.env, caller, service, tool, parameters, quote.quote_id, requestTraceOf(c));
+	const bought = await purchase(
+		c.env,
+		caller,
+		service,
+		tool,
+		parameters,
+		quote.quote_id,
+		requestTraceOf(c),
+		metrics,
+	);
 	return c.json(bought.result, 200, {
 		"x-penumbra-receipt": bought.receipt.id,
 		"x-penumbra-charged-cents": String(bought.receipt.amount_cents),
@@ -111,6 +122,7 @@ export const passthroughRoutes = new Hono<AppEnv>().all("/:service{[a-z][a-z0-9-
 			detail: `Service "${serviceId}" declares no ${c.req.method} ${path}. List its operations at /v1/services/${serviceId}/tools.`,
 		});
 	}
+	const metrics = noteTool(c, service.card.id, tool.name);
 	if (tool.purchase?.kind === "purchase") return transparentPurchase(c, service, tool, path);
 	authorizeTool(c.get("caller"), service, tool);
 	const target = new URL(service.upstream.replace(/\/+$/, "") + path);
@@ -133,14 +145,20 @@ export const passthroughRoutes = new Hono<AppEnv>().all("/:service{[a-z][a-z0-9-
 		if (raw.byteLength > 0) body = new TextDecoder().decode(raw);
 	}
 	const sent = injectCredential(service, target, headers, secretReader(c.env), tool.path);
-	const upstream = await withUsage(c.env, c.get("caller"), service, tool, () =>
-		sendUpstream(c.env, service, {
-			url: target,
-			method: c.req.method,
-			headers,
-			secrets: sent,
-			...(body !== undefined ? { body } : {}),
-		}),
+	const request = {
+		url: target,
+		method: c.req.method,
+		headers,
+		secrets: sent,
+		...(body !== undefined ? { body } : {}),
+	};
+	const upstream = await withUsage(
+		c.env,
+		c.get("caller"),
+		service,
+		tool,
+		() => sendUpstream(c.env, service, request, metrics),
+		metrics,
 	);
 	const isText = typeof upstream.body === "string";
 	return new Response(isText ? String(upstream.body) : JSON.stringify(upstream.body), {

@@ -4,6 +4,7 @@ import { PenumbraError } from "@penumbra/core/errors";
 import type { StoredQuote } from "../account/account.do.ts";
 import { accountOf } from "../account/client.ts";
 import { createRouter } from "../app-factory.ts";
+import { noteTool } from "../metrics/record.ts";
 import { assertOwner } from "../middleware/auth.ts";
 import { requestTraceOf } from "../middleware/request-id.ts";
 import { createQuote, loadQuote } from "../purchase.ts";
@@ -99,8 +100,9 @@ export const quoteRoutes = createRouter()
 	.openapi(createQuoteRoute, async (c) => {
 		const body = c.req.valid("json");
 		const { service, tool } = await registryOf(c.env).tool(body.service, body.tool);
+		const metrics = noteTool(c, service.card.id, tool.name);
 		return c.json(
-			await createQuote(c.env, c.get("caller"), service, tool, body.parameters, requestTraceOf(c)),
+			await createQuote(c.env, c.get("caller"), service, tool, body.parameters, requestTraceOf(c), metrics),
 			201,
 		);
 	})

@@ -4,6 +4,7 @@ import { cachedServiceSearch } from "@penumbra/core/search";
 import { createRouter } from "../app-factory.ts";
 import { executeTool } from "../execute.ts";
 import { assertLive } from "../liveness.ts";
+import { noteTool, recordSearch } from "../metrics/record.ts";
 import { requestTraceOf } from "../middleware/request-id.ts";
 import { publicInputSchema, purchase } from "../purchase.ts";
 import { registryOf } from "../registry.ts";
@@ -220,6 +221,7 @@ export const serviceRoutes = createRouter()
 			c.executionCtx.waitUntil(reload),
 		);
 		if (!search) {
+			recordSearch(c, q, false);
 			return c.json(
 				{
 					query: q,
@@ -233,7 +235,9 @@ export const serviceRoutes = createRouter()
 				200,
 			);
 		}
-		return c.json(search.search(q, { limit, ...(category ? { category } : {}) }), 200);
+		const answer = search.search(q, { limit, ...(category ? { category } : {}) });
+		recordSearch(c, q, answer.results.length > 0);
+		return c.json(answer, 200);
 	})
 	.openapi(getService, async (c) => {
 		const service = await registryOf(c.env).service(c.req.valid("param").id);
@@ -258,14 +262,32 @@ export const serviceRoutes = createRouter()
 		const { id, tool: toolName } = c.req.valid("param");
 		const { parameters, quote_id: quoteId } = c.req.valid("json");
 		const { service, tool } = await registryOf(c.env).tool(id, toolName);
+		const metrics = noteTool(c, service.card.id, tool.name);
 		// A quote id always goes the purchase way, so one given to another tool is refused, never ignored.
 		if (quoteId) {
 			await assertLive(c.env, c.get("caller"));
 			return c.json(
-				await purchase(c.env, c.get("caller"), service, tool, parameters, quoteId, requestTraceOf(c)),
+				await purchase(
+					c.env,
+					c.get("caller"),
+					service,
+					tool,
+					parameters,
+					quoteId,
+					requestTraceOf(c),
+					metrics,
+				),
 				200,
 			);
 		}
-		const result = await executeTool(c.env, c.get("caller"), service, tool, parameters, requestTraceOf(c));
+		const result = await executeTool(
+			c.env,
+			c.get("caller"),
+			service,
+			tool,
+			parameters,
+			requestTraceOf(c),
+			metrics,
+		);
 		return c.json(result, 200);
 	});
