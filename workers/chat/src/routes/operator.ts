@@ -1,4 +1,9 @@
-import { type GatewayAnswer, type OperatorCall, OperatorSessionSchema } from "@penumbra/core/contracts";
+import {
+	type GatewayAnswer,
+	type OperatorCall,
+	OperatorSessionSchema,
+	ProblemSchema,
+} from "@penumbra/core/contracts";
 import { PenumbraError } from "@penumbra/core/errors";
 import { type Context, Hono } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
@@ -32,10 +37,22 @@ function signedOut(): PenumbraError {
 	return new PenumbraError("AUTH_REQUIRED", { detail: "Sign in as the operator with the admin token." });
 }
 
-/** The gateway's answer as this Worker's, status and body as they are. */
+/**
+ * The gateway's answer as this Worker's, status and body as they are. Not every failure status carries a problem:
+ * a health answer says `down` with 503 and its usual body.
+ */
+function parsedJson(text: string): unknown {
+	try {
+		return JSON.parse(text);
+	} catch {
+		return null;
+	}
+}
+
 function answer(result: GatewayAnswer): Response {
 	if (result.status === 204) return new Response(null, { status: 204 });
-	const type = result.status >= 400 ? "application/problem+json" : "application/json";
+	const problem = result.status >= 400 && ProblemSchema.safeParse(parsedJson(result.body)).success;
+	const type = problem ? "application/problem+json" : "application/json";
 	return new Response(result.body, { status: result.status, headers: { "content-type": type } });
 }
 
