@@ -23,6 +23,7 @@ import { startFakeAnthropic } from "../fake-anthropic/server.ts";
 import { FAKE_STRIPE_WEBHOOK_SECRET, fakeStripeVars, startFakeStripe } from "../fake-stripe/server.ts";
 import { type BrowserStack, CHROMIUM } from "./browser.ts";
 import { startCutProxy } from "./cut-proxy.ts";
+import { browserProviders } from "./providers.ts";
 
 declare module "vitest" {
 	export interface ProvidedContext {
@@ -87,6 +88,8 @@ async function startStack(): Promise<{ stack: BrowserStack; teardown: () => Prom
 			root,
 			persistTo: join(state, "state"),
 			registryPath: join(state, "registry"),
+			// providers/ plus a provider whose upstream always fails (the operator dashboard's errors).
+			providersDir: browserProviders(root, join(state, "providers")),
 			workers,
 			echo: false,
 			logLevel: "warn",

@@ -10,6 +10,8 @@ import { SignInPage } from "./pages/SignInPage.tsx";
 const AccountPage = lazy(() => import("./pages/AccountPage.tsx"));
 const ServicesPage = lazy(() => import("./pages/ServicesPage.tsx"));
 const TopUpPage = lazy(() => import("./pages/TopUpPage.tsx"));
+// The operator dashboard (and its chart library) is never part of an owner's first load.
+const OperatorPage = lazy(() => import("./pages/operator/OperatorPage.tsx"));
 
 function PageLoading() {
 	return (
@@ -47,6 +49,8 @@ export function App() {
 					<SignInPage />
 				) : route.name === "confirm" ? (
 					<ConfirmPage quoteId={route.quoteId} />
+				) : route.name === "operator" ? (
+					<OperatorPage />
 				) : route.name === "top-up" ? (
 					// Stripe Checkout comes back with ?status=success or ?status=cancelled.
 					<TopUpPage

@@ -36,6 +36,7 @@ const TITLES: Record<Route["name"], string> = {
 	signin: "Sign in",
 	confirm: "Confirm purchase",
 	"top-up": "Add money",
+	operator: "Operator",
 	"not-found": "Not found",
 };
 

@@ -9,6 +9,7 @@ export type Route =
 	| { name: "signin" }
 	| { name: "confirm"; quoteId: string }
 	| { name: "top-up"; topUpId: string }
+	| { name: "operator" }
 	| { name: "not-found" };
 
 const listeners = new Set<() => void>();
@@ -72,6 +73,7 @@ export function matchRoute(pathname: string): Route {
 	if (path === "/services") return { name: "services" };
 	if (path === "/account") return { name: "account" };
 	if (path === "/signin") return { name: "signin" };
+	if (path === "/operator") return { name: "operator" };
 	const conversation = /^\/c\/([^/]+)$/.exec(path);
 	if (conversation?.[1]) {
 		const id = decode(conversation[1]);
