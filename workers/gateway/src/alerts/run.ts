@@ -1,4 +1,5 @@
 import { log } from "@penumbra/core/log";
+import { pruneMetrics } from "../metrics/prune.ts";
 import { metricsReaderOf } from "../metrics/reader.ts";
 import { thresholdsOf } from "./config.ts";
 import { applyEvaluation } from "./incidents.ts";
@@ -33,11 +34,18 @@ export async function checkAlerts(env: GatewayEnv, now_ms: number): Promise<void
 	await step("alert delivery", () => deliver(env, now_ms));
 }
 
-/** The daily run (cron `30 3 * * *`): reconcile, keep its result for the admin API, alert on a mismatch. */
+/**
+ * The daily run (cron `30 3 * * *`): reconcile, keep its result for the admin API, alert on a mismatch; then drop
+ * metric points older than the D1 store keeps.
+ */
 export async function dailyChecks(env: GatewayEnv, now_ms: number): Promise<void> {
 	await step("reconcile", async () => {
 		const status = await runReconcile(env, now_ms);
 		await applyEvaluation(env.DB, reconcileAlerts(status), now_ms);
 	});
 	await step("alert delivery", () => deliver(env, now_ms));
+	await step("metrics pruning", async () => {
+		const deleted = await pruneMetrics(env, now_ms);
+		if (deleted > 0) log("info", "old metric points deleted", { deleted });
+	});
 }
