@@ -35,6 +35,7 @@ export const TopUpRefundSchema = contracts.TopUpRefundSchema.extend({
 export const ApiKeySchema = contracts.ApiKeySchema.openapi("ApiKey");
 export const CreatedApiKeySchema = contracts.CreatedApiKeySchema.openapi("CreatedApiKey");
 export const HealthSchema = contracts.HealthSchema.openapi("Health");
+export const ServiceHealthSchema = contracts.ServiceHealthSchema.openapi("ServiceHealth");
 export const PendingPurchaseSchema = contracts.PendingPurchaseSchema.openapi("PendingPurchase");
 export const AccountViewSchema = contracts.AccountViewSchema.extend({
 	holds: z.array(HoldSchema),

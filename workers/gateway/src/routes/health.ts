@@ -1,47 +1,50 @@
-import { createRoute } from "@hono/zod-openapi";
+import { createRoute, z } from "@hono/zod-openapi";
 import { createRouter } from "../app-factory.ts";
-import { missingConfig } from "../middleware/config.ts";
+import { gatewayHealth } from "../health/gateway-health.ts";
+import { serviceHealth } from "../health/service-health.ts";
 import { registryOf } from "../registry.ts";
-import { HealthSchema } from "../schemas.ts";
+import { HealthSchema, problems, ServiceHealthSchema, ServiceIdParam } from "../schemas.ts";
 
-const route = createRoute({
+const gatewayRoute = createRoute({
 	operationId: "getHealth",
 	method: "get",
 	path: "/v1/health",
 	tags: ["system"],
-	summary: "Gateway status, service count and registry freshness",
+	summary: "Gateway status: D1, KV and Durable Object checks, service count and registry freshness",
+	description:
+		"`ok` and `degraded` answer 200; `down` (a dependency check failed, named in `reasons` and `checks`) answers 503.",
 	responses: {
-		200: {
-			description: "Status",
-			content: {
-				"application/json": {
-					schema: HealthSchema,
-				},
-			},
-		},
+		200: { description: "ok or degraded", content: { "application/json": { schema: HealthSchema } } },
+		503: { description: "down", content: { "application/json": { schema: HealthSchema } } },
 	},
 });
 
-export const healthRoutes = createRouter().openapi(route, async (c) => {
-	const index = await registryOf(c.env).index();
-	const stale = index.services.filter((s) => s.stale).map((s) => s.id);
-	const refused = index.policy_refused ?? [];
-	const missing = missingConfig(c.env);
-	const ok = index.services.length > 0 && stale.length === 0 && refused.length === 0 && missing.length === 0;
-	return c.json(
-		{
-			status: ok ? ("ok" as const) : ("degraded" as const),
-			services: index.services.length,
-			registry: {
-				built_at: index.built_at,
-				refreshed_at: index.refreshed_at ?? null,
-				age_seconds: Math.max(0, Math.round((Date.now() - Date.parse(index.built_at)) / 1000)),
-				stale_services: stale,
-				policy_refused: refused,
-			},
-			missing_config: missing,
-			time: new Date().toISOString(),
+const serviceRoute = createRoute({
+	operationId: "getServiceHealth",
+	method: "get",
+	path: "/v1/services/{id}/health",
+	tags: ["services"],
+	summary: "A provider's health: its declared probe and its last minutes of upstream calls",
+	description:
+		"`up`, `degraded` and `unknown` answer 200, `down` answers 503. The probe runs at most every 30 s per service; a recent result is served with `cached: true`.",
+	request: { params: z.object({ id: ServiceIdParam }) },
+	responses: {
+		200: {
+			description: "up, degraded or unknown",
+			content: { "application/json": { schema: ServiceHealthSchema } },
 		},
-		200,
-	);
+		503: { description: "down", content: { "application/json": { schema: ServiceHealthSchema } } },
+		...problems(400, 404, 429),
+	},
 });
+
+export const healthRoutes = createRouter()
+	.openapi(gatewayRoute, async (c) => {
+		const { health, httpStatus } = await gatewayHealth(c.env);
+		return httpStatus === 503 ? c.json(health, 503) : c.json(health, 200);
+	})
+	.openapi(serviceRoute, async (c) => {
+		const service = await registryOf(c.env).service(c.req.valid("param").id);
+		const { health, httpStatus } = await serviceHealth(c.env, service, (p) => c.executionCtx.waitUntil(p));
+		return httpStatus === 503 ? c.json(health, 503) : c.json(health, 200);
+	});
