@@ -22,17 +22,25 @@ function failureOf(status: number, body: unknown): Failure {
 	return fail(code, detail, JSON.parse(JSON.stringify(extras)), rendered);
 }
 
-/** A gateway answer read with the contract of the route that gave it. */
+/**
+ * A gateway answer read with the contract of the route that gave it. `documentOn` lists error statuses whose body is
+ * still the route's document (health answers 503 with its report when something is down).
+ */
 export function readAnswer<S extends z.ZodType>(
 	schema: S,
 	answer: GatewayAnswer,
 	what: string,
+	documentOn: readonly number[] = [],
 ): GatewayResult<z.output<S>> {
 	let body: unknown;
 	try {
 		body = JSON.parse(answer.body);
 	} catch {
 		body = undefined;
+	}
+	if (documentOn.includes(answer.status)) {
+		const document = schema.safeParse(body);
+		if (document.success) return { ok: true, data: document.data };
 	}
 	if (answer.status < 200 || answer.status >= 300) return failureOf(answer.status, body);
 	const parsed = schema.safeParse(body);
@@ -70,6 +78,7 @@ export class Gateway {
 		method: "GET" | "POST",
 		path: string,
 		payload?: unknown,
+		documentOn?: readonly number[],
 	): Promise<GatewayResult<z.output<S>>> {
 		const session = this.#session;
 		const answer = await this.#env.GATEWAY.call(session?.credential_id ?? null, {
@@ -82,11 +91,16 @@ export class Gateway {
 			...(payload !== undefined ? { body: payload } : {}),
 			...(this.#clientIp ? { client_ip: this.#clientIp } : {}),
 		});
-		return readAnswer(schema, answer, `${method} ${path.split("?")[0]}`);
+		return readAnswer(schema, answer, `${method} ${path.split("?")[0]}`, documentOn);
 	}
 
-	get<S extends z.ZodType>(schema: S, path: string): Promise<GatewayResult<z.output<S>>> {
-		return this.#call(schema, "GET", path);
+	/** `documentOn`: error statuses whose body is still the route's document (see {@link readAnswer}). */
+	get<S extends z.ZodType>(
+		schema: S,
+		path: string,
+		documentOn?: readonly number[],
+	): Promise<GatewayResult<z.output<S>>> {
+		return this.#call(schema, "GET", path, undefined, documentOn);
 	}
 
 	post<S extends z.ZodType>(

@@ -77,7 +77,7 @@ export class LegacySseSession extends McpAgent {
 			v1(TOOLS.execute.run({ ...this.#call(), confirm: this.#confirm(extra.requestId) }, args)),
 		);
 		const { run: _h, ...healthDef } = TOOLS.health;
-		this.server.registerTool("health", healthDef, async () => v1(TOOLS.health.run(this.#call())));
+		this.server.registerTool("health", healthDef, async (args) => v1(TOOLS.health.run(this.#call(), args)));
 	}
 }
 

@@ -54,6 +54,6 @@ export function buildServer(env: McpEnv, ctx: McpRequestContext): McpServer {
 		TOOLS.execute.run({ ...call(), confirm: multiRoundTripConfirm(env, server, ctx, extra) }, args),
 	);
 	const { run: _h, ...healthDef } = TOOLS.health;
-	server.registerTool("health", healthDef, async () => TOOLS.health.run(call()));
+	server.registerTool("health", healthDef, async (args) => TOOLS.health.run(call(), args));
 	return server;
 }
