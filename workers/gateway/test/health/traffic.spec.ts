@@ -4,7 +4,8 @@ import { type ServiceHealth, ServiceHealthSchema } from "@penumbra/core/contract
 import { metricsOf } from "@penumbra/core/metrics";
 import type { CompiledService } from "@penumbra/core/registry";
 import { describe, expect, it } from "vitest";
-import { addServices, call, createKey, faulty, json, providerService } from "../helpers.ts";
+import { app } from "../../src/app.ts";
+import { addServices, call, createKey, faulty, json, ORIGIN, providerService } from "../helpers.ts";
 
 /** A copy of skycast (healthy upstream) as `id`, with or without its health probe. */
 function copy(id: string, probe: boolean): CompiledService {
@@ -113,5 +114,25 @@ describe("service health from the last minutes of real traffic", () => {
 			traffic: { upstream_calls: 3, upstream_failures: 3, status: "down" },
 		});
 		expect(health.reason).toContain("(outagecast) is down: 3 of 3 upstream calls failed");
+	});
+
+	it("rests on the probe when the metrics store cannot be read", async () => {
+		await addServices(copy("blindcast", true));
+		// Analytics Engine without the account and token to read it: the reader refuses, health goes on.
+		const unreadable = {
+			METRICS_STORE: "analytics-engine",
+			CLOUDFLARE_ACCOUNT_ID: "",
+			CLOUDFLARE_API_TOKEN: "",
+		};
+		const ctx = createExecutionContext();
+		const response = await app.fetch(
+			new Request(`${ORIGIN}/v1/services/blindcast/health`),
+			{ ...env, ...unreadable } as GatewayEnv,
+			ctx,
+		);
+		await waitOnExecutionContext(ctx);
+		expect(response.status).toBe(200);
+		const health = ServiceHealthSchema.parse(await json(response));
+		expect(health).toMatchObject({ status: "up", traffic: null, probe: { status: "up" } });
 	});
 });
