@@ -54,8 +54,7 @@ async function health(env: McpEnv, gateway: Gateway, service: string | undefined
 
 export const healthTool = {
 	title: "Health",
-	description:
-		"System status: gateway, storage checks, registry freshness; with `service`, that provider's health.",
+	description: "Gateway, storage and registry status; with `service`, that provider's health.",
 	inputSchema: z.object({ service: QuietServiceId.optional() }),
 	annotations: readOnly,
 	run: (call: CallContext, args: { service?: string | undefined } = {}) =>
