@@ -34,9 +34,9 @@ async function gateway(
 	return { status: response.status, body: (await response.json().catch(() => null)) as unknown };
 }
 
-/** What the gateway's metrics say for the last hour (as the dashboard's default range asks). */
-async function report(site: BrowserStack): Promise<Report> {
-	const since = new Date(Date.now() - 3600_000).toISOString();
+/** What the gateway's metrics say for the last hour (the dashboard's default range) or `rangeMs`. */
+async function report(site: BrowserStack, rangeMs = 3600_000): Promise<Report> {
+	const since = new Date(Date.now() - rangeMs).toISOString();
 	const answer = await gateway(site, `/v1/admin/metrics?by=service&since=${encodeURIComponent(since)}`, {
 		key: site.adminToken,
 	});
@@ -262,6 +262,13 @@ describe("operator dashboard", () => {
 				expect(["ok", "unavailable"], `${panel}: ${state}`).toContain(state);
 			}
 			await tab.screenshot("operator-dashboard");
+
+			// Another range asks again: the same calls, counted over the last 24 hours in longer buckets.
+			const day = await report(site, 24 * 3600_000);
+			expect(day.bucket_s).not.toBe(after.bucket_s);
+			await page.locator('[data-testid="op-range-option"][data-range="24h"]').click();
+			await page.locator(`[data-testid="op-charts"][data-bucket-s="${day.bucket_s}"]`).waitFor();
+			expect(seriesValue(await chart(page, "requests"), "brokenfeed", "totals")).toBe(fed?.requests);
 			expect(tab.problems).toEqual([]);
 		} finally {
 			await tab.close();

@@ -140,10 +140,10 @@ function Chart({
 	);
 }
 
-/** The five charts for one metrics report. */
-export default function Charts({ series }: { series: Series }) {
+/** The five charts for one metrics report (`bucketS`: the seconds each point covers). */
+export default function Charts({ series, bucketS }: { series: Series; bucketS: number }) {
 	return (
-		<div className="op-charts" data-testid="op-charts">
+		<div className="op-charts" data-testid="op-charts" data-bucket-s={bucketS}>
 			{CHARTS.map((c) => (
 				<Chart key={c.metric} {...c} series={series} />
 			))}

@@ -11,7 +11,12 @@ import "./operator.css";
  * without the other, and neither acts as the other.
  */
 
-type State = { status: "loading" } | { status: "signed-out"; ended?: boolean } | { status: "signed-in" };
+type State =
+	| { status: "loading" }
+	| { status: "signed-out"; ended?: boolean }
+	| { status: "signed-in" }
+	/** The dashboard is gone (its reads aborted) before the session ends, so none of them meets a 401. */
+	| { status: "signing-out" };
 
 function SignInForm({ ended, onSignedIn }: { ended: boolean; onSignedIn: () => void }) {
 	const [token, setToken] = useState("");
@@ -91,14 +96,18 @@ export default function OperatorPage() {
 	}, []);
 
 	const ended = useCallback(() => setState({ status: "signed-out", ended: true }), []);
-	const signOut = useCallback(async () => {
-		await signOutOperator().catch(() => {
-			// The cookie is cleared by the answer; if none came, the session still ends at its time.
-		});
-		setState({ status: "signed-out" });
-	}, []);
+	const signOut = useCallback(() => setState({ status: "signing-out" }), []);
 
-	if (state.status === "loading") {
+	useEffect(() => {
+		if (state.status !== "signing-out") return;
+		signOutOperator()
+			.catch(() => {
+				// The cookie is cleared by the answer; if none came, the session still ends at its time.
+			})
+			.finally(() => setState({ status: "signed-out" }));
+	}, [state.status]);
+
+	if (state.status === "loading" || state.status === "signing-out") {
 		return (
 			<div className="page-loading">
 				<Spinner label="Loading" size={22} />
