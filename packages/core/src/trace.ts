@@ -75,6 +75,14 @@ export function nextTraceparent(trace: TraceContext): string {
 	return formatTraceparent(childSpan(trace));
 }
 
+/** An incoming request id is kept only in this shape; anything else (log injection, huge values) is replaced. */
+export const REQUEST_ID_SHAPE = /^[A-Za-z0-9._-]{8,128}$/;
+
+/** The incoming `x-request-id` when it has a sane shape, else a new one. */
+export function requestIdFrom(header: string | null | undefined): string {
+	return typeof header === "string" && REQUEST_ID_SHAPE.test(header) ? header : crypto.randomUUID();
+}
+
 /** What one hop hands the next about the call it serves: the request id and its own trace. */
 export interface RequestTrace {
 	request_id: string;

@@ -36,14 +36,16 @@ function gatewayResponse(answer: GatewayAnswer): Response {
 }
 
 /**
- * The request's tracing fields for a gateway call: its id, a new span of its trace, and the client's address for
- * per-address limits.
+ * The request's tracing fields for a gateway call: this Worker, the request's id, a new span of its trace, and the
+ * client's address for per-address limits.
  */
 export function callContext(
 	c: Context<ChatApp>,
-): Pick<GatewayCall, "request_id" | "traceparent" | "client_ip"> {
+): Pick<GatewayCall, "request_id" | "traceparent" | "client_ip" | "via"> {
 	const clientIp = c.req.header("cf-connecting-ip");
 	return {
+		// The gateway's request point names this Worker as the caller (docs/operating.md).
+		via: "chat",
 		request_id: c.get("requestId"),
 		traceparent: nextTraceparent(c.get("trace")),
 		...(clientIp ? { client_ip: clientIp } : {}),

@@ -20,9 +20,10 @@ export interface TurnOrigin {
 	traceparent?: string | undefined;
 }
 
-/** The tracing fields of a gateway call made for the turn: its request id and a new span of its trace. */
-export function originFields(origin: TurnOrigin): { request_id?: string; traceparent: string } {
+/** The tracing fields of a gateway call made for the turn: this Worker, its request id and a new span of its trace. */
+export function originFields(origin: TurnOrigin): { via: "chat"; request_id?: string; traceparent: string } {
 	return {
+		via: "chat",
 		traceparent: nextTraceparent(continueTrace(origin.traceparent)),
 		...(origin.request_id ? { request_id: origin.request_id } : {}),
 	};

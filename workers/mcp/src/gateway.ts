@@ -1,5 +1,5 @@
 import { type Failure, fail, type GatewayAnswer, ProblemSchema, type Result } from "@penumbra/core/contracts";
-import { nextTraceparent, startTrace, type TraceContext } from "@penumbra/core/trace";
+import { nextTraceparent, type RequestTrace, startTrace } from "@penumbra/core/trace";
 import type { z } from "zod";
 import type { SessionProps } from "./auth/props.ts";
 
@@ -60,13 +60,13 @@ export class Gateway {
 	readonly #env: McpEnv;
 	readonly #session: SessionProps | null;
 	readonly #clientIp: string | undefined;
-	readonly #trace: TraceContext;
+	readonly #origin: RequestTrace;
 
-	constructor(env: McpEnv, session: SessionProps | null, clientIp?: string, trace?: TraceContext) {
+	constructor(env: McpEnv, session: SessionProps | null, clientIp?: string, origin?: RequestTrace) {
 		this.#env = env;
 		this.#session = session;
 		this.#clientIp = clientIp;
-		this.#trace = trace ?? startTrace();
+		this.#origin = origin ?? { request_id: crypto.randomUUID(), trace: startTrace() };
 	}
 
 	get session(): SessionProps | null {
@@ -85,8 +85,11 @@ export class Gateway {
 			method,
 			path,
 			authority: "agent",
-			// Each gateway call is a new span of the request's trace: the gateway and the merchant log its trace id.
-			traceparent: nextTraceparent(this.#trace),
+			// The gateway's request point names this Worker as the caller (docs/operating.md).
+			via: "mcp",
+			// The request's id, and a new span of its trace per call: the gateway and the merchant log both.
+			request_id: this.#origin.request_id,
+			traceparent: nextTraceparent(this.#origin.trace),
 			...(session?.key_id ? { key_id: session.key_id } : {}),
 			...(payload !== undefined ? { body: payload } : {}),
 			...(this.#clientIp ? { client_ip: this.#clientIp } : {}),

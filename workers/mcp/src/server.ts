@@ -1,6 +1,6 @@
 import { type McpRequestContext, McpServer } from "@modelcontextprotocol/server";
 import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/server/validators/cf-worker";
-import { continueTrace, TRACEPARENT_HEADER, type TraceContext } from "@penumbra/core/trace";
+import { continueTrace, type RequestTrace, requestIdFrom, TRACEPARENT_HEADER } from "@penumbra/core/trace";
 import { currentSession } from "./auth/props.ts";
 import { multiRoundTripConfirm } from "./confirmation.ts";
 import { INSTRUCTIONS, SERVER_INFO } from "./server-info.ts";
@@ -27,9 +27,16 @@ function clientIp(ctx: McpRequestContext): string | undefined {
 	return ctx.requestInfo?.headers.get("cf-connecting-ip") ?? undefined;
 }
 
-/** The request's trace: a valid incoming `traceparent` continued with a new span (a malformed one is dropped). */
-function traceOf(ctx: McpRequestContext): TraceContext {
-	return continueTrace(ctx.requestInfo?.headers.get(TRACEPARENT_HEADER));
+/**
+ * The request's id (a sane incoming `x-request-id`, else a new one) and trace (a valid incoming `traceparent`
+ * continued with a new span; a malformed one is dropped): every gateway call of the request carries both.
+ */
+function originOf(ctx: McpRequestContext): RequestTrace {
+	const headers = ctx.requestInfo?.headers;
+	return {
+		request_id: requestIdFrom(headers?.get("x-request-id")),
+		trace: continueTrace(headers?.get(TRACEPARENT_HEADER)),
+	};
 }
 
 /** A fresh server per request (stateless Streamable HTTP): the five meta-tools, acting as the request's caller. */
@@ -38,10 +45,10 @@ export function buildServer(env: McpEnv, ctx: McpRequestContext): McpServer {
 		instructions: INSTRUCTIONS,
 		jsonSchemaValidator: new CfWorkerJsonSchemaValidator(),
 	});
-	let trace: TraceContext | undefined;
+	let origin: RequestTrace | undefined;
 	const call = (): CallContext => {
-		trace ??= traceOf(ctx);
-		return { env, session: currentSession(), clientIp: clientIp(ctx), trace };
+		origin ??= originOf(ctx);
+		return { env, session: currentSession(), clientIp: clientIp(ctx), origin };
 	};
 	const { run: _gs, ...getStartedDef } = TOOLS.get_started;
 	server.registerTool("get_started", getStartedDef, async () => TOOLS.get_started.run(call()));

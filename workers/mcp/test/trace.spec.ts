@@ -1,3 +1,4 @@
+import { env } from "cloudflare:workers";
 import type { CompiledService } from "@penumbra/core/registry";
 import { parseTraceparent } from "@penumbra/core/trace";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -51,14 +52,25 @@ afterAll(async () => {
 
 describe("traceparent from the MCP client to the merchant", () => {
 	it("carries the incoming trace id to the upstream call, with a span of its own", async () => {
-		const received = await upstreamHeaders({ traceparent: INCOMING });
+		const requestId = `mcp-trace-${crypto.randomUUID()}`;
+		const received = await upstreamHeaders({ traceparent: INCOMING, "x-request-id": requestId });
 		const sent = parseTraceparent(received.traceparent);
 		expect(sent, JSON.stringify(received)).not.toBeNull();
 		expect(sent?.trace_id).toBe("4bf92f3577b34da6a3ce929d0e0e4736");
 		expect(sent?.span_id).not.toBe("00f067aa0ba902b7");
 		expect(sent?.flags).toBe("01");
-		// The gateway's request id goes along too, so the merchant's logs and ours meet.
-		expect(received["x-request-id"]).toMatch(/^[A-Za-z0-9._-]{8,128}$/);
+		// The client's request id goes along too, so the merchant's logs and ours meet.
+		expect(received["x-request-id"]).toBe(requestId);
+		// The gateway's request point carries it as well, and names the MCP Worker as the caller.
+		const points = async () =>
+			(
+				await env.DB.prepare("SELECT kind, service, caller FROM metric_points WHERE request_id = ?")
+					.bind(requestId)
+					.all()
+			).results;
+		await expect
+			.poll(points, { timeout: 15_000, interval: 50 })
+			.toContainEqual({ kind: "request", service: "echo", caller: "mcp" });
 	});
 
 	it("replaces a malformed traceparent with a new trace rather than forwarding it", async () => {

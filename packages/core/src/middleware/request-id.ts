@@ -1,6 +1,6 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { log } from "../log.ts";
-import { continueTrace, TRACEPARENT_HEADER, type TraceContext } from "../trace.ts";
+import { continueTrace, REQUEST_ID_SHAPE, TRACEPARENT_HEADER, type TraceContext } from "../trace.ts";
 
 /** What `requestId()` sets on the context; an app's `Variables` must include it. */
 export interface RequestIdVariables {
@@ -32,7 +32,6 @@ export interface RequestIdOptions<E extends RequestIdEnv> {
 	accessLog?: AccessLogOptions<E>;
 }
 
-const INCOMING_ID = /^[A-Za-z0-9._-]{8,128}$/;
 const QUIET_LEVELS: ReadonlySet<string> = new Set(["warn", "error"]);
 
 /**
@@ -42,7 +41,7 @@ const QUIET_LEVELS: ReadonlySet<string> = new Set(["warn", "error"]);
  */
 export function requestId<E extends RequestIdEnv>(options: RequestIdOptions<E> = {}): MiddlewareHandler<E> {
 	const headerName = options.headerName ?? "X-Request-Id";
-	const accept = options.accept ?? INCOMING_ID;
+	const accept = options.accept ?? REQUEST_ID_SHAPE;
 	const generator = options.generator ?? (() => crypto.randomUUID());
 	const { accessLog } = options;
 	return async function requestIdMiddleware(c, next) {

@@ -1,4 +1,4 @@
-import type { TraceContext } from "@penumbra/core/trace";
+import type { RequestTrace } from "@penumbra/core/trace";
 import { z } from "zod";
 import type { SessionProps } from "../auth/props.ts";
 import type { HumanConfirm } from "../confirmation.ts";
@@ -11,12 +11,12 @@ export interface CallContext {
 	clientIp?: string | undefined;
 	/** Asks the human (not the model) to confirm a purchase, when the client can be asked. */
 	confirm?: HumanConfirm | undefined;
-	/** This request's hop of its trace (a valid incoming `traceparent` continued); none: each gateway use starts one. */
-	trace?: TraceContext | undefined;
+	/** This request's id and hop of its trace (incoming ones continued); none: each gateway use starts a trace. */
+	origin?: RequestTrace | undefined;
 }
 
 export function gatewayOf(call: CallContext): Gateway {
-	return new Gateway(call.env, call.session, call.clientIp, call.trace);
+	return new Gateway(call.env, call.session, call.clientIp, call.origin);
 }
 
 export function dollars(cents: number): string {

@@ -2,6 +2,7 @@ import type { CallToolResult } from "@modelcontextprotocol/server";
 import { z } from "zod";
 import { toolResult } from "../errors.ts";
 import type { Gateway } from "../gateway.ts";
+import { mcpMetrics } from "../metrics.ts";
 import { serviceSearch } from "../search.ts";
 import { type CallContext, gatewayOf, readOnly } from "./context.ts";
 
@@ -11,13 +12,28 @@ const SearchInput = z.object({
 	limit: z.number().int().min(1).max(20).optional().describe("Results to return (default 5)."),
 });
 
-async function searchServices(
-	env: McpEnv,
-	gateway: Gateway,
-	args: { query: string; category?: string | undefined; limit?: number | undefined },
-): Promise<CallToolResult> {
+type SearchArgs = { query: string; category?: string | undefined; limit?: number | undefined };
+
+/**
+ * One `search` point per search (docs/operating.md): `found` or `empty`, with the query, so the operator sees what
+ * people look for and do not find. Never waits and never fails the search.
+ */
+function recordSearch(env: McpEnv, args: SearchArgs, started: number, found: number): void {
+	mcpMetrics(env).record({
+		kind: "search",
+		at_ms: Date.now(),
+		outcome: found > 0 ? "found" : "empty",
+		caller: "mcp",
+		latency_ms: Math.max(0, performance.now() - started),
+		text: args.query.trim().slice(0, 200),
+	});
+}
+
+async function searchServices(env: McpEnv, gateway: Gateway, args: SearchArgs): Promise<CallToolResult> {
+	const started = performance.now();
 	const search = await serviceSearch(env);
 	if (!search) {
+		recordSearch(env, args, started, 0);
 		return toolResult({
 			query: args.query,
 			results: [],
@@ -32,6 +48,7 @@ async function searchServices(
 		...(args.category ? { category: args.category } : {}),
 		...(args.limit ? { limit: args.limit } : {}),
 	});
+	recordSearch(env, args, started, answer.results.length);
 	const needsAccount = !gateway.session && answer.results.some((r) => r.has_purchases || r.requires_auth);
 	return toolResult({
 		...answer,

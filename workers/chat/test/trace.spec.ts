@@ -1,0 +1,57 @@
+import { parseTraceparent } from "@penumbra/core/trace";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { chatFetch, createKey, fake, providerServices, readStream, seedRegistry } from "./helpers.ts";
+
+/** FoodDash answered by the sandbox's echo, as service `echo` (its upstream key is configured for tests). */
+beforeAll(async () => {
+	const base = providerServices().find((s) => s.card.id === "fooddash");
+	if (!base) throw new Error("fooddash is not in the registry");
+	const echo = {
+		...base,
+		card: { ...base.card, id: "echo" },
+		upstream: `${new URL(base.upstream).origin}/_echo`,
+	};
+	await seedRegistry([...providerServices(), echo]);
+});
+
+afterAll(async () => {
+	await seedRegistry(providerServices());
+});
+
+describe("a chat turn's trace", () => {
+	it("reaches the merchant: chat Worker → MCP Worker → gateway → upstream carry one trace id", async () => {
+		const { key } = await createKey("authenticated", 10_000);
+		const id = `m${crypto.randomUUID().slice(0, 8)}`;
+		await fake().script({
+			id,
+			match: id,
+			steps: [
+				{
+					tool_uses: [
+						{
+							name: "execute",
+							input: { service: "echo", tool: "search_restaurants", parameters: { city: "austin" } },
+						},
+					],
+				},
+				{ text: "Done." },
+			],
+		});
+		const traceId = "0af7651916cd43dd8448eb211c80319c";
+		const response = await chatFetch("/api/chat", {
+			as: { key },
+			headers: { traceparent: `00-${traceId}-b7ad6b7169203331-01` },
+			json: { message: `${id} what is around` },
+		});
+		const events = (await readStream(response)).events;
+		const result = events.find((e) => e.event === "mcp.tool.result");
+		if (result?.event !== "mcp.tool.result") throw new Error("no tool result");
+		expect(result.data.is_error, JSON.stringify(result.data)).toBe(false);
+		const echoed = result.data.result as { result: { headers: Record<string, string> } };
+		const sent = parseTraceparent(echoed.result.headers.traceparent);
+		expect(sent?.trace_id).toBe(traceId);
+		expect(sent?.span_id).not.toBe("b7ad6b7169203331");
+		// The chat request's id goes along to the merchant too.
+		expect(echoed.result.headers["x-request-id"]).toBe(response.headers.get("x-request-id"));
+	});
+});
