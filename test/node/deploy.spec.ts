@@ -281,6 +281,8 @@ describe("npm run deploy", () => {
 			"EMAIL_FROM",
 			"STRIPE_SECRET_KEY",
 			"STRIPE_WEBHOOK_SECRET",
+			"ANALYTICS_API_TOKEN",
+			"ALERT_WEBHOOK_URL",
 			"ANTHROPIC_API_KEY",
 		]);
 		expect(lines.join("\n")).toMatch(
@@ -311,6 +313,8 @@ describe("npm run deploy", () => {
 		expect(account.workers.get("penumbra-gateway")?.vars).toMatchObject({
 			ENVIRONMENT: "production",
 			UPSTREAM_ALLOWLIST: "",
+			// The metrics endpoint reads Analytics Engine of the account it was deployed to.
+			ANALYTICS_ACCOUNT_ID: "acc_1",
 		});
 		expect(account.workers.get("penumbra-chat")?.vars.MCP_URL).toBe(
 			"https://penumbra-mcp.ada.workers.dev/mcp",
@@ -364,6 +368,8 @@ describe("npm run deploy", () => {
 			"EMAIL_FROM",
 			"STRIPE_SECRET_KEY",
 			"STRIPE_WEBHOOK_SECRET",
+			"ANALYTICS_API_TOKEN",
+			"ALERT_WEBHOOK_URL",
 		]);
 	});
 

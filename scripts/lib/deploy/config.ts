@@ -129,7 +129,12 @@ export function deployConfig(
 		...raw,
 		account_id: ids.account,
 		main: resolve(dir, raw.main),
-		vars: { ...raw.vars, ...productionVars(name, origins) },
+		vars: {
+			...raw.vars,
+			...productionVars(name, origins),
+			// The metrics endpoint reads Analytics Engine through this account's SQL API (README "Operating Penumbra").
+			...(name === "gateway" && { ANALYTICS_ACCOUNT_ID: ids.account }),
+		},
 		...(raw.d1_databases && {
 			d1_databases: raw.d1_databases.map((db) => ({
 				...db,

@@ -32,6 +32,18 @@ export const PROVIDED: readonly ProvidedSecret[] = [
 			"top-up by card is off (the site's Add money card says it is not configured); operators credit accounts with `npx penumbra credit`. A Stripe secret key (sk_live_… or sk_test_…) and the signing secret (whsec_…) of a webhook endpoint at the URL printed below",
 	},
 	{
+		worker: "gateway",
+		names: ["ANALYTICS_API_TOKEN"],
+		without:
+			"metrics are still recorded, but GET /v1/admin/metrics, the operator dashboard's charts and the alerts cannot read them. A Cloudflare API token with Account Analytics: Read (never the token this deploy runs with)",
+	},
+	{
+		worker: "gateway",
+		names: ["ALERT_WEBHOOK_URL"],
+		without:
+			"alerts are only logged. An incoming-webhook URL taking Slack-compatible JSON (https://hooks.slack.com/services/…)",
+	},
+	{
 		worker: "chat",
 		names: ["ANTHROPIC_API_KEY"],
 		without:

@@ -28,7 +28,7 @@ function statusOf(calls: number, failures: number): Traffic["status"] {
 /**
  * A service's upstream calls in the last {@link TRAFFIC_WINDOW_S} from the metrics store, or null when the store
  * cannot be read (health then rests on the probe). Failures are 5xx, timeouts and network errors: a 4xx is the
- * caller's mistake, not the provider's, so it counts against `upstream_availability` but not against the status.
+ * caller's mistake, not the provider's, and counts against neither `upstream_availability` nor the status.
  */
 export async function trafficOf(env: GatewayEnv, service: string): Promise<Traffic | null> {
 	const now = Date.now();

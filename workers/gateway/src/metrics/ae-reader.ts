@@ -111,9 +111,9 @@ export type SqlFetch = (url: string, init: RequestInit) => Promise<Response>;
 
 async function runSql(env: MetricsReaderEnv, send: SqlFetch, sql: string): Promise<Row[]> {
 	const base = (env.ANALYTICS_SQL_URL || DEFAULT_SQL_URL).replace(/\/+$/, "");
-	const response = await send(`${base}/accounts/${env.CLOUDFLARE_ACCOUNT_ID}/analytics_engine/sql`, {
+	const response = await send(`${base}/accounts/${env.ANALYTICS_ACCOUNT_ID}/analytics_engine/sql`, {
 		method: "POST",
-		headers: { authorization: `Bearer ${env.CLOUDFLARE_API_TOKEN}`, "content-type": "text/plain" },
+		headers: { authorization: `Bearer ${env.ANALYTICS_API_TOKEN}`, "content-type": "text/plain" },
 		body: sql,
 	});
 	const text = await response.text();
@@ -149,11 +149,11 @@ export function analyticsEngineReader(
 	return {
 		store: "analytics-engine",
 		async report(query) {
-			if (!env.CLOUDFLARE_ACCOUNT_ID || !env.CLOUDFLARE_API_TOKEN) {
+			if (!env.ANALYTICS_ACCOUNT_ID || !env.ANALYTICS_API_TOKEN) {
 				throw new PenumbraError("INTERNAL", {
 					status: 503,
 					detail:
-						"Metrics are in Analytics Engine but the gateway cannot read them: set the CLOUDFLARE_ACCOUNT_ID var and the CLOUDFLARE_API_TOKEN secret (Account Analytics: Read).",
+						"Metrics are in Analytics Engine but the gateway cannot read them: set the ANALYTICS_ACCOUNT_ID var and the ANALYTICS_API_TOKEN secret (Account Analytics: Read).",
 				});
 			}
 			const sql = reportQueries(query, env.METRICS_DATASET || DEFAULT_DATASET);

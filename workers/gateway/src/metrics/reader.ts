@@ -26,8 +26,8 @@ export interface MetricsReader {
 export interface MetricsReaderEnv {
 	METRICS_STORE?: string;
 	DB: D1Database;
-	CLOUDFLARE_ACCOUNT_ID?: string;
-	CLOUDFLARE_API_TOKEN?: string;
+	ANALYTICS_ACCOUNT_ID?: string;
+	ANALYTICS_API_TOKEN?: string;
 	ANALYTICS_SQL_URL?: string;
 	/** The Analytics Engine dataset (wrangler.toml `dataset`), the SQL table name. */
 	METRICS_DATASET?: string;
@@ -104,7 +104,8 @@ function rate(part: number, whole: number): number | null {
 
 /**
  * A group as the contract shows it. `error_rate` counts both the caller's errors (4xx) and faults (5xx);
- * availability is successful upstream answers over all upstream calls.
+ * availability is the upstream calls that did not fail (5xx, timeout, network) over all: a 4xx is the caller's
+ * mistake, answered by a working provider.
  */
 function groupView(figures: GroupFigures): Omit<MetricsGroup, "service" | "tool"> {
 	return {
@@ -117,7 +118,7 @@ function groupView(figures: GroupFigures): Omit<MetricsGroup, "service" | "tool"
 		upstream_calls: figures.upstream_calls,
 		upstream_failures: figures.upstream_failures,
 		upstream_timeouts: figures.upstream_timeouts,
-		upstream_availability: rate(figures.upstream_ok, figures.upstream_calls),
+		upstream_availability: rate(figures.upstream_calls - figures.upstream_failures, figures.upstream_calls),
 		upstream_p50_ms: figures.upstream_p50_ms,
 		purchases: {
 			bought: figures.bought,

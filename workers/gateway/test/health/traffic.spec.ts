@@ -92,7 +92,7 @@ describe("service health from the last minutes of real traffic", () => {
 		const picky = await healthOf("pickycast");
 		expect(picky.health).toMatchObject({
 			status: "up",
-			traffic: { upstream_calls: 4, upstream_failures: 0, upstream_availability: 0.25, status: "up" },
+			traffic: { upstream_calls: 4, upstream_failures: 0, upstream_availability: 1, status: "up" },
 		});
 	});
 

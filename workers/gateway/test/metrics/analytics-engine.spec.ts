@@ -24,8 +24,8 @@ const QUERY: MetricsQuery = {
 const AE_ENV = {
 	METRICS_STORE: "analytics-engine",
 	DB: env.DB,
-	CLOUDFLARE_ACCOUNT_ID: "acct0123",
-	CLOUDFLARE_API_TOKEN: "token-for-tests",
+	ANALYTICS_ACCOUNT_ID: "acct0123",
+	ANALYTICS_API_TOKEN: "token-for-tests",
 	ANALYTICS_SQL_URL: "https://sql.example.test/client/v4/",
 	METRICS_DATASET: "penumbra_metrics",
 };
@@ -246,7 +246,7 @@ describe("the Analytics Engine reader", () => {
 	});
 
 	it("answers 503 naming what to set when the account or token is missing", async () => {
-		const production = { ...env, METRICS_STORE: "analytics-engine", CLOUDFLARE_ACCOUNT_ID: "" } as GatewayEnv;
+		const production = { ...env, METRICS_STORE: "analytics-engine", ANALYTICS_ACCOUNT_ID: "" } as GatewayEnv;
 		const ctx = createExecutionContext();
 		const response = await app.fetch(
 			new Request(`${ORIGIN}/v1/admin/metrics`, { headers: { authorization: `Bearer ${env.ADMIN_TOKEN}` } }),
@@ -255,7 +255,7 @@ describe("the Analytics Engine reader", () => {
 		);
 		await waitOnExecutionContext(ctx);
 		const problem = await expectProblem(response, 503, "INTERNAL");
-		expect(problem.detail).toContain("CLOUDFLARE_ACCOUNT_ID");
-		expect(problem.detail).toContain("CLOUDFLARE_API_TOKEN");
+		expect(problem.detail).toContain("ANALYTICS_ACCOUNT_ID");
+		expect(problem.detail).toContain("ANALYTICS_API_TOKEN");
 	});
 });
