@@ -191,6 +191,47 @@ export class ConversationStore {
 		return rows.map(messageView);
 	}
 
+	/** The credential's turns that count against its limit: running, and not stale (a subquery). */
+	#runningTurns(credentialId: string, now: number) {
+		return this.#db
+			.select({ n: sql<number>`count(*)` })
+			.from(conversations)
+			.where(
+				and(
+					eq(conversations.credentialId, credentialId),
+					eq(conversations.status, "running"),
+					sql`${conversations.turnStartedAt} > ${now - STALE_TURN_MS}`,
+				),
+			);
+	}
+
+	/**
+	 * A new conversation with its first turn running, if its owner runs fewer than `maxConcurrent` turns (else null,
+	 * and nothing is created). One statement, as `create` then `beginTurn` would be two round trips to D1.
+	 */
+	async createRunning(
+		credentialId: string,
+		title: string,
+		maxConcurrent: number,
+	): Promise<Conversation | null> {
+		const now = Date.now();
+		const row: ConversationRow = {
+			id: newId("conv_"),
+			credentialId,
+			title,
+			status: "running",
+			turnStartedAt: now,
+			createdAt: now,
+			updatedAt: now,
+		};
+		const result = await this.#db.run(
+			sql`INSERT INTO ${conversations} (id, credential_id, title, status, turn_started_at, created_at, updated_at)
+				SELECT ${row.id}, ${credentialId}, ${title}, ${row.status}, ${now}, ${now}, ${now}
+				WHERE (${this.#runningTurns(credentialId, now)}) < ${maxConcurrent}`,
+		);
+		return result.meta.changes === 1 ? conversationView(row) : null;
+	}
+
 	/**
 	 * Marks the conversation running if it is not already and its owner runs fewer than `maxConcurrent` turns. One
 	 * statement, so two requests racing for the last slot cannot both win.
@@ -198,16 +239,7 @@ export class ConversationStore {
 	async beginTurn(conversationId: string, credentialId: string, maxConcurrent: number): Promise<boolean> {
 		const now = Date.now();
 		const fresh = now - STALE_TURN_MS;
-		const running = this.#db
-			.select({ n: sql<number>`count(*)` })
-			.from(conversations)
-			.where(
-				and(
-					eq(conversations.credentialId, credentialId),
-					eq(conversations.status, "running"),
-					sql`${conversations.turnStartedAt} > ${fresh}`,
-				),
-			);
+		const running = this.#runningTurns(credentialId, now);
 		const result = await this.#db
 			.update(conversations)
 			.set({ status: "running", turnStartedAt: now, updatedAt: now })

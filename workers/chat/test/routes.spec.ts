@@ -340,6 +340,27 @@ describe("ConversationStore turns", () => {
 		expect(await store().beginTurn(winner.id, credential, 3)).toBe(true);
 	});
 
+	it("creates a conversation with its turn running only within the limit; racing for the last slot, one wins", async () => {
+		const credential = `cred_${crypto.randomUUID().replaceAll("-", "")}`;
+		const busy = await store().create(credential, "busy");
+		expect(await store().beginTurn(busy.id, credential, 2)).toBe(true);
+		const made = await Promise.all([1, 2, 3].map((n) => store().createRunning(credential, `new ${n}`, 2)));
+		const won = made.filter((c) => c !== null);
+		expect(won).toHaveLength(1);
+		expect(won[0]?.status).toBe("running");
+		// The refused ones left nothing behind; the winner is stored running and counts.
+		const { conversations } = await store().list(credential, { limit: 10 });
+		expect(conversations.map((c) => [c.id, c.status]).sort()).toEqual(
+			[
+				[busy.id, "running"],
+				[won[0]?.id, "running"],
+			].sort(),
+		);
+		expect(await store().createRunning(credential, "one more", 2)).toBeNull();
+		await store().endTurn(busy.id, "idle");
+		expect(await store().createRunning(credential, "now it fits", 2)).not.toBeNull();
+	});
+
 	it("stops counting a turn whose session never reported its end", async () => {
 		const credential = `cred_${crypto.randomUUID().replaceAll("-", "")}`;
 		const stuck = await store().create(credential, "stuck");

@@ -33,9 +33,12 @@ async function streamFrom(env: ChatEnv, conversationId: string, after: number): 
 	return new Response(upstream.body, { status: upstream.status, headers });
 }
 
-/** A turn that could not start: 429 when the user's limit is the reason, 409 when this conversation is busy. */
-async function turnRefused(store: ConversationStore, id: string, max: number): Promise<PenumbraError> {
-	const now = await store.get(id);
+/**
+ * A turn that could not start: 429 when the user's limit is the reason, 409 when this conversation (none for a new
+ * one) is busy.
+ */
+async function turnRefused(store: ConversationStore, id: string | null, max: number): Promise<PenumbraError> {
+	const now = id === null ? null : await store.get(id);
 	if (now?.status === "running") {
 		return conflict(
 			"A turn is already running in this conversation. Wait for it or cancel it.",
@@ -80,16 +83,17 @@ chatRoutes.post("/api/chat", async (c) => {
 	}
 	const { credential_id: credentialId, key_id: keyId } = c.get("identity");
 	const store = new ConversationStore(c.env.DB);
-	const created = input.conversation_id === undefined;
-	const conversation =
-		input.conversation_id === undefined
-			? await store.create(credentialId, titleFrom(input.message))
-			: await ownConversation(c, input.conversation_id);
-
-	if (!(await store.beginTurn(conversation.id, credentialId, maxConcurrentTurns))) {
-		const refusal = await turnRefused(store, conversation.id, maxConcurrentTurns);
-		if (created) await store.delete(conversation.id);
-		throw refusal;
+	let conversation: Conversation;
+	if (input.conversation_id === undefined) {
+		// Created with its turn running, in one statement; nothing is created when the limit refuses it.
+		const fresh = await store.createRunning(credentialId, titleFrom(input.message), maxConcurrentTurns);
+		if (!fresh) throw await turnRefused(store, null, maxConcurrentTurns);
+		conversation = fresh;
+	} else {
+		conversation = await ownConversation(c, input.conversation_id);
+		if (!(await store.beginTurn(conversation.id, credentialId, maxConcurrentTurns))) {
+			throw await turnRefused(store, conversation.id, maxConcurrentTurns);
+		}
 	}
 	const started = await sessionOf(c.env, conversation.id)
 		.startTurn({
