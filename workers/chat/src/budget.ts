@@ -6,7 +6,10 @@ export interface Fitted {
 	messages: MessageParam[];
 	/** True when the middle of the conversation was replaced by a summary (the caller stores the new transcript). */
 	summarized: boolean;
-	/** Input tokens of the messages as sent (Anthropic's count). */
+	/**
+	 * Input tokens of the messages as sent: Anthropic's count, or the upper bound of {@link inputTokenBound} when
+	 * that is already within the budget (then nothing was counted).
+	 */
 	input_tokens: number;
 	/** What the summary cost. */
 	usage: Usage;
@@ -25,6 +28,40 @@ interface FitOptions {
 const SUMMARY_PREFIX =
 	"Summary of the earlier conversation (older turns were condensed to fit the context budget):";
 const RENDER_LIMIT = 40_000;
+
+/**
+ * Input tokens a request may take beyond the bytes of its JSON: the tool-use system prompt the API adds (a few
+ * hundred tokens) and the framing of each message (the JSON's own quotes and keys already outweigh the role markers).
+ * Generous on purpose: it only decides whether counting can be skipped, never what is sent.
+ */
+export const FRAMING_TOKENS = 2_000;
+
+/** Block types whose tokens are their text: anything else (an image, a document) may cost more tokens than bytes. */
+const TEXT_BLOCKS = new Set(["text", "tool_use", "tool_result"]);
+
+function textOnly(messages: MessageParam[]): boolean {
+	return messages.every(
+		(m) =>
+			typeof m.content === "string" ||
+			m.content.every(
+				(block) =>
+					TEXT_BLOCKS.has(block.type) &&
+					(block.type !== "tool_result" ||
+						typeof block.content !== "object" ||
+						(block.content ?? []).every((part) => part.type === "text")),
+			),
+	);
+}
+
+/**
+ * An upper bound on the request's input tokens, without asking Anthropic: every token stands for at least one byte
+ * of the text it encodes, so a text-only request takes at most the UTF-8 bytes of its JSON plus
+ * {@link FRAMING_TOKENS}. Null when a block is not text (then only counting tells).
+ */
+export function inputTokenBound(system: string, tools: Tool[], messages: MessageParam[]): number | null {
+	if (!textOnly(messages)) return null;
+	return new TextEncoder().encode(JSON.stringify({ system, tools, messages })).length + FRAMING_TOKENS;
+}
 
 /** A user message that starts a turn: the person's own words, not tool results. */
 function startsTurn(message: MessageParam): boolean {
@@ -70,13 +107,18 @@ function extractive(messages: MessageParam[]): string {
 }
 
 /**
- * Keeps a conversation under the token budget : counts with Anthropic's count-tokens
- * endpoint; over the budget it keeps the most recent whole turns that fit in about half of it and replaces the
- * middle with a model-written summary (the system prompt and tools are sent separately and always kept).
+ * Keeps a conversation under the token budget: a request whose {@link inputTokenBound} is within it goes as it is,
+ * uncounted (no round trip before the model call); otherwise it counts with Anthropic's count-tokens endpoint, and
+ * over the budget keeps the most recent whole turns that fit in about half of it and replaces the middle with a
+ * model-written summary (the system prompt and tools are sent separately and always kept).
  */
 export async function fitToBudget(options: FitOptions): Promise<Fitted> {
 	const { anthropic, model, system, tools, messages, budget } = options;
 	const none: Usage = { input_tokens: 0, output_tokens: 0, model_calls: 0 };
+	const bound = inputTokenBound(system, tools, messages);
+	if (bound !== null && bound <= budget) {
+		return { messages, summarized: false, input_tokens: bound, usage: none };
+	}
 	const count = await anthropic.messages.countTokens(
 		{ model, system, tools, messages },
 		{ signal: options.signal },

@@ -1,7 +1,9 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
+import type { Tool } from "@anthropic-ai/sdk/resources/messages";
 import { describe, expect, it } from "vitest";
 import { estimateInputTokens } from "../../../test/fake-anthropic/script.ts";
+import { inputTokenBound } from "../src/budget.ts";
 import type { ChatSession } from "../src/session.do.ts";
 import { ChatSession as Session } from "../src/session.do.ts";
 import { ConversationStore } from "../src/store.ts";
@@ -94,6 +96,44 @@ describe("the token budget", () => {
 				output_tokens: expect.any(Number),
 			});
 		}
+	});
+});
+
+describe("counting tokens", () => {
+	it("skips count_tokens when the request's bytes prove it under the budget, and counts otherwise", async () => {
+		const id = marker();
+		const script = { id, match: id, steps: [{ text: "Short." }] };
+		await fake().script(script);
+		await withSettings({}, [`${id} hello`]);
+		const [call] = await fake().calls(id);
+		if (!call) throw new Error("no model call");
+		expect(await fake().calls(id, "count_tokens")).toHaveLength(0);
+		const bound = inputTokenBound(String(call.system), (call.tools ?? []) as Tool[], call.messages);
+		if (bound === null) throw new Error("a text-only request has a bound");
+		expect(bound).toBeLessThanOrEqual(Number(env.TOKEN_BUDGET));
+		const tokens = estimateInputTokens(call);
+		expect(tokens).toBeLessThan(bound);
+
+		// A budget under the bound but over the count: counted first, then sent as it is.
+		await fake().reset(id);
+		await fake().script(script);
+		const { events } = await withSettings({ TOKEN_BUDGET: String(Math.floor((tokens + bound) / 2)) }, [
+			`${id} hello`,
+		]);
+		expect(events.at(-1)?.type).toBe("assistant.completed");
+		expect(await fake().calls(id, "count_tokens")).toHaveLength(1);
+		expect((await fake().calls(id))[0]?.messages).toEqual(call.messages);
+	});
+
+	it("has no bound for blocks that may take more tokens than bytes", () => {
+		const image = {
+			type: "image" as const,
+			source: { type: "base64" as const, media_type: "image/png" as const, data: "iVBORw0KGgo=" },
+		};
+		expect(inputTokenBound("", [], [{ role: "user", content: [image] }])).toBeNull();
+		expect(inputTokenBound("", [], [{ role: "user", content: "héllo" }])).toBeGreaterThan(
+			new TextEncoder().encode("héllo").length,
+		);
 	});
 });
 
