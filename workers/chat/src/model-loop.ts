@@ -1,12 +1,12 @@
 import type Anthropic from "@anthropic-ai/sdk";
 import type { Tool, ToolResultBlockParam, ToolUseBlock } from "@anthropic-ai/sdk/resources/messages";
-import type { Client } from "@modelcontextprotocol/client";
 import type { ChatEventData, PendingQuote } from "@penumbra/core/contracts";
 import { fitToBudget } from "./budget.ts";
 import type { EventLog } from "./event-log.ts";
 import { limitsOf } from "./limits.ts";
+import type { McpConnection } from "./mcp-connection.ts";
 import { summaryOf, type ToolCallResult, type ToolErrorShape, toolResultBlock } from "./tools.ts";
-import type { Transcript } from "./transcript.ts";
+import type { Transcript, Unanswered } from "./transcript.ts";
 import type { StopReason, Turn, TurnState } from "./turn.ts";
 
 export const SYSTEM_PROMPT = `You are Penumbra's assistant. You help the user get real-world things done — food delivery, rides, restaurant tables, shopping, weather, travel — through Penumbra's five tools.
@@ -16,6 +16,11 @@ How to work:
 - Purchases: execute without quote_id returns a quote and charges nothing. Tell the user what it buys and the price, then call execute again with the same arguments plus the quote_id.
 - Some purchases need the user's own confirmation. You cannot confirm on their behalf; the app will ask them. Never claim a purchase went through without a receipt.
 - Amounts are integer cents: show them as dollars. Be brief and concrete.`;
+
+/** Whether the API key a turn was started with is still live (docs/auth.md): the gateway asks its Account DO. */
+export async function keyLive(env: ChatEnv, credentialId: string, keyId: string): Promise<boolean> {
+	return (await env.GATEWAY.identity(credentialId, keyId)) !== null;
+}
 
 /** Thrown at the next step once the owner asked to stop the turn. */
 export class Cancelled extends Error {}
@@ -37,12 +42,17 @@ export interface TurnHost {
 	quote(credentialId: string, quoteId: string): Promise<PendingQuote>;
 }
 
-/** One running turn's connections: the model, the MCP server and its tools, and the turn's abort signal. */
+/** One running turn's connections: the model, the MCP server (connecting meanwhile) and its tools, the abort signal. */
 export interface TurnTools {
 	anthropic: Anthropic;
-	mcp: Client;
+	mcp: McpConnection;
 	tools: Tool[];
 	signal: AbortSignal;
+	/**
+	 * A check of the turn's key made for this run and already under way (started with the turn, alongside its
+	 * writes): the loop's first check awaits it instead of asking the gateway again. Every later check asks anew.
+	 */
+	keyCheck?: Promise<boolean> | undefined;
 }
 
 /**
@@ -53,24 +63,29 @@ export interface TurnTools {
 export class ModelLoop {
 	readonly #host: TurnHost;
 	readonly #with: TurnTools;
+	#keyCheck: Promise<boolean> | undefined;
 
 	constructor(host: TurnHost, tools: TurnTools) {
 		this.#host = host;
 		this.#with = tools;
+		this.#keyCheck = tools.keyCheck;
 	}
 
 	async run(turn: Turn): Promise<void> {
-		await this.#checkKey(turn);
 		if (turn.pending?.decision) {
+			// The owner's decision runs the paused call first: the key and the MCP server are checked before it.
+			await this.#checkKey(turn);
+			if (turn.pending.decision === "confirm") await this.#with.mcp.client();
 			const paused = await this.#runPending(turn);
 			if (paused) return;
 		}
+		// The loop checks the key before every model call, the first one included.
 		await this.#loop(turn);
 	}
 
 	async #loop(turn: Turn): Promise<void> {
 		const { env, transcript, turns, events } = this.#host;
-		const { anthropic, tools, signal } = this.#with;
+		const { anthropic, tools, signal, mcp } = this.#with;
 		const limits = limitsOf(env);
 		while (true) {
 			this.#checkCancelled();
@@ -110,6 +125,10 @@ export class ModelLoop {
 				separator = "";
 				turn.text += text;
 				events.append("assistant.delta", { turn_id: turn.turn_id, text });
+			});
+			// A tool call is coming: connect to the MCP server while the model writes its input (mcp-connection.ts).
+			stream.on("streamEvent", (event) => {
+				if (event.type === "content_block_start" && event.content_block.type === "tool_use") mcp.warm();
 			});
 			const final = await stream.finalMessage();
 			turn.usage.input_tokens += final.usage.input_tokens;
@@ -151,7 +170,11 @@ export class ModelLoop {
 				name: use.name,
 				input,
 			});
-			const result = await this.#callTool(use.name, input);
+			const result = await this.#callTool(use.name, input, {
+				tool_use_id: use.id,
+				done: results,
+				rest: uses.slice(i + 1),
+			});
 			const structured = (result.structuredContent ?? {}) as ToolErrorShape;
 			const quoteId = typeof input.quote_id === "string" ? input.quote_id : null;
 			if (result.isError && structured.error?.code === "CONFIRMATION_REQUIRED" && quoteId) {
@@ -213,7 +236,7 @@ export class ModelLoop {
 				name: use.name,
 				input: pending.input,
 			});
-			const result = await this.#callTool(use.name, pending.input);
+			const result = await this.#callTool(use.name, pending.input, null);
 			done = [...done, this.#recordResult(turn, use, result)];
 		} else {
 			const declined = { isError: false, structuredContent: { status: "declined" } };
@@ -241,11 +264,27 @@ export class ModelLoop {
 
 	/**
 	 * One tool call, only of a tool the model was offered: any other name (a model inventing `confirm_purchase`) is
-	 * answered here as a failed call, so it reaches nothing and the turn goes on.
+	 * answered here as a failed call, so it reaches nothing and the turn goes on. When the MCP connection (made
+	 * while the model answered) failed, the call and the rest of its round are closed in the transcript as not run
+	 * (`unanswered`; the paused call's connection was awaited before it), and the failure ends the turn.
 	 */
-	async #callTool(name: string, input: Record<string, unknown>): Promise<ToolCallResult> {
+	async #callTool(
+		name: string,
+		input: Record<string, unknown>,
+		unanswered: Unanswered | null,
+	): Promise<ToolCallResult> {
 		if (this.#with.tools.some((tool) => tool.name === name)) {
-			return this.#with.mcp.callTool({ name, arguments: input });
+			const mcp = await this.#with.mcp.client().catch((error: unknown) => {
+				if (unanswered) {
+					this.#host.transcript.closeUnanswered(
+						unanswered,
+						"Not run: the tools were unavailable.",
+						"Stopped.",
+					);
+				}
+				throw error;
+			});
+			return mcp.callTool({ name, arguments: input });
 		}
 		const offered = this.#with.tools.map((tool) => tool.name).join(", ");
 		const detail = `There is no tool ${name}. The tools are: ${offered}.`;
@@ -273,7 +312,9 @@ export class ModelLoop {
 	/** A turn started with an API key runs only while that key is live; the site's session has no key to check. */
 	async #keyLive(turn: Turn): Promise<boolean> {
 		if (turn.key_id === undefined) return true;
-		return (await this.#host.env.GATEWAY.identity(turn.credential_id, turn.key_id)) !== null;
+		const started = this.#keyCheck;
+		this.#keyCheck = undefined;
+		return started ?? keyLive(this.#host.env, turn.credential_id, turn.key_id);
 	}
 
 	async #checkKey(turn: Turn): Promise<void> {

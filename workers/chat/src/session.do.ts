@@ -6,9 +6,10 @@ import { log } from "@penumbra/core/log";
 import { metricsOf } from "@penumbra/core/metrics";
 import { parseTraceparent } from "@penumbra/core/trace";
 import { EventLog } from "./event-log.ts";
-import { Cancelled, KeyRevoked, ModelLoop, type TurnHost } from "./model-loop.ts";
+import { McpConnection, toolsFor } from "./mcp-connection.ts";
+import { Cancelled, KeyRevoked, keyLive, ModelLoop, type TurnHost } from "./model-loop.ts";
 import { ConversationStore } from "./store.ts";
-import { mcpClient, modelTools, originFields } from "./tools.ts";
+import { mcpClient, originFields } from "./tools.ts";
 import { Transcript } from "./transcript.ts";
 import { newTurn, type StopReason, type Turn, TurnState } from "./turn.ts";
 import { recordTurnRun, turnRunStart } from "./turn-metrics.ts";
@@ -31,7 +32,10 @@ export class ChatSession extends DurableObject<ChatEnv> {
 	/** What the model loop may do to this session; not methods of the class, which RPC would expose. */
 	readonly #host: TurnHost;
 	#abort: AbortController | null = null;
-	#running = false;
+	/** The run of the current turn in progress, if any (see `#runOnce`). */
+	#running: Promise<void> | null = null;
+	/** The check of a new turn's key started by `startTurn`, for its run's first model call (model-loop.ts). */
+	#keyCheck: Promise<boolean> | undefined;
 
 	constructor(ctx: DurableObjectState, env: ChatEnv) {
 		super(ctx, env);
@@ -79,6 +83,10 @@ export class ChatSession extends DurableObject<ChatEnv> {
 		}
 		const after = this.events.lastId();
 		const turn = newTurn(input);
+		// Asked now, while the turn is written: its first model call waits for the answer, not for a new round trip.
+		this.#keyCheck =
+			turn.key_id === undefined ? undefined : keyLive(this.env, turn.credential_id, turn.key_id);
+		this.#keyCheck?.catch(() => {});
 		this.ctx.storage.transactionSync(() => {
 			this.#transcript.push({ role: "user", content: input.message });
 			this.#turns.save(turn);
@@ -94,6 +102,7 @@ export class ChatSession extends DurableObject<ChatEnv> {
 			model: this.env.ANTHROPIC_MODEL,
 		});
 		await this.ctx.storage.setAlarm(Date.now());
+		this.#startRun();
 		return { ok: true, after, turn_id: turn.turn_id };
 	}
 
@@ -135,6 +144,7 @@ export class ChatSession extends DurableObject<ChatEnv> {
 		if (input.traceparent !== undefined) turn.traceparent = input.traceparent;
 		this.#turns.save(turn);
 		await this.ctx.storage.setAlarm(Date.now());
+		this.#startRun();
 		return { ok: true, after };
 	}
 
@@ -171,14 +181,25 @@ export class ChatSession extends DurableObject<ChatEnv> {
 	// ── the turn ───────────────────────────────────────────────────────────────────────────────────────────────
 
 	override async alarm(): Promise<void> {
-		if (this.#running) return;
-		this.#running = true;
-		try {
-			await this.#run();
-		} finally {
-			this.#running = false;
-		}
+		await this.#runOnce();
 		await this.#prune();
+	}
+
+	/**
+	 * Starts the turn's run at once, without waiting for the alarm to be delivered (which would delay the first model
+	 * call). The alarm set just before stays the turn's guarantee: when it fires it joins this run and stays open
+	 * until the run ends, so a run cut short (an evicted object, a failure) is picked up again by the alarm's retry.
+	 */
+	#startRun(): void {
+		this.#runOnce().catch((error: unknown) => log("error", "chat turn run failed", { error }));
+	}
+
+	/** The current turn's run: the one in progress if any (never two at once), else a new one. */
+	#runOnce(): Promise<void> {
+		this.#running ??= this.#run().finally(() => {
+			this.#running = null;
+		});
+		return this.#running;
 	}
 
 	/**
@@ -222,22 +243,19 @@ export class ChatSession extends DurableObject<ChatEnv> {
 		}
 		const abort = new AbortController();
 		this.#abort = abort;
-		let mcp: Client | null = null;
+		// Connects on first need, at the latest while the model writes: the first model call waits for the MCP server
+		// only when this isolate has no tool list yet (mcp-connection.ts).
+		const mcp = new McpConnection(() => this.#connectMcp(turn));
+		const keyCheck = this.#keyCheck;
+		this.#keyCheck = undefined;
 		try {
-			mcp = await mcpClient(this.env, turn.credential_id, turn.key_id, turn).catch(async (error: unknown) => {
-				// The MCP server refuses a turn whose key was revoked: say that, not "the turn failed".
-				if (turn.key_id && !(await this.env.GATEWAY.identity(turn.credential_id, turn.key_id))) {
-					throw new KeyRevoked();
-				}
-				throw error;
-			});
-			const tools = await modelTools(mcp);
+			const tools = await toolsFor(mcp);
 			const anthropic = new Anthropic({
 				apiKey: this.env.ANTHROPIC_API_KEY,
 				baseURL: this.env.ANTHROPIC_BASE_URL,
 				maxRetries: 2,
 			});
-			await new ModelLoop(this.#host, { anthropic, mcp, tools, signal: abort.signal }).run(turn);
+			await new ModelLoop(this.#host, { anthropic, mcp, tools, signal: abort.signal, keyCheck }).run(turn);
 		} catch (error) {
 			if (error instanceof Cancelled || abort.signal.aborted) {
 				await this.#finish(this.#turns.current() ?? turn, "cancelled");
@@ -275,8 +293,18 @@ export class ChatSession extends DurableObject<ChatEnv> {
 			});
 		} finally {
 			this.#abort = null;
-			await mcp?.close().catch(() => {});
+			await mcp.close();
 		}
+	}
+
+	async #connectMcp(turn: Turn): Promise<Client> {
+		return mcpClient(this.env, turn.credential_id, turn.key_id, turn).catch(async (error: unknown) => {
+			// The MCP server refuses a turn whose key was revoked: say that, not "the turn failed".
+			if (turn.key_id && !(await this.env.GATEWAY.identity(turn.credential_id, turn.key_id))) {
+				throw new KeyRevoked();
+			}
+			throw error;
+		});
 	}
 
 	/** The paused call closed in the transcript (see Transcript.closeUnanswered); the turn no longer waits on it. */

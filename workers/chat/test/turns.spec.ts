@@ -4,10 +4,13 @@ import type { Tool } from "@anthropic-ai/sdk/resources/messages";
 import { describe, expect, it } from "vitest";
 import { estimateInputTokens } from "../../../test/fake-anthropic/script.ts";
 import { inputTokenBound } from "../src/budget.ts";
+import { forgetTools, McpConnection, TOOLS_CACHE_MS, toolsFor } from "../src/mcp-connection.ts";
 import type { ChatSession } from "../src/session.do.ts";
 import { ChatSession as Session } from "../src/session.do.ts";
 import { ConversationStore } from "../src/store.ts";
-import { chatFetch, createKey, fake, readEvents, readStream } from "./helpers.ts";
+import { mcpClient } from "../src/tools.ts";
+import type { Turn } from "../src/turn.ts";
+import { chatFetch, createKey, fake, gatewayFetch, readEvents, readStream } from "./helpers.ts";
 
 function marker(): string {
 	return `m${crypto.randomUUID().slice(0, 8)}`;
@@ -134,6 +137,90 @@ describe("counting tokens", () => {
 		expect(inputTokenBound("", [], [{ role: "user", content: "héllo" }])).toBeGreaterThan(
 			new TextEncoder().encode("héllo").length,
 		);
+	});
+});
+
+describe("a turn's run", () => {
+	it("starts with the turn; the alarm joins the run in progress and returns once it ended", async () => {
+		const owner = await createKey("authenticated", 10_000);
+		const id = marker();
+		await fake().script({
+			id,
+			match: id,
+			steps: [{ text: "One word at a time. ".repeat(10), chunk_size: 5, delay_ms_per_chunk: 10 }],
+		});
+		const started = await readStream(
+			await chatFetch("/api/chat", { as: { key: owner.key }, json: { message: `${id} go` } }),
+			{ stopAfter: (e) => e.event === "assistant.delta" },
+		);
+		const first = started.events[0];
+		if (first?.event !== "session.started") throw new Error("no session.started");
+		const stub = env.CHAT_SESSION.getByName(first.data.conversation_id);
+		const status = await runInDurableObject(stub, async (instance: ChatSession, state) => {
+			await instance.alarm();
+			const row = state.storage.sql
+				.exec<{ value: string }>("SELECT value FROM state WHERE key = 'turn'")
+				.toArray()[0];
+			return row ? (JSON.parse(row.value) as Turn).status : null;
+		});
+		expect(status).toBe("done");
+		// One run: one model call, one completion.
+		expect(await fake().calls(id)).toHaveLength(1);
+		const events = await readEvents(await stub.fetch("https://session/stream?after=0"));
+		expect(events.filter((e) => e.event === "assistant.completed")).toHaveLength(1);
+	});
+
+	it("checks the turn's key before its first model call: a revoked one ends the turn with no model call", async () => {
+		const { id: credentialId, key_id } = await createKey("authenticated", 0);
+		const revoked = await gatewayFetch(`/v1/admin/credentials/${credentialId}`, {
+			method: "DELETE",
+			headers: { authorization: `Bearer ${env.TEST_ADMIN_TOKEN}` },
+		});
+		expect(revoked.status).toBe(200);
+		const id = marker();
+		await fake().script({ id, match: id, steps: [{ text: "Never said." }] });
+		const conversation = await new ConversationStore(env.DB).create(credentialId, "revoked key");
+		const stub = env.CHAT_SESSION.getByName(conversation.id);
+		// Straight to the session, as if the key had been revoked after the request's own check.
+		const started = await stub.startTurn({
+			conversation_id: conversation.id,
+			credential_id: credentialId,
+			key_id,
+			message: `${id} hello`,
+		});
+		expect(started.ok).toBe(true);
+		const events = await readEvents(await stub.fetch("https://session/stream?after=0"));
+		expect(events.map((e) => e.event)).toEqual(["session.started", "error"]);
+		expect(events[1]?.data).toMatchObject({ code: "AUTH_REQUIRED" });
+		expect(await fake().calls(id)).toHaveLength(0);
+	});
+});
+
+describe("the MCP server's tools", () => {
+	it("are listed once per isolate while fresh, without connecting again, and listed anew once stale", async () => {
+		forgetTools();
+		const { id } = await createKey("authenticated", 0);
+		let connects = 0;
+		const connection = () =>
+			new McpConnection(() => {
+				connects += 1;
+				return mcpClient(env, id);
+			});
+		const t0 = Date.now();
+		const [first, second, third] = [connection(), connection(), connection()];
+		const tools = await toolsFor(first, t0);
+		expect(tools.map((t) => t.name).sort()).toEqual([
+			"execute",
+			"get_started",
+			"health",
+			"list_tools",
+			"search_services",
+		]);
+		expect(await toolsFor(second, t0 + TOOLS_CACHE_MS - 1)).toBe(tools);
+		expect(connects).toBe(1);
+		expect(await toolsFor(third, t0 + TOOLS_CACHE_MS)).toEqual(tools);
+		expect(connects).toBe(2);
+		await Promise.all([first.close(), second.close(), third.close()]);
 	});
 });
 
