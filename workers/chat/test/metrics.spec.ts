@@ -1,10 +1,11 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { fromResult } from "../../../test/fake-anthropic/client.ts";
 import type { ChatSession } from "../src/session.do.ts";
 import { ChatSession as Session } from "../src/session.do.ts";
 import { ConversationStore } from "../src/store.ts";
-import { chatFetch, createKey, fake, readStream } from "./helpers.ts";
+import { asOwner, chatFetch, createKey, fake, fooddashOrder, readEvents, readStream } from "./helpers.ts";
 
 function marker(): string {
 	return `m${crypto.randomUUID().slice(0, 8)}`;
@@ -96,5 +97,55 @@ describe("chat turn points", () => {
 		const [point, ...more] = await turnPoints(requestId);
 		expect(more).toEqual([]);
 		expect(point).toMatchObject({ kind: "chat_turn", outcome: "failed", model_calls: 0, tokens_in: 0 });
+	});
+
+	it("records a turn paused for the owner as paused, and its continuation as its own point", async () => {
+		const owner = await createKey("authenticated", 100_000, "buyer@example.com", { owner: true });
+		// Every purchase needs the owner's confirmation: the turn pauses at the purchase.
+		await asOwner(owner.key, "/v1/account/controls", {
+			method: "PUT",
+			body: { auto_approve_threshold_cents: 0 },
+		});
+		const order = await fooddashOrder();
+		const id = marker();
+		const usage = { input_tokens: 100, output_tokens: 10 };
+		const checkout = { service: "fooddash", tool: "checkout", parameters: order };
+		await fake().script({
+			id,
+			match: id,
+			steps: [
+				{ tool_uses: [{ name: "search_services", input: { query: "order some food" } }], usage },
+				{ tool_uses: [{ name: "list_tools", input: { service: "fooddash" } }], usage },
+				{ tool_uses: [{ name: "execute", input: checkout }], usage },
+				{ tool_uses: [{ name: "execute", input: { ...checkout, quote_id: fromResult("quote_id") } }], usage },
+				{ text: "Ordered.", usage: { input_tokens: 200, output_tokens: 20 } },
+			],
+		});
+		const started = `turn-paused-${id}`;
+		const events = await readEvents(
+			await chatFetch("/api/chat", {
+				as: { key: owner.key },
+				headers: { "x-request-id": started },
+				json: { message: `${id} order me dinner` },
+			}),
+		);
+		const paused = events.at(-1);
+		if (paused?.event !== "purchase.confirmation_required") throw new Error(`ended with ${paused?.event}`);
+		const [pausedPoint] = await turnPoints(started);
+		expect(pausedPoint).toMatchObject({ outcome: "paused", model_calls: 4, tokens_in: 400, tokens_out: 40 });
+
+		const decided = `turn-decided-${id}`;
+		const resumed = await readEvents(
+			await chatFetch(paused.data.decide_url, {
+				as: { key: owner.key },
+				headers: { "x-request-id": decided },
+				json: { quote_id: paused.data.quote.quote_id, decision: "confirm" },
+			}),
+		);
+		expect(resumed.at(-1)?.event).toBe("assistant.completed");
+		// The continuation counts only its own model call: nothing of the paused run twice.
+		const [donePoint] = await turnPoints(decided);
+		expect(donePoint).toMatchObject({ outcome: "done", model_calls: 1, tokens_in: 200, tokens_out: 20 });
+		expect(await turnPoints(started)).toHaveLength(1);
 	});
 });
