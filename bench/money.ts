@@ -370,7 +370,7 @@ export const moneySuite: Suite = {
 		return [
 			{
 				name: "bare",
-				description: "gateway GET /v1/health (no caller, no Durable Object)",
+				description: "gateway GET /v1/health (no caller; its D1/KV/DO checks are shared for 5 s per isolate)",
 				request: { method: "GET", url: `${ctx.gateway}/v1/health` },
 			},
 			{
