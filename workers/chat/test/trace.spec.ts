@@ -1,3 +1,4 @@
+import { env } from "cloudflare:workers";
 import { parseTraceparent } from "@penumbra/core/trace";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chatFetch, createKey, fake, providerServices, readStream, seedRegistry } from "./helpers.ts";
@@ -52,6 +53,17 @@ describe("a chat turn's trace", () => {
 		expect(sent?.trace_id).toBe(traceId);
 		expect(sent?.span_id).not.toBe("b7ad6b7169203331");
 		// The chat request's id goes along to the merchant too.
-		expect(echoed.result.headers["x-request-id"]).toBe(response.headers.get("x-request-id"));
+		const requestId = response.headers.get("x-request-id");
+		expect(echoed.result.headers["x-request-id"]).toBe(requestId);
+		// The gateway's request point has that id and names the chat Worker, which the call came through.
+		const points = async () =>
+			(
+				await env.DB.prepare("SELECT kind, service, caller FROM metric_points WHERE request_id = ?")
+					.bind(requestId)
+					.all()
+			).results;
+		await expect
+			.poll(points, { timeout: 15_000, interval: 50 })
+			.toContainEqual({ kind: "request", service: "echo", caller: "chat" });
 	});
 });

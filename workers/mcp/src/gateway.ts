@@ -3,6 +3,11 @@ import { nextTraceparent, type RequestTrace, startTrace } from "@penumbra/core/t
 import type { z } from "zod";
 import type { SessionProps } from "./auth/props.ts";
 
+/** The Worker a call came through: the chat Worker's turns reach this server as `session` props (McpInternal). */
+export function workerOf(session: SessionProps | null): "chat" | "mcp" {
+	return session?.via === "session" ? "chat" : "mcp";
+}
+
 /** A gateway answer parsed with its route's contract; a failure is the problem the gateway rendered. */
 export type GatewayResult<T> = Result<{ data: T }>;
 
@@ -85,8 +90,8 @@ export class Gateway {
 			method,
 			path,
 			authority: "agent",
-			// The gateway's request point names this Worker as the caller (docs/operating.md).
-			via: "mcp",
+			// The gateway's request point names the Worker the call came through (docs/operating.md).
+			via: workerOf(session),
 			// The request's id, and a new span of its trace per call: the gateway and the merchant log both.
 			request_id: this.#origin.request_id,
 			traceparent: nextTraceparent(this.#origin.trace),

@@ -1,7 +1,7 @@
 import type { CallToolResult } from "@modelcontextprotocol/server";
 import { z } from "zod";
 import { toolResult } from "../errors.ts";
-import type { Gateway } from "../gateway.ts";
+import { type Gateway, workerOf } from "../gateway.ts";
 import { mcpMetrics } from "../metrics.ts";
 import { serviceSearch } from "../search.ts";
 import { type CallContext, gatewayOf, readOnly } from "./context.ts";
@@ -18,12 +18,12 @@ type SearchArgs = { query: string; category?: string | undefined; limit?: number
  * One `search` point per search (docs/operating.md): `found` or `empty`, with the query, so the operator sees what
  * people look for and do not find. Never waits and never fails the search.
  */
-function recordSearch(env: McpEnv, args: SearchArgs, started: number, found: number): void {
+function recordSearch(env: McpEnv, gateway: Gateway, args: SearchArgs, started: number, found: number): void {
 	mcpMetrics(env).record({
 		kind: "search",
 		at_ms: Date.now(),
 		outcome: found > 0 ? "found" : "empty",
-		caller: "mcp",
+		caller: workerOf(gateway.session),
 		latency_ms: Math.max(0, performance.now() - started),
 		text: args.query.trim().slice(0, 200),
 	});
@@ -33,7 +33,7 @@ async function searchServices(env: McpEnv, gateway: Gateway, args: SearchArgs): 
 	const started = performance.now();
 	const search = await serviceSearch(env);
 	if (!search) {
-		recordSearch(env, args, started, 0);
+		recordSearch(env, gateway, args, started, 0);
 		return toolResult({
 			query: args.query,
 			results: [],
@@ -48,7 +48,7 @@ async function searchServices(env: McpEnv, gateway: Gateway, args: SearchArgs): 
 		...(args.category ? { category: args.category } : {}),
 		...(args.limit ? { limit: args.limit } : {}),
 	});
-	recordSearch(env, args, started, answer.results.length);
+	recordSearch(env, gateway, args, started, answer.results.length);
 	const needsAccount = !gateway.session && answer.results.some((r) => r.has_purchases || r.requires_auth);
 	return toolResult({
 		...answer,
