@@ -15,6 +15,7 @@ import { authRoutes } from "./routes/auth.ts";
 import { devRoutes } from "./routes/dev.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { metricsRoutes } from "./routes/metrics.ts";
+import { operatorRoutes } from "./routes/operator.ts";
 import { passthroughRoutes } from "./routes/passthrough.ts";
 import { quoteRoutes } from "./routes/quotes.ts";
 import { serviceRoutes } from "./routes/services.ts";
@@ -47,6 +48,8 @@ app.route("/", topUpRoutes);
 app.route("/", alertRoutes);
 app.route("/", accountRoutes);
 app.route("/", adminRoutes);
+// After the admin routes: their requireAdmin guards every /v1/admin/* route mounted after it.
+app.route("/", operatorRoutes);
 app.route("/", authRoutes);
 app.route("/", devRoutes);
 

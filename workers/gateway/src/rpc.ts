@@ -6,6 +6,7 @@ import {
 	type GatewayCall,
 	type Identity,
 	type KeyIdentity,
+	type OperatorCall,
 	type Result,
 	TraceparentSchema,
 } from "@penumbra/core/contracts";
@@ -17,6 +18,7 @@ import { assertLive } from "./liveness.ts";
 import { recordRefusedRpc, rpcCallers } from "./metrics/record.ts";
 import { storePoints } from "./metrics/store.ts";
 import { callerOf, resolvedCallers } from "./middleware/auth.ts";
+import { operatorCall } from "./operator.ts";
 import { startEmailSignIn, verifyEmailSignIn } from "./signin.ts";
 
 async function settle<T extends object>(what: string, fn: () => Promise<T>): Promise<Result<T>> {
@@ -112,6 +114,14 @@ export class GatewayRpc extends WorkerEntrypoint<GatewayEnv> {
 			await assertLive(this.env, { ...callerOf(known), pending_live_check: true });
 			return { credential_id: known.credential_id, level: known.level, email: known.email };
 		});
+	}
+
+	/**
+	 * One call of the site's operator dashboard with `token`: the ADMIN_TOKEN for `POST /v1/admin/sessions`, else an
+	 * operator session's token for the few reads a session may make (`operator.ts`); anything else throws.
+	 */
+	async operator(token: string, call: OperatorCall): Promise<GatewayAnswer> {
+		return operatorCall(this.env, this.ctx, app.fetch, token, call);
 	}
 
 	/**
