@@ -108,7 +108,7 @@ async function listTools(env: McpEnv, gateway: Gateway, args: ListArgs): Promise
 export const listToolsTool = {
 	title: "List a service's tools",
 	description:
-		"A service's tools: name, summary, JSON input schema, usage fee in cents, required auth level and whether it is a purchase. The answer fits a fixed size: for a large service the input schemas are summarized (`input_schema_summarized`, with a `note`) and, with very many tools, paged (`next_offset`). Pass `tool` for one tool's full input schema, and `schema_path` with it for one nested part of a very large schema.",
+		"A service's tools: name, summary, JSON input schema, usage fee in cents, auth level, whether it is a purchase. Large services come summarized (`input_schema_summarized`) and paged (`next_offset`): pass `tool` for one tool's full schema, with `schema_path` for one part of it.",
 	inputSchema: z.object({
 		service: ServiceId,
 		tool: ToolName.optional().describe("One tool's name: answers that tool with its full input schema."),

@@ -61,7 +61,7 @@ async function searchServices(env: McpEnv, gateway: Gateway, args: SearchArgs): 
 export const searchServicesTool = {
 	title: "Search services",
 	description:
-		"Find services for what the user wants, in plain words (e.g. 'order some food', 'get me a cab'). Typos are corrected and concepts expanded. Returns services best first with why they matched, prices and their best-matching tools.",
+		"Find services for what the user wants, in plain words (e.g. 'order some food', 'get me a cab'; typos are fine). Returns services best first with why they matched, prices and their best-matching tools.",
 	inputSchema: SearchInput,
 	annotations: readOnly,
 	run: (call: CallContext, args: z.infer<typeof SearchInput>) =>
