@@ -53,6 +53,8 @@ export interface TurnTools {
 	 * writes): the loop's first check awaits it instead of asking the gateway again. Every later check asks anew.
 	 */
 	keyCheck?: Promise<boolean> | undefined;
+	/** Writes of the turn's start still under way (the user's message in D1): the first model call waits for them. */
+	written?: Promise<unknown> | undefined;
 }
 
 /**
@@ -72,6 +74,7 @@ export class ModelLoop {
 	}
 
 	async run(turn: Turn): Promise<void> {
+		await this.#with.written;
 		if (turn.pending?.decision) {
 			// The owner's decision runs the paused call first: the key and the MCP server are checked before it.
 			await this.#checkKey(turn);

@@ -36,6 +36,8 @@ export class ChatSession extends DurableObject<ChatEnv> {
 	#running: Promise<void> | null = null;
 	/** The check of a new turn's key started by `startTurn`, for its run's first model call (model-loop.ts). */
 	#keyCheck: Promise<boolean> | undefined;
+	/** `startTurn`'s writes still under way when its run starts: the first model call waits for them. */
+	#written: Promise<unknown> | undefined;
 
 	constructor(ctx: DurableObjectState, env: ChatEnv) {
 		super(ctx, env);
@@ -91,18 +93,25 @@ export class ChatSession extends DurableObject<ChatEnv> {
 			this.#transcript.push({ role: "user", content: input.message });
 			this.#turns.save(turn);
 		});
-		await new ConversationStore(this.env.DB).addMessage(input.conversation_id, {
-			role: "user",
-			text: input.message,
-			turn_id: turn.turn_id,
-		});
 		this.events.append("session.started", {
 			conversation_id: input.conversation_id,
 			turn_id: turn.turn_id,
 			model: this.env.ANTHROPIC_MODEL,
 		});
-		await this.ctx.storage.setAlarm(Date.now());
+		// The user's message in D1 and the alarm are written while the run starts: its first model call waits for
+		// both, so a failed write ends the turn with an `error` event before the model is called, and this call fails.
+		const written = Promise.all([
+			new ConversationStore(this.env.DB).addMessage(input.conversation_id, {
+				role: "user",
+				text: input.message,
+				turn_id: turn.turn_id,
+			}),
+			this.ctx.storage.setAlarm(Date.now()),
+		]);
+		written.catch(() => {});
+		this.#written = written;
 		this.#startRun();
+		await written;
 		return { ok: true, after, turn_id: turn.turn_id };
 	}
 
@@ -247,7 +256,9 @@ export class ChatSession extends DurableObject<ChatEnv> {
 		// only when this isolate has no tool list yet (mcp-connection.ts).
 		const mcp = new McpConnection(() => this.#connectMcp(turn));
 		const keyCheck = this.#keyCheck;
+		const written = this.#written;
 		this.#keyCheck = undefined;
+		this.#written = undefined;
 		try {
 			const tools = await toolsFor(mcp);
 			const anthropic = new Anthropic({
@@ -255,7 +266,15 @@ export class ChatSession extends DurableObject<ChatEnv> {
 				baseURL: this.env.ANTHROPIC_BASE_URL,
 				maxRetries: 2,
 			});
-			await new ModelLoop(this.#host, { anthropic, mcp, tools, signal: abort.signal, keyCheck }).run(turn);
+			const loop = new ModelLoop(this.#host, {
+				anthropic,
+				mcp,
+				tools,
+				signal: abort.signal,
+				keyCheck,
+				written,
+			});
+			await loop.run(turn);
 		} catch (error) {
 			if (error instanceof Cancelled || abort.signal.aborted) {
 				await this.#finish(this.#turns.current() ?? turn, "cancelled");
