@@ -31,7 +31,7 @@ const ExecuteInput = z.object({
 		.array(z.string().max(200))
 		.max(50)
 		.optional()
-		.describe("Dotted paths to keep from the result, e.g. ['items.name', 'items.price_cents']."),
+		.describe("Dotted paths to keep from the result, e.g. ['items.name']."),
 });
 
 interface ExecuteArgs {
@@ -163,7 +163,7 @@ async function execute(
 export const executeTool = {
 	title: "Run a service's tool",
 	description:
-		"Run one tool of a service with parameters matching its input schema (from list_tools). Purchase tools: without quote_id you get a quote and nothing is charged; call again with the same arguments plus quote_id to buy and get a receipt. Some purchases need the user's confirmation first. Big answers are cut to a size limit: pass fields to get only what you need.",
+		"Run one tool of a service with parameters matching its input schema (from list_tools). Purchase tools: without quote_id you get a quote and nothing is charged; call again with the same arguments plus quote_id to buy and get a receipt. Some purchases need the user's confirmation first. Big answers are cut: pass fields to keep only what you need.",
 	inputSchema: ExecuteInput,
 	annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
 	run: (call: CallContext, args: z.infer<typeof ExecuteInput>) =>
