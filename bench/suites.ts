@@ -138,6 +138,24 @@ function restCase(ctx: BenchContext, name: string, call: typeof FREE, what: stri
 	};
 }
 
+/** The path proxy of `path` on `at` (a gateway and a key of it). */
+function proxyCase(
+	at: { gateway: string; key: string },
+	name: string,
+	path: string,
+	what: string,
+): BenchCase {
+	return {
+		name,
+		description: `gateway path proxy GET ${path} (${what})`,
+		request: {
+			method: "GET",
+			url: `${at.gateway}${path}`,
+			headers: { authorization: `Bearer ${at.key}`, accept: "application/json" },
+		},
+	};
+}
+
 /** `name`'s figures against the baseline case `base`, in one round: the issue's two ratios. */
 function against(
 	results: SuiteResults,
@@ -179,7 +197,6 @@ const gatewaySuite: Suite = {
 		const paid = upstreamOf(ctx, PAID);
 		if (paid.fee <= 0)
 			throw new Error(`${PAID.service}.${PAID.tool} has no usage fee; the paid case needs one`);
-		const auth = { authorization: `Bearer ${ctx.key}`, accept: "application/json" };
 		return [
 			{
 				name: "direct",
@@ -191,11 +208,7 @@ const gatewaySuite: Suite = {
 				description: "the same upstream request through the bench forwarder",
 				request: { ...free.direct, url: new URL(free.forwardPath, ctx.forwarder).toString() },
 			},
-			{
-				name: "proxy",
-				description: `gateway path proxy GET ${free.proxyPath} with an API key`,
-				request: { method: "GET", url: `${ctx.gateway}${free.proxyPath}`, headers: auth },
-			},
+			proxyCase(ctx, "proxy", free.proxyPath, "with an API key"),
 			restCase(ctx, "rest", FREE, "free"),
 			{
 				name: "forward-paid",
@@ -245,24 +258,8 @@ const metricsSuite: Suite = {
 			...restCase({ ...ctx, gateway: at.gateway, key: at.key }, name, FREE, name),
 		});
 		return [
-			{
-				name: "proxy-metrics-on",
-				description: `gateway path proxy GET ${free.proxyPath}, metrics recorded`,
-				request: {
-					method: "GET",
-					url: `${on.gateway}${free.proxyPath}`,
-					headers: { authorization: `Bearer ${on.key}`, accept: "application/json" },
-				},
-			},
-			{
-				name: "proxy-metrics-off",
-				description: `the same on the gateway with METRICS_STORE=off`,
-				request: {
-					method: "GET",
-					url: `${ctx.metricsOff.gateway}${free.proxyPath}`,
-					headers: { authorization: `Bearer ${ctx.metricsOff.key}`, accept: "application/json" },
-				},
-			},
+			proxyCase(on, "proxy-metrics-on", free.proxyPath, "metrics recorded"),
+			proxyCase(ctx.metricsOff, "proxy-metrics-off", free.proxyPath, "METRICS_STORE=off"),
 			rest("rest-metrics-on", on),
 			rest("rest-metrics-off", ctx.metricsOff),
 		];

@@ -92,16 +92,26 @@ export function sendUpstream(
 	request: UpstreamRequest,
 	observer?: UpstreamObserver,
 ): Promise<UpstreamResult> {
-	return observeUpstream(observer, service.card.id, () => send(env, service, request));
+	return observeUpstream(observer, service.card.id, () => sendUnobserved(env, service, request));
 }
 
-async function send(
+/**
+ * One upstream call with the provider's credentials (a 401 to a cached OAuth2 token retried once with a new one),
+ * unobserved; `retries` overrides the upstream's own retry count (a health probe sends 0).
+ */
+export async function sendUnobserved(
 	env: GatewayEnv,
 	service: CompiledService,
 	request: UpstreamRequest,
+	retries?: number,
 ): Promise<UpstreamResult> {
 	const allowlist = parseAllowlist(env.UPSTREAM_ALLOWLIST);
-	const options = { timeoutMs: service.timeout_ms, maxBytes: service.max_response_bytes, allowlist };
+	const options = {
+		timeoutMs: service.timeout_ms,
+		maxBytes: service.max_response_bytes,
+		allowlist,
+		...(retries === undefined ? {} : { retries }),
+	};
 	const context = { service, kv: env.REGISTRY, secrets: secretReader(env), allowlist };
 	try {
 		return await callUpstream(await completeAuth(context, request, false), options);

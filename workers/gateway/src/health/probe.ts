@@ -2,11 +2,8 @@ import { PenumbraError, toErrorMessage } from "@penumbra/core/errors";
 import { log } from "@penumbra/core/log";
 import type { CompiledService, HealthProbe } from "@penumbra/core/registry";
 import { healthProbeKey } from "@penumbra/core/registry";
-import { parseAllowlist } from "@penumbra/core/ssrf";
-import { buildUpstreamRequest, type UpstreamRequest } from "@penumbra/core/upstream-request";
-import { secretReader } from "../execute.ts";
-import { callUpstream, type UpstreamResult } from "../upstream.ts";
-import { completeAuth } from "../upstream-auth.ts";
+import { buildUpstreamRequest } from "@penumbra/core/upstream-request";
+import { secretReader, sendUnobserved } from "../execute.ts";
 
 /** How long a probe's result is served before the provider is asked again (per isolate, and across them by KV). */
 export const PROBE_TTL_MS = 30_000;
@@ -79,7 +76,8 @@ async function runProbe(env: GatewayEnv, service: CompiledService, probe: Health
 	}
 	try {
 		const request = buildUpstreamRequest(service, tool, probe.parameters, secretReader(env));
-		const answer = await send(env, service, request);
+		// No retries: a probe of a struggling provider should not triple its load.
+		const answer = await sendUnobserved(env, service, request, 0);
 		const slow = answer.durationMs > service.timeout_ms * SLOW_SHARE;
 		return {
 			...base,
@@ -101,28 +99,5 @@ async function runProbe(env: GatewayEnv, service: CompiledService, probe: Health
 			upstream_status: typeof status === "number" ? status : null,
 			error: known?.detail ?? toErrorMessage(error),
 		};
-	}
-}
-
-/** `sendUpstream` (execute.ts) without retries: a probe of a struggling provider should not triple its load. */
-async function send(
-	env: GatewayEnv,
-	service: CompiledService,
-	request: UpstreamRequest,
-): Promise<UpstreamResult> {
-	const allowlist = parseAllowlist(env.UPSTREAM_ALLOWLIST);
-	const options = {
-		timeoutMs: service.timeout_ms,
-		maxBytes: service.max_response_bytes,
-		allowlist,
-		retries: 0,
-	};
-	const context = { service, kv: env.REGISTRY, secrets: secretReader(env), allowlist };
-	try {
-		return await callUpstream(await completeAuth(context, request, false), options);
-	} catch (error) {
-		if (!service.auth.oauth2 || !(error instanceof PenumbraError) || error.extras.upstream_status !== 401)
-			throw error;
-		return callUpstream(await completeAuth(context, request, true), options);
 	}
 }
