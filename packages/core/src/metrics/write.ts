@@ -118,32 +118,39 @@ export async function flushMetrics(env: MetricsEnv, forward?: ForwardPoints): Pr
 	}
 }
 
-/** One D1 round trip for the whole batch. */
+/** D1 binds at most 100 parameters per statement: 7 points of 14 columns each. */
+const ROWS_PER_STATEMENT = Math.floor(100 / COLUMNS.split(",").length);
+
+function valuesOf(p: MetricPoint): unknown[] {
+	return [
+		p.kind,
+		p.at_ms,
+		p.service,
+		p.tool,
+		p.status,
+		p.outcome,
+		p.caller,
+		p.latency_ms,
+		p.amount_cents,
+		p.tokens_in,
+		p.tokens_out,
+		p.model_calls,
+		p.text,
+		p.request_id,
+	];
+}
+
+/** One D1 round trip for the whole batch, several rows per statement (fewer statements: less work per point). */
 export async function insertPoints(db: PointsDatabase, points: readonly MetricPoint[]): Promise<void> {
 	if (points.length === 0) return;
-	const statement = db.prepare(
-		`INSERT INTO metric_points (${COLUMNS}) VALUES (${COLUMNS.split(",")
-			.map(() => "?")
-			.join(", ")})`,
-	);
-	await db.batch(
-		points.map((p) =>
-			statement.bind(
-				p.kind,
-				p.at_ms,
-				p.service,
-				p.tool,
-				p.status,
-				p.outcome,
-				p.caller,
-				p.latency_ms,
-				p.amount_cents,
-				p.tokens_in,
-				p.tokens_out,
-				p.model_calls,
-				p.text,
-				p.request_id,
-			),
-		),
-	);
+	const row = `(${COLUMNS.split(",")
+		.map(() => "?")
+		.join(", ")})`;
+	const statements: unknown[] = [];
+	for (let start = 0; start < points.length; start += ROWS_PER_STATEMENT) {
+		const chunk = points.slice(start, start + ROWS_PER_STATEMENT);
+		const sql = `INSERT INTO metric_points (${COLUMNS}) VALUES ${chunk.map(() => row).join(", ")}`;
+		statements.push(db.prepare(sql).bind(...chunk.flatMap(valuesOf)));
+	}
+	await db.batch(statements);
 }
