@@ -11,7 +11,7 @@
  *
  * Times are the client's (this process, keep-alive): they include the local HTTP hop, shown by the health route.
  */
-import { rmSync, writeFileSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { synthProviders } from "@penumbra/cli/synth";
@@ -25,16 +25,14 @@ import { AdminClient } from "../scripts/lib/admin.ts";
 import { makePrefixer, Supervisor } from "../scripts/lib/proc.ts";
 import {
 	applyMigrations,
-	childEnv,
 	ensureDevVars,
 	type StackOptions,
 	startWorkersInOrder,
-	wranglerCommand,
 } from "../scripts/lib/stack.ts";
 import { parseSuiteFlags } from "./lib/flags.ts";
 import { loadNow, target, writeSuiteResult } from "./lib/results.ts";
 import { runBench } from "./lib/run.ts";
-import { planBenchWorkers } from "./lib/stack.ts";
+import { kvBulkPut, planBenchWorkers } from "./lib/stack.ts";
 import { median, spread, timed } from "./lib/stats.ts";
 import { QUERIES } from "./mcp/config.ts";
 
@@ -57,32 +55,6 @@ const CHANGES = args.quick ? 1 : 3;
 const stateDir = resolve(args["state-dir"] ?? "/dev/shm/penumbra-bench-search");
 
 const supervisor = new Supervisor();
-
-/** Writes KV entries into the stack's local state: one writer at a time (two lose writes). */
-async function kvPut(options: StackOptions, entries: { key: string; value: string }[]): Promise<void> {
-	const file = `${stateDir}-put.json`;
-	writeFileSync(file, JSON.stringify(entries));
-	const { command, args: putArgs } = wranglerCommand(root, [
-		"kv",
-		"bulk",
-		"put",
-		file,
-		"--binding",
-		"REGISTRY",
-		"--local",
-		"--persist-to",
-		stateDir,
-	]);
-	await supervisor.run({
-		name: "kv",
-		command,
-		args: putArgs,
-		cwd: root,
-		env: childEnv(options),
-		echo: false,
-	});
-	rmSync(file, { force: true });
-}
 
 async function get(url: string, key: string): Promise<void> {
 	const response = await fetch(url, { headers: { authorization: `Bearer ${key}` } });
@@ -118,7 +90,7 @@ async function afterChanges(options: StackOptions, gateway: string, key: string,
 	for (let c = 0; c < CHANGES; c++) {
 		const stamp = new Date().toISOString();
 		const data = { ...(JSON.parse(searchJson) as object), refreshed_at: stamp };
-		await kvPut(options, [
+		await kvBulkPut(supervisor, options, [
 			{ key: REGISTRY_SEARCH_KEY, value: JSON.stringify(data) },
 			{ key: REGISTRY_SEARCH_VERSION_KEY, value: stamp },
 		]);
@@ -151,7 +123,7 @@ async function main(): Promise<number> {
 	};
 	rmSync(stateDir, { recursive: true, force: true });
 	await applyMigrations(supervisor, options);
-	await kvPut(options, seed);
+	await kvBulkPut(supervisor, options, seed);
 	const [gatewayWorker] = options.workers;
 	if (!gatewayWorker) throw new Error("no gateway");
 	say(`starting the gateway with ${SERVICES} services…`);

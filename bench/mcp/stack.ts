@@ -1,9 +1,8 @@
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { REGISTRY_INDEX_KEY, REGISTRY_SEARCH_KEY } from "@penumbra/core/registry";
 import type { Supervisor } from "../../scripts/lib/proc.ts";
 import {
-	childEnv,
 	type PlannedWorker,
 	type RunningWorker,
 	type StackOptions,
@@ -11,9 +10,8 @@ import {
 	WORKERS,
 	type WorkerEntry,
 	waitHealthy,
-	wranglerCommand,
 } from "../../scripts/lib/stack.ts";
-import { planBenchWorkers, worker } from "../lib/stack.ts";
+import { kvBulkPut, planBenchWorkers, worker } from "../lib/stack.ts";
 import type { Registry } from "./registries.ts";
 
 /** The search Worker is bench-only, so it stays out of the `npm start` table. */
@@ -57,37 +55,13 @@ export async function startStack(
 	options: StackOptions,
 	registry: Registry,
 ): Promise<Stack> {
-	const { root, persistTo: stateDir } = options;
+	const { persistTo: stateDir } = options;
 	rmSync(stateDir, { recursive: true, force: true });
 	mkdirSync(stateDir, { recursive: true });
-	const file = `${stateDir}-seed.json`;
-	writeFileSync(
-		file,
-		JSON.stringify([
-			{ key: REGISTRY_INDEX_KEY, value: registry.index },
-			{ key: REGISTRY_SEARCH_KEY, value: registry.search },
-		]),
-	);
-	const { command, args: seedArgs } = wranglerCommand(root, [
-		"kv",
-		"bulk",
-		"put",
-		file,
-		"--binding",
-		"REGISTRY",
-		"--local",
-		"--persist-to",
-		stateDir,
+	await kvBulkPut(supervisor, options, [
+		{ key: REGISTRY_INDEX_KEY, value: registry.index },
+		{ key: REGISTRY_SEARCH_KEY, value: registry.search },
 	]);
-	await supervisor.run({
-		name: "seed",
-		command,
-		args: seedArgs,
-		cwd: root,
-		env: childEnv(options),
-		echo: false,
-	});
-	rmSync(file, { force: true });
 	const running = startWorkers(supervisor, {
 		...options,
 		workers: options.workers.filter((w) => w.name !== "search"),
