@@ -28,6 +28,7 @@ import {
 	ensureDevVars,
 	firstExit,
 	HOST,
+	type PlannedWorker,
 	type StackOptions,
 	seedRegistry,
 	startWorkersInOrder,
@@ -118,7 +119,11 @@ const BENCH_WORKERS: readonly WorkerEntry[] = [
 		config: "bench/money-worker/wrangler.toml",
 		defaultPort: 8798,
 		portEnv: "PENUMBRA_BENCH_MONEY_PORT",
-		healthPath: "/health",
+		// The gateway's, answered through this Worker: 2xx means both are up.
+		healthPath: "/v1/health",
+		// One process: the money Worker's RPC to the gateway's AccountDO stays in it (no dev registry hop), and the
+		// gateway (no port of its own there) is reached through the money Worker's origin.
+		auxiliaries: ["gateway"],
 	},
 	{
 		// The same gateway with metrics off (its own process, same state): the metrics suite's baseline.
@@ -130,50 +135,70 @@ const BENCH_WORKERS: readonly WorkerEntry[] = [
 		healthPath: "/v1/health",
 		vars: (ports, options) => ({ ...gatewayDevVars(ports, options.upstreamAllowlist), METRICS_STORE: "off" }),
 	},
+	{
+		// The same gateway writing Analytics Engine data points, as deployed (locally the binding drops them).
+		name: "gateway-metrics-ae",
+		title: "Gateway, metrics to Analytics Engine",
+		config: "wrangler.toml",
+		defaultPort: 8796,
+		portEnv: "PENUMBRA_BENCH_GATEWAY_AE_PORT",
+		healthPath: "/v1/health",
+		vars: (ports, options) => ({
+			...gatewayDevVars(ports, options.upstreamAllowlist),
+			METRICS_STORE: "analytics-engine",
+		}),
+	},
 ];
 
-/** Bench Workers whose only state is another Worker's (the money Worker calls the gateway's Durable Objects). */
-const STATELESS = new Set(["money"]);
 /** Enough for every paid call of a long run (fees are a few cents). */
 const BENCH_CREDIT_CENTS = 1_000_000_000;
 
 const supervisor = new Supervisor();
 let died: string | undefined;
 
+/** A Worker another one runs in its own process (`auxiliaries`) answers at that Worker's origin. */
+function hostOf(workers: readonly PlannedWorker[], name: string): PlannedWorker | undefined {
+	return workers.find((w) => w.auxiliaries?.includes(name));
+}
+
 async function startStack(): Promise<StackOptions> {
 	const workers = await planBenchWorkers(root, suite.workers, [...WORKERS, ...BENCH_WORKERS]);
+	for (const w of workers) {
+		const host = hostOf(workers, w.name);
+		if (host) Object.assign(w, { port: host.port, inspectorPort: host.inspectorPort, origin: host.origin });
+	}
 	const options: StackOptions = {
 		root,
 		persistTo: stateDir,
 		registryPath: join(root, ".wrangler", `bench-${suite.name}-registry`),
-		workers: workers.filter((w) => !STATELESS.has(w.name)),
+		workers,
 		echo: false,
 		// Per-request log lines would cost more than the routes being measured.
 		logLevel: "warn",
-		vars: { gateway: { LOG_LEVEL: "warn" }, "gateway-metrics-off": { LOG_LEVEL: "warn" } },
+		vars: {
+			gateway: { LOG_LEVEL: "warn" },
+			"gateway-metrics-off": { LOG_LEVEL: "warn" },
+			"gateway-metrics-ae": { LOG_LEVEL: "warn" },
+		},
 		providersDir: benchProviders(root, `${stateDir}-providers`),
 	};
 	rmSync(stateDir, { recursive: true, force: true });
 	say(`state in ${stateDir}; migrating, seeding and starting ${workers.map((w) => w.name).join(" + ")}…`);
 	await applyMigrations(supervisor, options);
 	await seedRegistry(supervisor, options);
-	// One at a time: workerd processes opening the same SQLite state at once can fail (SQLITE_BUSY). Bench Workers
-	// without state of their own get their own folder for the same reason.
-	const running = await startWorkersInOrder(supervisor, options, 60_000);
-	const aux = { ...options, persistTo: `${stateDir}-aux`, workers };
-	rmSync(aux.persistTo, { recursive: true, force: true });
-	running.push(
-		...(await startWorkersInOrder(
-			supervisor,
-			{ ...aux, workers: workers.filter((w) => STATELESS.has(w.name)) },
-			60_000,
-		)),
+	// One at a time: workerd processes opening the same SQLite state at once can fail (SQLITE_BUSY). A Worker that
+	// runs inside another's process is started with it.
+	const running = await startWorkersInOrder(
+		supervisor,
+		options,
+		60_000,
+		workers.filter((w) => !hostOf(workers, w.name)),
 	);
 	void firstExit(running).then(({ worker, proc }) => {
 		if (!supervisor.isStopping)
 			died = `${worker.name} ${proc.exitDescription}: ${proc.lastLines(10).join(" | ")}`;
 	});
-	return { ...options, workers };
+	return options;
 }
 
 async function context(options: StackOptions): Promise<BenchContext> {
@@ -190,12 +215,19 @@ async function context(options: StackOptions): Promise<BenchContext> {
 	});
 	for (const p of registry.problems)
 		say(`providers problem: ${p.file}${p.path ? `#${p.path}` : ""}: ${p.message}`);
-	// The metrics-off gateway gets a credential of its own: the two processes share D1 and KV, never a Durable Object.
-	const offOrigin = origin("gateway-metrics-off");
-	const off = offOrigin
-		? await admin.createCredential({ email: "bench-off@penumbra.local", name: "bench metrics off" })
-		: undefined;
-	if (off) await admin.credit(off.id, BENCH_CREDIT_CENTS, `bench-credit:${off.id}`);
+	// Each other gateway process gets a credential of its own: the processes share D1 and KV, never a Durable Object.
+	const otherGateway = async (name: string) => {
+		const at = origin(name);
+		if (!at) return undefined;
+		const made = await admin.createCredential({
+			email: `bench-${name}@penumbra.local`,
+			name: `bench ${name}`,
+		});
+		await admin.credit(made.id, BENCH_CREDIT_CENTS, `bench-credit:${made.id}`);
+		return { gateway: at, key: made.key };
+	};
+	const metricsOff = await otherGateway("gateway-metrics-off");
+	const metricsAe = await otherGateway("gateway-metrics-ae");
 	const secrets = parseEnv(readFileSync(join(root, ".dev.vars"), "utf8"));
 	return {
 		gateway,
@@ -203,7 +235,8 @@ async function context(options: StackOptions): Promise<BenchContext> {
 		forwarder: origin("forwarder"),
 		money: origin("money"),
 		mcp: origin("mcp"),
-		...(offOrigin && off ? { metricsOff: { gateway: offOrigin, key: off.key } } : {}),
+		...(metricsOff ? { metricsOff } : {}),
+		...(metricsAe ? { metricsAe } : {}),
 		key: credential.key,
 		adminToken,
 		services: registry.services,
@@ -215,7 +248,10 @@ function alive(): void {
 	if (died) throw new Error(`a Worker stopped during the bench: ${died}`);
 }
 
-/** Every case under every shape, round after round: A, B, C, A, B, C… */
+/**
+ * Every case under every shape, round after round, the order reversed every other round (A, B, C, C, B, A…): a case
+ * never always follows the same neighbour, whose after-effects (a flush, a compaction) would land on it alone.
+ */
 async function measureRounds(ctx: BenchContext): Promise<SuiteResults[]> {
 	const cases = suite.cases(ctx);
 	for (const c of cases) await preflight(c.request);
@@ -223,7 +259,7 @@ async function measureRounds(ctx: BenchContext): Promise<SuiteResults[]> {
 	for (let r = 1; r <= rounds && cases.length > 0; r++) {
 		const results: SuiteResults = {};
 		for (const shape of SHAPES) {
-			for (const c of cases) {
+			for (const c of r % 2 === 0 ? [...cases].reverse() : cases) {
 				say(
 					`round ${r}/${rounds} ${suite.name}/${c.name}: ${shape.connections} connection(s), ${duration} s…`,
 				);
@@ -364,7 +400,7 @@ async function stopEverything(): Promise<void> {
 	await supervisor.stopAll();
 	if (!args["state-dir"]) {
 		// Memory, not disk: give it back.
-		for (const dir of [stateDir, `${stateDir}-aux`, `${stateDir}-providers`])
+		for (const dir of [stateDir, `${stateDir}-providers`, `${stateDir}-gateway-config`])
 			rmSync(dir, { recursive: true, force: true });
 	}
 }

@@ -3,8 +3,13 @@
  * DO and its transactions rather than an HTTP client. POST /run loops one operation with a given concurrency for a
  * given time and answers with counts, latencies and a correctness check of every account it touched.
  *
+ * It runs in the gateway's own `wrangler dev` process (bench/http.ts: this config first, so it owns the HTTP port;
+ * the gateway's as an auxiliary), so a call to the DO is an in-process RPC, not a hop through the dev registry.
+ * Every other request is handed to the gateway unchanged: the suite's admin setup, `/v1/account` and the quote →
+ * purchase flows reach the gateway through this Worker's origin.
+ *
  * The accounts are real credentials the bench created and funded through the gateway's admin API: the gateway
- * addresses each by name first, so the object knows its credential id (calls from this other process arrive
+ * addresses each by name first, so the object knows its credential id (calls from this other Worker arrive
  * without it) and its ledger outbox drains into D1 as in production.
  */
 
@@ -125,12 +130,14 @@ async function run(env: MoneyBenchEnv, input: Run) {
 }
 
 const app = new Hono<{ Bindings: MoneyBenchEnv }>();
-app.get("/health", (c) => c.json({ status: "ok" }));
 app.post("/run", async (c) => {
 	const parsed = RunSchema.safeParse(await c.req.json().catch(() => null));
 	if (!parsed.success) return c.json({ error: parsed.error.issues }, 400);
 	return c.json(await run(c.env, parsed.data));
 });
+
+// The gateway is an auxiliary Worker of this process, reachable over HTTP only through here.
+app.all("*", (c) => c.env.GATEWAY.fetch(c.req.raw));
 
 // The bench prints this; a bare 500 would hide why a run stopped (e.g. the gateway reloaded mid-run).
 app.onError((error, c) => c.json({ error: error instanceof Error ? error.message : String(error) }, 500));

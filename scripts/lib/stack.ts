@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { delimiter, dirname, join, relative } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { parseEnv } from "node:util";
@@ -41,6 +41,12 @@ export interface WorkerEntry {
 	 * <output>` there (Pages reads its wrangler.toml from the working directory). Skipped while `source` is missing.
 	 */
 	site?: { source: string; output: string };
+	/**
+	 * Names of other planned Workers run inside this Worker's `wrangler dev` process (`-c` their configs after this
+	 * one), so calls between them are in-process RPC instead of hops through the dev registry. Only the first config
+	 * gets an HTTP port: the auxiliaries are reached through this Worker (its service bindings). The bench uses it.
+	 */
+	auxiliaries?: readonly string[];
 }
 
 export const WORKERS: readonly WorkerEntry[] = [
@@ -376,6 +382,43 @@ export async function buildSites(
 }
 
 /**
+ * A copy of an auxiliary Worker's config that carries its local vars: wrangler applies `--var` and `--env-file` to
+ * the first config of a process only, and reads `.dev.vars` next to each config. So the copy, in a folder of its own
+ * beside the state (`<persistTo>-<name>-config`), has `main` made absolute and a `.dev.vars` that is the
+ * repository's (the gateway's secrets) followed by `vars` (later lines win).
+ */
+function auxiliaryConfig(options: StackOptions, worker: PlannedWorker, vars: Record<string, string>): string {
+	const dir = `${options.persistTo}-${worker.name}-config`;
+	mkdirSync(dir, { recursive: true });
+	const source = join(options.root, worker.config);
+	const toml = readFileSync(source, "utf8");
+	const main = /^main = "([^"]+)"$/m.exec(toml)?.[1];
+	if (!main) throw new Error(`${worker.config} has no main = "…" line to make absolute`);
+	const config = join(dir, "wrangler.toml");
+	writeFileSync(
+		config,
+		toml.replace(/^main = "[^"]+"$/m, `main = ${JSON.stringify(join(dirname(source), main))}`),
+	);
+	const devVars = join(dirname(source), ".dev.vars");
+	const secrets = existsSync(devVars) ? readFileSync(devVars, "utf8") : "";
+	const lines = Object.entries(vars).map(([key, value]) => `${key}=${JSON.stringify(value)}\n`);
+	writeFileSync(
+		join(dir, ".dev.vars"),
+		`${secrets}${secrets.endsWith("\n") || secrets === "" ? "" : "\n"}${lines.join("")}`,
+		{
+			mode: 0o600,
+		},
+	);
+	return config;
+}
+
+/** The `--var` values of one Worker in a local run: its table vars (unless production), then the options'. */
+function varsOf(worker: PlannedWorker, options: StackOptions): Record<string, string> {
+	const devVars = options.production ? {} : worker.vars?.(portsOf(options.workers), options);
+	return { ...devVars, ...options.vars?.[worker.name] };
+}
+
+/**
  * Starts every planned Worker at once: `wrangler dev` for a Worker, `wrangler pages dev` for a site (its service
  * bindings reach the other processes through the shared dev registry).
  */
@@ -384,11 +427,14 @@ export function startWorkers(
 	options: StackOptions,
 	only: readonly PlannedWorker[] = options.workers,
 ): RunningWorker[] {
-	const ports = portsOf(options.workers);
 	return only.map((worker) => {
-		const devVars = options.production ? {} : worker.vars?.(ports, options);
-		const values = Object.entries({ ...devVars, ...options.vars?.[worker.name] });
+		const values = Object.entries(varsOf(worker, options));
 		const config = options.production?.configs?.[worker.name] ?? join(options.root, worker.config);
+		const auxiliaries = (worker.auxiliaries ?? []).map((name) => {
+			const aux = options.workers.find((w) => w.name === name);
+			if (!aux) throw new Error(`${worker.name}: auxiliary Worker ${name} is not planned`);
+			return auxiliaryConfig(options, aux, varsOf(aux, options));
+		});
 		const common = [
 			"--ip",
 			HOST,
@@ -415,6 +461,7 @@ export function startWorkers(
 					"dev",
 					"-c",
 					config,
+					...auxiliaries.flatMap((c) => ["-c", c]),
 					...common,
 					...values.flatMap(([key, value]) => ["--var", `${key}:${value}`]),
 				]);
@@ -439,9 +486,10 @@ export async function startWorkersInOrder(
 	supervisor: Supervisor,
 	options: StackOptions,
 	timeoutMs: number,
+	only: readonly PlannedWorker[] = options.workers,
 ): Promise<RunningWorker[]> {
 	const running: RunningWorker[] = [];
-	for (const worker of options.workers) {
+	for (const worker of only) {
 		const started = startWorkers(supervisor, options, [worker]);
 		running.push(...started);
 		await waitHealthy(started, timeoutMs);
