@@ -16,6 +16,8 @@ export interface BenchContext {
 	mcp?: string;
 	/** A second gateway with METRICS_STORE=off and its own funded credential, when a suite asked for it. */
 	metricsOff?: { gateway: string; key: string };
+	/** The same gateway with `METRICS_STORE=analytics-engine` (the metrics suite). */
+	metricsAe?: { gateway: string; key: string };
 	/** An `authenticated` credential created and funded for this run. */
 	key: string;
 	/** The gateway's admin token, for suites that set up credentials of their own. */
@@ -243,25 +245,35 @@ const gatewaySuite: Suite = {
 const metricsSuite: Suite = {
 	name: "metrics",
 	description:
-		"The gateway with metrics recorded (the local D1 store) against the same gateway with metrics off",
-	workers: ["sandbox", "gateway", "gateway-metrics-off"],
+		"The gateway recording metrics (to Analytics Engine as deployed, and to the local D1 store) against the same gateway with metrics off",
+	workers: ["sandbox", "gateway", "gateway-metrics-off", "gateway-metrics-ae"],
 	notes: [
-		"Two gateway processes from the same wrangler.toml and state, differing only in METRICS_STORE (d1 / off), each",
-		"with its own credential. Locally every point is a row inserted into D1 in batches after the answer; production",
-		"writes Analytics Engine data points instead (no I/O on the request), so this is the heavier of the two.",
+		"Three gateway processes from the same wrangler.toml and state, differing only in METRICS_STORE, each with its own",
+		"credential: `d1` (npm start's store: every point a row, inserted in batches on waitUntil after the answer),",
+		"`analytics-engine` (as deployed: one writeDataPoint per point; locally the binding drops the point, so this",
+		"measures our recording work on the request, not Cloudflare's ingestion) and `off` (the baseline).",
 	],
 	cases(ctx) {
-		if (!ctx.metricsOff) throw new Error("the metrics suite needs the gateway-metrics-off Worker");
+		if (!ctx.metricsOff || !ctx.metricsAe)
+			throw new Error("the metrics suite needs the gateway-metrics-off and gateway-metrics-ae Workers");
 		const free = upstreamOf(ctx, FREE);
-		const on = { gateway: ctx.gateway, key: ctx.key };
-		const rest = (name: string, at: { gateway: string; key: string }): BenchCase => ({
-			...restCase({ ...ctx, gateway: at.gateway, key: at.key }, name, FREE, name),
-		});
+		const stores = [
+			["d1", { gateway: ctx.gateway, key: ctx.key }],
+			["ae", ctx.metricsAe],
+			["off", ctx.metricsOff],
+		] as const;
 		return [
-			proxyCase(on, "proxy-metrics-on", free.proxyPath, "metrics recorded"),
-			proxyCase(ctx.metricsOff, "proxy-metrics-off", free.proxyPath, "METRICS_STORE=off"),
-			rest("rest-metrics-on", on),
-			rest("rest-metrics-off", ctx.metricsOff),
+			...stores.map(([store, at]) =>
+				proxyCase(at, `proxy-metrics-${store}`, free.proxyPath, `METRICS_STORE ${store}`),
+			),
+			...stores.map(([store, at]) =>
+				restCase(
+					{ ...ctx, gateway: at.gateway, key: at.key },
+					`rest-metrics-${store}`,
+					FREE,
+					`METRICS_STORE ${store}`,
+				),
+			),
 		];
 	},
 	compare(results) {
@@ -276,12 +288,12 @@ const metricsSuite: Suite = {
 			value: pick(results, name, "latency").latency_ms.p50 - pick(results, base, "latency").latency_ms.p50,
 			unit: "ms",
 		});
-		return [
-			ratio("proxy-metrics-on", "proxy-metrics-off"),
-			ratio("rest-metrics-on", "rest-metrics-off"),
-			added("proxy-metrics-on", "proxy-metrics-off"),
-			added("rest-metrics-on", "rest-metrics-off"),
-		];
+		return ["proxy", "rest"].flatMap((route) => [
+			ratio(`${route}-metrics-ae`, `${route}-metrics-off`),
+			ratio(`${route}-metrics-d1`, `${route}-metrics-off`),
+			added(`${route}-metrics-ae`, `${route}-metrics-off`),
+			added(`${route}-metrics-d1`, `${route}-metrics-off`),
+		]);
 	},
 };
 
