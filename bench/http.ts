@@ -176,7 +176,7 @@ async function startStack(): Promise<StackOptions> {
 		// Per-request log lines would cost more than the routes being measured.
 		logLevel: "warn",
 		vars: {
-			gateway: { LOG_LEVEL: "warn" },
+			gateway: { LOG_LEVEL: "warn", METRICS_STORE: suite.gatewayMetricsStore ?? "analytics-engine" },
 			"gateway-metrics-off": { LOG_LEVEL: "warn" },
 			"gateway-metrics-ae": { LOG_LEVEL: "warn" },
 		},

@@ -82,6 +82,11 @@ export interface Suite {
 	workers: readonly string[];
 	/** Caveats printed under the suite's figures. */
 	notes?: string[];
+	/**
+	 * Where the bench's `gateway` writes metric points: `analytics-engine` as deployed (the default: locally the binding
+	 * drops the point, as production does the ingestion off the request), or `d1`, the local store `npm start` uses.
+	 */
+	gatewayMetricsStore?: "analytics-engine" | "d1";
 	cases(ctx: BenchContext): BenchCase[];
 	/** Measured after the cases, by the suite itself. */
 	probes?(ctx: BenchContext, options: ProbeOptions): Promise<Probe[]>;
@@ -247,6 +252,7 @@ const metricsSuite: Suite = {
 	description:
 		"The gateway recording metrics (to Analytics Engine as deployed, and to the local D1 store) against the same gateway with metrics off",
 	workers: ["sandbox", "gateway", "gateway-metrics-off", "gateway-metrics-ae"],
+	gatewayMetricsStore: "d1",
 	notes: [
 		"Three gateway processes from the same wrangler.toml and state, differing only in METRICS_STORE, each with its own",
 		"credential: `d1` (npm start's store: every point a row, inserted in batches on waitUntil after the answer),",
