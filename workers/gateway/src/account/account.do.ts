@@ -51,6 +51,12 @@ export class AccountDO extends DurableObject<GatewayEnv> {
 	readonly #topUps: TopUps;
 	readonly #revocations: Revocations;
 	#drainFailures = 0;
+	/**
+	 * When the alarm is set for, as far as this instance knows: null when none is, undefined until read (a new
+	 * instance, or after an alarm run failed and the runtime keeps it for its retry). Only {@link #wake} sets the
+	 * alarm and the object runs one event at a time, so after one read this needs no storage call per write.
+	 */
+	#alarmAt: number | null | undefined;
 
 	constructor(ctx: DurableObjectState, env: GatewayEnv) {
 		super(ctx, env);
@@ -561,28 +567,45 @@ export class AccountDO extends DurableObject<GatewayEnv> {
 
 	/** Makes sure the alarm runs soon (outbox), at the next hold expiry, or when a purchase is due to be asked again. */
 	#wake(): void {
+		const now = Date.now();
+		// An alarm already due fires before anything a write can need: nothing to read or set.
+		if (typeof this.#alarmAt === "number" && this.#alarmAt <= now) return;
 		// Runs after every write: whether anything waits, not how much (a long D1 outage makes that count large).
-		const nextExpiry = this.#book.nextHoldExpiry();
-		const nextAttempt = this.#book.nextAttemptAt();
 		const backoff =
 			this.#drainFailures > 0 ? Math.min(250 * 2 ** this.#drainFailures, MAX_DRAIN_BACKOFF_MS) : 0;
-		const at = Math.min(
-			this.#book.hasUnmirrored() ? Date.now() + backoff : Number.POSITIVE_INFINITY,
-			nextExpiry ?? Number.POSITIVE_INFINITY,
-			nextAttempt ?? Number.POSITIVE_INFINITY,
-		);
-		if (!Number.isFinite(at)) return;
-		// Fire-and-forget is safe: the output gate holds our response until the alarm write is durable.
+		const at = this.#book.nextWake(now + backoff);
+		if (at === null) return;
+		if (this.#alarmAt !== undefined) {
+			this.#arm(at);
+			return;
+		}
 		void this.ctx.storage.getAlarm().then((current) => {
-			if (current === null || current > at) return this.ctx.storage.setAlarm(at);
+			if (this.#alarmAt === undefined) this.#alarmAt = current;
+			this.#arm(at);
 		});
 	}
 
+	/** Sets the alarm to `at` unless it is set earlier already. */
+	#arm(at: number): void {
+		if (typeof this.#alarmAt === "number" && this.#alarmAt <= at) return;
+		this.#alarmAt = at;
+		// Fire-and-forget is safe: the output gate holds our response until the alarm write is durable.
+		void this.ctx.storage.setAlarm(at);
+	}
+
 	override async alarm(): Promise<void> {
-		const now = Date.now();
-		this.ctx.storage.transactionSync(() => this.#book.expire(now, IDEMPOTENCY_TTL_MS));
-		await this.#desk.resolveDue(now);
-		await this.flush();
+		// The runtime counts the running alarm as gone (getAlarm answers null) unless it is set again meanwhile.
+		this.#alarmAt = null;
+		try {
+			const now = Date.now();
+			this.ctx.storage.transactionSync(() => this.#book.expire(now, IDEMPOTENCY_TTL_MS));
+			await this.#desk.resolveDue(now);
+			await this.flush();
+		} catch (error) {
+			// The runtime retries a failed alarm on its own schedule: read it again before the next write sets one.
+			this.#alarmAt = undefined;
+			throw error;
+		}
 		this.#wake();
 	}
 

@@ -253,16 +253,21 @@ export class Book {
 		};
 	}
 
-	hasUnmirrored(): boolean {
-		return (
-			this.#sql.exec<{ n: number }>("SELECT EXISTS (SELECT 1 FROM entries WHERE mirrored = 0) AS n").one().n >
-			0
-		);
-	}
-
-	nextHoldExpiry(): number | null {
+	/**
+	 * When the alarm must run next, in one query: `outboxAt` if any entry is unmirrored, the next `active` hold
+	 * expiry, the next purchase attempt due, whichever is first; null when nothing waits.
+	 */
+	nextWake(outboxAt: number): number | null {
 		return this.#sql
-			.exec<{ at: number | null }>("SELECT MIN(expires_at) AS at FROM holds WHERE status = 'active'")
+			.exec<{ at: number | null }>(
+				`SELECT MIN(at) AS at FROM (
+					SELECT ? AS at WHERE EXISTS (SELECT 1 FROM entries WHERE mirrored = 0)
+					UNION ALL SELECT MIN(expires_at) FROM holds WHERE status = 'active'
+					UNION ALL SELECT MIN(a.next_at) FROM purchase_attempts a JOIN holds h ON h.id = a.hold_id
+						WHERE a.resolved_at IS NULL AND h.status IN ('in_flight', 'unknown')
+				)`,
+				outboxAt,
+			)
 			.one().at;
 	}
 
@@ -291,9 +296,14 @@ export class Book {
 		amountCents: number,
 		fields: { hold_id?: string; receipt_id?: string; reference?: string },
 	): LedgerEntry {
-		const balance = this.balance() + amountCents;
+		// Both counters in one read and one write: this runs in every money move.
+		const stored = this.#sql
+			.exec<{ key: string; value: string }>("SELECT key, value FROM meta WHERE key IN ('balance', 'seq')")
+			.toArray();
+		const counter = (key: string) => Number(stored.find((row) => row.key === key)?.value ?? "0");
+		const balance = counter("balance") + amountCents;
 		if (balance < 0) throw new Abort(fail("INSUFFICIENT_FUNDS", "This would make the balance negative."));
-		const seq = Number(this.meta("seq") ?? "0") + 1;
+		const seq = counter("seq") + 1;
 		const entry: LedgerEntry = {
 			id: randomId("ent_"),
 			seq,
@@ -317,8 +327,11 @@ export class Book {
 			entry.reference,
 			entry.created_at,
 		);
-		this.setMeta("seq", String(seq));
-		this.setMeta("balance", String(balance));
+		this.#sql.exec(
+			"INSERT INTO meta (key, value) VALUES ('seq', ?), ('balance', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+			String(seq),
+			String(balance),
+		);
 		return entry;
 	}
 
@@ -492,15 +505,6 @@ export class Book {
 				limit,
 			)
 			.toArray();
-	}
-
-	nextAttemptAt(): number | null {
-		return this.#sql
-			.exec<{ at: number | null }>(
-				`SELECT MIN(a.next_at) AS at FROM purchase_attempts a JOIN holds h ON h.id = a.hold_id
-				WHERE a.resolved_at IS NULL AND h.status IN ('in_flight', 'unknown')`,
-			)
-			.one().at;
 	}
 
 	/** Purchase holds whose outcome is not settled, with their attempts, oldest first. */
