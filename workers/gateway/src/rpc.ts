@@ -17,7 +17,7 @@ import { knownCredential, knownKey } from "./identity-cache.ts";
 import { assertLive } from "./liveness.ts";
 import { recordRefusedRpc, rpcCallers } from "./metrics/record.ts";
 import { storePoints } from "./metrics/store.ts";
-import { callerOf, resolvedCallers } from "./middleware/auth.ts";
+import { callerOf, confirmedLive, resolvedCallers } from "./middleware/auth.ts";
 import { operatorCall } from "./operator.ts";
 import { startEmailSignIn, verifyEmailSignIn } from "./signin.ts";
 
@@ -134,7 +134,8 @@ export class GatewayRpc extends WorkerEntrypoint<GatewayEnv> {
 
 	/**
 	 * Runs one REST call as `credentialId` (null: anonymous): as an agent unless `call.authority` is "owner" (only our
-	 * sign-in pages and the site's own session routes say so), and refused once `call.key_id` is revoked.
+	 * sign-in pages and the site's own session routes say so), and refused once `call.key_id` is revoked. `live` in
+	 * the answer: the route had the Account DO confirm the credential (and `call.key_id`) live.
 	 */
 	async call(credentialId: string | null, call: GatewayCall): Promise<GatewayAnswer> {
 		const url = internalUrl(call.path);
@@ -166,10 +167,12 @@ export class GatewayRpc extends WorkerEntrypoint<GatewayEnv> {
 			resolvedCallers.set(request, callerOf(known, call.authority ?? "agent"));
 		}
 		const response = await app.fetch(request, this.env, this.ctx);
+		const body = await response.text();
 		return {
 			status: response.status,
-			body: await response.text(),
+			body,
 			request_id: response.headers.get("x-request-id"),
+			...(confirmedLive.has(request) ? { live: true as const } : {}),
 		};
 	}
 }

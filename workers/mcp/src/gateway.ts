@@ -1,6 +1,7 @@
 import { type Failure, fail, type GatewayAnswer, ProblemSchema, type Result } from "@penumbra/core/contracts";
 import { nextTraceparent, type RequestTrace, startTrace } from "@penumbra/core/trace";
 import type { z } from "zod";
+import type { LiveCheck } from "./auth/live.ts";
 import type { SessionProps } from "./auth/props.ts";
 
 /** The Worker a call came through: the chat Worker's turns reach this server as `session` props (McpInternal). */
@@ -66,12 +67,21 @@ export class Gateway {
 	readonly #session: SessionProps | null;
 	readonly #clientIp: string | undefined;
 	readonly #origin: RequestTrace;
+	readonly #live: LiveCheck | undefined;
 
-	constructor(env: McpEnv, session: SessionProps | null, clientIp?: string, origin?: RequestTrace) {
+	/** `live`: the request's check when its caller still has to be confirmed live (`auth/live.ts`). */
+	constructor(
+		env: McpEnv,
+		session: SessionProps | null,
+		clientIp?: string,
+		origin?: RequestTrace,
+		live?: LiveCheck,
+	) {
 		this.#env = env;
 		this.#session = session;
 		this.#clientIp = clientIp;
 		this.#origin = origin ?? { request_id: crypto.randomUUID(), trace: startTrace() };
+		this.#live = live;
 	}
 
 	get session(): SessionProps | null {
@@ -99,6 +109,8 @@ export class Gateway {
 			...(payload !== undefined ? { body: payload } : {}),
 			...(this.#clientIp ? { client_ip: this.#clientIp } : {}),
 		});
+		// The gateway checked the session's credential and key with the Account DO: the request need not ask again.
+		if (answer.live && session?.key_id) this.#live?.confirm();
 		return readAnswer(schema, answer, `${method} ${path.split("?")[0]}`, documentOn);
 	}
 

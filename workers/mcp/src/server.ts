@@ -1,6 +1,7 @@
 import { type McpRequestContext, McpServer } from "@modelcontextprotocol/server";
 import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/server/validators/cf-worker";
 import { continueTrace, type RequestTrace, requestIdFrom, TRACEPARENT_HEADER } from "@penumbra/core/trace";
+import { currentLiveCheck } from "./auth/live.ts";
 import { currentSession } from "./auth/props.ts";
 import { multiRoundTripConfirm } from "./confirmation.ts";
 import { INSTRUCTIONS, SERVER_INFO } from "./server-info.ts";
@@ -48,7 +49,7 @@ export function buildServer(env: McpEnv, ctx: McpRequestContext): McpServer {
 	let origin: RequestTrace | undefined;
 	const call = (): CallContext => {
 		origin ??= originOf(ctx);
-		return { env, session: currentSession(), clientIp: clientIp(ctx), origin };
+		return { env, session: currentSession(), clientIp: clientIp(ctx), origin, live: currentLiveCheck() };
 	};
 	const { run: _gs, ...getStartedDef } = TOOLS.get_started;
 	server.registerTool("get_started", getStartedDef, async () => TOOLS.get_started.run(call()));

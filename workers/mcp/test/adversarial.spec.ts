@@ -257,6 +257,39 @@ describe("a revoked key stops at the next call", () => {
 		expect(await snapshot(account.ownerKey)).toEqual(before);
 	});
 
+	it("a key this server remembers: refused on the very next request, whatever it asks", async () => {
+		const account = await createAccount(TRUSTING);
+		const client = await connect({ key: account.agentKey });
+		const free = { service: "skycast", tool: "get_current_conditions", parameters: { city: "lisbon" } };
+		// Seen before: who the key is comes from this isolate's memory, whether it is live from the gateway.
+		expect((await callTool(client, "execute", free)).isError).toBeFalsy();
+		await client.listTools();
+		await revokeKey(account.ownerKey, account.agentKeyId);
+		const post = (message: object) =>
+			mcpFetch("/mcp", {
+				method: "POST",
+				headers: {
+					authorization: `Bearer ${account.agentKey}`,
+					"content-type": "application/json",
+					accept: "application/json, text/event-stream",
+					"mcp-protocol-version": "2025-11-25",
+				},
+				body: JSON.stringify({ jsonrpc: "2.0", id: 1, ...message }),
+			});
+		// tools/list makes no gateway call, execute one the gateway refuses: both are 401, nothing answered.
+		for (const message of [
+			{ method: "tools/list" },
+			{ method: "tools/call", params: { name: "execute", arguments: free } },
+			{ method: "tools/call", params: { name: "execute", arguments: free } },
+		]) {
+			const refused = await post(message);
+			expect(refused.status).toBe(401);
+			expect(refused.headers.get("www-authenticate")).toContain('error="invalid_token"');
+			expect(await refused.text()).not.toContain("Lisbon");
+		}
+		await client.close();
+	});
+
 	it("a legacy SSE session made with the key", async () => {
 		const account = await createAccount(TRUSTING);
 		const client = await connectSse({ headers: { authorization: `Bearer ${account.agentKey}` } });

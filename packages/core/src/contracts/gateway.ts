@@ -35,6 +35,11 @@ export interface GatewayAnswer {
 	/** JSON, or problem+json for a failure: the caller parses it with the route's contract. */
 	body: string;
 	request_id: string | null;
+	/**
+	 * The Account DO confirmed during this call that the credential, and the call's `key_id`, are live (a route that
+	 * asks: every route with a credential that got that far). Absent: not confirmed, whatever the status.
+	 */
+	live?: true;
 }
 
 /** A sign-in code was sent (`GatewayRpc.startEmailSignIn`). */

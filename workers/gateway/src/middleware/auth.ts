@@ -26,6 +26,12 @@ function presentedKey(
  */
 export const resolvedCallers = new WeakMap<Request, Caller>();
 
+/**
+ * Requests during which the Account DO said their caller's credential (and the key named) is live: `GatewayRpc.call`
+ * tells the calling Worker, which then need not ask again for the same request (docs/auth.md).
+ */
+export const confirmedLive = new WeakSet<Request>();
+
 /** The caller a known identity makes, as an agent unless its key is an owner key (or `authority` says so). */
 export function callerOf(known: KnownIdentity, authority = known.authority): Caller {
 	return {
@@ -62,6 +68,8 @@ export function identifyCaller(): MiddlewareHandler<AppEnv> {
 		}
 		c.set("caller", caller);
 		await next();
+		// `assertLive` and `beginCall` clear the flag only once the Account DO answered that the caller is live.
+		if (caller.credential && !caller.pending_live_check) confirmedLive.add(c.req.raw);
 	};
 }
 

@@ -3,7 +3,9 @@ import { log } from "@penumbra/core/log";
 import { type PagesEnv, SCOPE, showAuthorize, submitAuthorize } from "./authorize.ts";
 import { showConfirm, submitConfirm } from "./confirm.ts";
 import { html, pageResponse } from "./html.ts";
-import { keyProps, SessionPropsSchema } from "./props.ts";
+import { keyCaller } from "./known-keys.ts";
+import { liveCheckOf, onceLive } from "./live.ts";
+import { SessionPropsSchema } from "./props.ts";
 
 type McpFetch = (request: Request, env: unknown, ctx: ExecutionContext) => Promise<Response>;
 
@@ -51,6 +53,16 @@ async function pages(request: Request, env: PagesEnv): Promise<Response> {
 	return Response.json({ error: "not_found", path: pathname }, { status: 404 });
 }
 
+/** 401 with the protected-resource challenge: the client signs in again. */
+function invalidToken(resource: string, description: string): Response {
+	const metadata = `${new URL(resource).origin}/.well-known/oauth-protected-resource/mcp`;
+	const challenge = `Bearer error="invalid_token", error_description="${description}", resource_metadata="${metadata}"`;
+	return Response.json(
+		{ error: "invalid_token", error_description: description },
+		{ status: 401, headers: { "www-authenticate": challenge } },
+	);
+}
+
 /**
  * A grant whose credential, or the key it was made with, has been revoked since: the grant is revoked too and the
  * client gets 401 with the challenge, so it signs in again. Null when the grant is live (or this is not a grant).
@@ -62,13 +74,7 @@ async function endedGrant(env: PagesEnv, ctx: ExecutionContext, resource: string
 	const auth = (ctx as ExecutionContext & { auth?: { token?: string; userId?: string } }).auth;
 	const grantId = auth?.token?.split(":")[1];
 	if (grantId && auth?.userId) await env.OAUTH_PROVIDER.revokeGrant(grantId, auth.userId);
-	const description = "The account or the API key this connection was made with has been revoked.";
-	const metadata = `${new URL(resource).origin}/.well-known/oauth-protected-resource/mcp`;
-	const challenge = `Bearer error="invalid_token", error_description="${description}", resource_metadata="${metadata}"`;
-	return Response.json(
-		{ error: "invalid_token", error_description: description },
-		{ status: 401, headers: { "www-authenticate": challenge } },
-	);
+	return invalidToken(resource, "The account or the API key this connection was made with has been revoked.");
 }
 
 const providers = new Map<string, OAuthProvider<McpEnv>>();
@@ -91,11 +97,16 @@ export function oauthProviderFor(env: McpEnv, mcp: McpFetch): OAuthProvider<McpE
 				if (ended) return ended;
 				const url = new URL(request.url);
 				// `/mcp/signin` is `/mcp` for clients that must be asked to sign in (see index.ts).
+				let target = request;
 				if (url.pathname !== "/mcp") {
 					url.pathname = "/mcp";
-					return mcp(new Request(url, request), handlerEnv, ctx);
+					target = new Request(url, request);
 				}
-				return mcp(request, handlerEnv, ctx);
+				const response = await mcp(target, handlerEnv, ctx);
+				// A key remembered by this isolate: answered only once the gateway has said it is still live.
+				const check = liveCheckOf(ctx.props);
+				if (!check) return response;
+				return (await onceLive(response, check)) ?? invalidToken(resource, "This API key has been revoked.");
 			},
 		},
 		defaultHandler: { fetch: (request, handlerEnv) => pages(request, handlerEnv as PagesEnv) },
@@ -114,9 +125,8 @@ export function oauthProviderFor(env: McpEnv, mcp: McpFetch): OAuthProvider<McpE
 		},
 		async resolveExternalToken({ token, env: tokenEnv }) {
 			if (!UNIFIED_KEY.test(token)) return null;
-			const identity = await tokenEnv.GATEWAY.identify(token);
-			if (!identity) return null;
-			return { props: keyProps(identity, "key"), audience: resource };
+			const props = await keyCaller(tokenEnv, token);
+			return props ? { props, audience: resource } : null;
 		},
 	});
 	providers.set(env.PUBLIC_URL, provider);

@@ -1,5 +1,6 @@
 import type { RequestTrace } from "@penumbra/core/trace";
 import { z } from "zod";
+import type { LiveCheck } from "../auth/live.ts";
 import type { SessionProps } from "../auth/props.ts";
 import type { HumanConfirm } from "../confirmation.ts";
 import { Gateway } from "../gateway.ts";
@@ -13,10 +14,12 @@ export interface CallContext {
 	confirm?: HumanConfirm | undefined;
 	/** This request's id and hop of its trace (incoming ones continued); none: each gateway use starts a trace. */
 	origin?: RequestTrace | undefined;
+	/** Set when the caller still has to be confirmed live: a gateway call's answer can confirm it. */
+	live?: LiveCheck | undefined;
 }
 
 export function gatewayOf(call: CallContext): Gateway {
-	return new Gateway(call.env, call.session, call.clientIp, call.origin);
+	return new Gateway(call.env, call.session, call.clientIp, call.origin, call.live);
 }
 
 export function dollars(cents: number): string {
