@@ -54,16 +54,26 @@ const UNIFIED_KEY = /unified-[0-9A-Za-z]{30,}/g;
 
 const MAX_DEPTH = 64;
 
+/** Answers per key already judged: the same field names recur in every answer of a service. Bounded. */
+const judged = new Map<string, boolean>();
+const JUDGED_CAP = 4_096;
+
 /** True if a field or header called `key` holds a secret or personal data. */
 export function isSensitiveKey(key: string): boolean {
+	const known = judged.get(key);
+	if (known !== undefined) return known;
 	const k = key.toLowerCase().replace(/[-_]/g, "");
-	if (NOT_SENSITIVE.has(k)) return false;
-	return SENSITIVE_KEYS.has(k) || SENSITIVE_SUFFIXES.some((suffix) => k.endsWith(suffix));
+	const sensitive =
+		!NOT_SENSITIVE.has(k) &&
+		(SENSITIVE_KEYS.has(k) || SENSITIVE_SUFFIXES.some((suffix) => k.endsWith(suffix)));
+	if (judged.size >= JUDGED_CAP) judged.clear();
+	judged.set(key, sensitive);
+	return sensitive;
 }
 
 /** Replaces every unified API key inside `text`. */
 export function redactString(text: string): string {
-	return text.replace(UNIFIED_KEY, REDACTED);
+	return text.includes("unified-") ? text.replace(UNIFIED_KEY, REDACTED) : text;
 }
 
 /**
@@ -73,7 +83,28 @@ export function redactString(text: string): string {
  * `"[Circular]"`. Other class instances are returned as they are.
  */
 export function redact<T>(value: T): T {
-	return walk(value, new Set(), 0) as T;
+	return walk(value, new Set(), 0, NO_SECRETS) as T;
+}
+
+/**
+ * {@link redact}, and every occurrence of each of `secrets` (values we sent upstream: keys, tokens) inside a string
+ * replaced too, in the same pass.
+ */
+export function redactWith<T>(value: T, secrets: readonly string[]): T {
+	return walk(
+		value,
+		new Set(),
+		0,
+		secrets.filter((secret) => secret !== ""),
+	) as T;
+}
+
+const NO_SECRETS: readonly string[] = [];
+
+function scrub(text: string, secrets: readonly string[]): string {
+	let out = redactString(text);
+	for (const secret of secrets) if (out.includes(secret)) out = out.replaceAll(secret, REDACTED);
+	return out;
 }
 
 /** The headers as a plain lowercase-keyed record with sensitive values and unified keys redacted. */
@@ -85,14 +116,14 @@ export function redactHeaders(headers: HeadersInit): Record<string, string> {
 	return out;
 }
 
-function walk(value: unknown, ancestors: Set<object>, depth: number): unknown {
-	if (typeof value === "string") return redactString(value);
+function walk(value: unknown, ancestors: Set<object>, depth: number, secrets: readonly string[]): unknown {
+	if (typeof value === "string") return scrub(value, secrets);
 	if (typeof value !== "object" || value === null) return value;
 	if (ancestors.has(value)) return "[Circular]";
 	if (depth >= MAX_DEPTH) return "[Truncated]";
 	if (value instanceof Headers) return redactHeaders(value);
 	if (value instanceof Error)
-		return { name: value.name, message: redactString(withoutQueryParams(value.message)) };
+		return { name: value.name, message: scrub(withoutQueryParams(value.message), secrets) };
 	const isArray = Array.isArray(value);
 	const proto: unknown = Object.getPrototypeOf(value);
 	if (!isArray && proto !== Object.prototype && proto !== null) return value;
@@ -101,21 +132,24 @@ function walk(value: unknown, ancestors: Set<object>, depth: number): unknown {
 	ancestors.add(value);
 	let copy: unknown;
 	if (isArray) {
-		copy = value.map((item) => walk(item, ancestors, depth + 1));
+		copy = value.map((item) => walk(item, ancestors, depth + 1, secrets));
 	} else {
 		const out: Record<string, unknown> = {};
-		for (const [key, item] of Object.entries(value)) {
+		for (const key of Object.keys(value)) {
+			const item: unknown = (value as Record<string, unknown>)[key];
 			const redacted =
 				isSensitiveKey(key) && item !== null && item !== undefined
 					? REDACTED
-					: walk(item, ancestors, depth + 1);
-			// A parsed "__proto__" key is data; plain assignment would swap the copy's prototype instead.
-			Object.defineProperty(out, key, {
-				value: redacted,
-				enumerable: true,
-				writable: true,
-				configurable: true,
-			});
+					: walk(item, ancestors, depth + 1, secrets);
+			if (key === "__proto__") {
+				// A parsed "__proto__" key is data; plain assignment would swap the copy's prototype instead.
+				Object.defineProperty(out, key, {
+					value: redacted,
+					enumerable: true,
+					writable: true,
+					configurable: true,
+				});
+			} else out[key] = redacted;
 		}
 		copy = out;
 	}

@@ -81,6 +81,16 @@ export function assertUpstreamUrl(raw: string, allowlist: readonly string[]): UR
  * silently narrow or widen what the gateway may reach.
  */
 export function parseAllowlist(value: string | undefined): string[] {
+	// Parsed once per configuration (every upstream call asks): a copy, so no caller can change the remembered one.
+	if (lastAllowlist && lastAllowlist.value === value) return [...lastAllowlist.origins];
+	const origins = parseOrigins(value);
+	lastAllowlist = { value, origins };
+	return [...origins];
+}
+
+let lastAllowlist: { value: string | undefined; origins: readonly string[] } | undefined;
+
+function parseOrigins(value: string | undefined): string[] {
 	const origins: string[] = [];
 	for (const entry of (value ?? "").split(/[\s,]+/)) {
 		if (entry === "") continue;

@@ -39,9 +39,12 @@ export function isTraceparent(header: string): boolean {
 	return parseTraceparent(header) !== null;
 }
 
+const HEX_BYTE = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"));
+
 function randomHex(bytes: number): string {
 	const values = crypto.getRandomValues(new Uint8Array(bytes));
-	const hex = Array.from(values, (b) => b.toString(16).padStart(2, "0")).join("");
+	let hex = "";
+	for (const b of values) hex += HEX_BYTE[b];
 	// 2^-64 at worst, but an all-zero id is invalid on the wire: never send one.
 	return ALL_ZERO.test(hex) ? `${hex.slice(0, -1)}1` : hex;
 }

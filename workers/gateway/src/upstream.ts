@@ -1,5 +1,5 @@
 import { type ErrorCode, PenumbraError, toErrorMessage } from "@penumbra/core/errors";
-import { REDACTED, redact } from "@penumbra/core/redact";
+import { redactWith } from "@penumbra/core/redact";
 import { assertUpstreamUrl } from "@penumbra/core/ssrf";
 import type { UpstreamRequest } from "@penumbra/core/upstream-request";
 
@@ -23,19 +23,6 @@ export interface UpstreamOptions {
 
 const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE"]);
 const RETRYABLE_STATUS = new Set([502, 503, 504]);
-
-/** Replaces any occurrence of a secret in a parsed JSON value (an upstream that echoes our key must not leak it). */
-function scrubSecrets(value: unknown, secrets: readonly string[]): unknown {
-	if (secrets.length === 0) return value;
-	if (typeof value === "string") {
-		return secrets.reduce((text, secret) => text.replaceAll(secret, REDACTED), value);
-	}
-	if (Array.isArray(value)) return value.map((item) => scrubSecrets(item, secrets));
-	if (typeof value === "object" && value !== null) {
-		return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, scrubSecrets(v, secrets)]));
-	}
-	return value;
-}
 
 function upstreamMessage(body: unknown): string | undefined {
 	if (typeof body === "string") return body.trim().slice(0, 300) || undefined;
@@ -194,7 +181,7 @@ export async function callUpstream(
 			);
 			lastError = errorFor(
 				response.status,
-				scrubSecrets(redact(body), request.secrets),
+				redactWith(body, request.secrets),
 				response.headers.get("retry-after"),
 			);
 			if (RETRYABLE_STATUS.has(response.status) && attempt < maxAttempts) {
@@ -207,7 +194,7 @@ export async function callUpstream(
 		return {
 			status: response.status,
 			contentType,
-			body: scrubSecrets(redact(body), request.secrets),
+			body: redactWith(body, request.secrets),
 			durationMs: Date.now() - started,
 			attempts: attempt,
 		};

@@ -1,6 +1,6 @@
 import { PenumbraError } from "@penumbra/core/errors";
 import { log } from "@penumbra/core/log";
-import { REDACTED, redact, redactHeaders } from "@penumbra/core/redact";
+import { isSensitiveKey, REDACTED, redact, redactHeaders, redactWith } from "@penumbra/core/redact";
 import { afterEach, describe, expect, it, vi } from "vitest";
 
 const KEY = "unified-3fJ9aQ0bZx7LmN2pR5sT8uV1wY4cD6eG9hK2jM5nP8qRsT";
@@ -141,6 +141,33 @@ describe("redact", () => {
 		expect(redact(7)).toBe(7);
 		expect(redact(null)).toBe(null);
 		expect(redact([true, "x"])).toEqual([true, "x"]);
+	});
+});
+
+describe("redactWith", () => {
+	it("also replaces every secret we sent, wherever it appears in a string, in the same copy", () => {
+		const secret = "sk_live_0123456789";
+		const parsed = JSON.parse(
+			`{"echo":"key=\\u0073k_live_0123456789&again=${secret}","list":["${secret}",1,null],"api_key":"x","__proto__":{"k":"${secret}"}}`,
+		);
+		const out = redactWith(parsed, [secret, ""]);
+		expect(out).toEqual({
+			echo: `key=${REDACTED}&again=${REDACTED}`,
+			list: [REDACTED, 1, null],
+			api_key: REDACTED,
+			["__proto__"]: { k: REDACTED },
+		});
+		expect(Object.getPrototypeOf(out)).toBe(Object.prototype);
+		expect(parsed.list[0]).toBe(secret);
+		expect(redactWith("plain text", [])).toBe("plain text");
+	});
+
+	it("judges a key the same the second time (answers are remembered)", () => {
+		for (let round = 0; round < 2; round++) {
+			expect(isSensitiveKey("X-Api-Key")).toBe(true);
+			expect(isSensitiveKey("next_page_token")).toBe(false);
+			expect(isSensitiveKey("temperature")).toBe(false);
+		}
 	});
 });
 

@@ -12,6 +12,11 @@ const CREDENTIAL_REVOKED = "credential_revoked_at";
 
 export class Revocations {
 	readonly #sql: SqlStorage;
+	/**
+	 * What the tables say, read once per object instance: this object is their only writer, so every call after the
+	 * first answers from memory (a tool call asks on every request).
+	 */
+	#known: { credentialRevoked: boolean; keys: Set<string> } | undefined;
 
 	constructor(sql: SqlStorage) {
 		this.#sql = sql;
@@ -20,23 +25,39 @@ export class Revocations {
 	/** Revokes one key (again: no change, the first time is kept). */
 	revokeKey(keyId: string, now: number): void {
 		this.#sql.exec("INSERT OR IGNORE INTO revoked_keys (key_id, revoked_at) VALUES (?, ?)", keyId, now);
+		this.#known?.keys.add(keyId);
 	}
 
 	/** Revokes the credential: every key of it, and every session or grant acting as it. */
 	revokeCredential(now: number): void {
 		this.#sql.exec("INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)", CREDENTIAL_REVOKED, String(now));
+		if (this.#known) this.#known.credentialRevoked = true;
 	}
 
 	/** AUTH_REQUIRED when the credential, or the key the caller presented (or made its session with), is revoked. */
 	refusal(keyId: string | undefined): Failure | null {
-		const credential = this.#sql
-			.exec<{ n: number }>("SELECT COUNT(*) AS n FROM meta WHERE key = ?", CREDENTIAL_REVOKED)
-			.one().n;
-		if (credential > 0) return fail("AUTH_REQUIRED", "This account's credential has been revoked.");
+		const known = this.#load();
+		if (known.credentialRevoked) return fail("AUTH_REQUIRED", "This account's credential has been revoked.");
 		if (keyId === undefined) return null;
-		const key = this.#sql
-			.exec<{ n: number }>("SELECT COUNT(*) AS n FROM revoked_keys WHERE key_id = ?", keyId)
-			.one().n;
-		return key > 0 ? fail("AUTH_REQUIRED", "The API key is unknown or has been revoked.") : null;
+		return known.keys.has(keyId)
+			? fail("AUTH_REQUIRED", "The API key is unknown or has been revoked.")
+			: null;
+	}
+
+	#load(): { credentialRevoked: boolean; keys: Set<string> } {
+		if (!this.#known) {
+			const credentialRevoked =
+				this.#sql
+					.exec<{ n: number }>("SELECT COUNT(*) AS n FROM meta WHERE key = ?", CREDENTIAL_REVOKED)
+					.one().n > 0;
+			const keys = new Set(
+				this.#sql
+					.exec<{ key_id: string }>("SELECT key_id FROM revoked_keys")
+					.toArray()
+					.map((row) => row.key_id),
+			);
+			this.#known = { credentialRevoked, keys };
+		}
+		return this.#known;
 	}
 }
