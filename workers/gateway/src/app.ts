@@ -1,11 +1,11 @@
 import { swaggerUI } from "@hono/swagger-ui";
-import { except } from "hono/combine";
 import { createRouter } from "./app-factory.ts";
 import { onError, onNotFound } from "./errors.ts";
 import { recordRequests } from "./metrics/record.ts";
 import { identifyCaller } from "./middleware/auth.ts";
 import { requireConfig } from "./middleware/config.ts";
 import { requestId } from "./middleware/request-id.ts";
+import { unless } from "./middleware/unless.ts";
 import { platformDocument } from "./openapi.ts";
 import { registryOf } from "./registry.ts";
 import { accountRoutes } from "./routes/account.ts";
@@ -28,12 +28,12 @@ app.use("*", requestId());
 // One metric point per request, written after it answered and never awaited (docs/operating.md).
 app.use("*", recordRequests());
 // A deployment missing a required secret fails every request naming it; health reports it (middleware/config.ts).
-app.use("*", except(["/v1/health", "/openapi.json", "/docs"], requireConfig()));
+app.use("*", unless(["/v1/health", "/openapi.json", "/docs"], requireConfig()));
 // Health (for monitors), docs, admin (own token), sign-in (rate limited in its router) and Stripe's webhook (its
 // signature) need no caller; the dev routes check the environment first and identify the caller themselves.
 app.use(
 	"*",
-	except(
+	unless(
 		["/v1/health", "/v1/admin/*", "/v1/auth/*", "/v1/dev/*", "/v1/webhooks/*", "/openapi.json", "/docs"],
 		identifyCaller(),
 	),

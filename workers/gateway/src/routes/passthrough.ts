@@ -14,7 +14,21 @@ import type { AppEnv } from "../types.ts";
 const MAX_BODY_BYTES = 256 * 1024;
 const FORWARDED_HEADERS = ["accept", "content-type", "idempotency-key", "accept-language"];
 
+/** Compiled once per template (a provider declares a handful; every proxied request matches against them). */
+const compiled = new Map<string, RegExp>();
+
 function templateRegex(path: string, capture = false): RegExp {
+	const cacheKey = `${capture ? "c" : "t"}${path}`;
+	let found = compiled.get(cacheKey);
+	if (!found) {
+		if (compiled.size >= 4_096) compiled.clear();
+		found = compileTemplate(path, capture);
+		compiled.set(cacheKey, found);
+	}
+	return found;
+}
+
+function compileTemplate(path: string, capture: boolean): RegExp {
 	const pattern = path
 		.split(/(\{[^}]+\})/)
 		.map((part) =>
