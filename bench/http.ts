@@ -21,7 +21,7 @@ import { join, resolve } from "node:path";
 import { parseArgs, parseEnv } from "node:util";
 import { buildRegistryFromDir } from "@penumbra/cli/registry-build";
 import { AdminClient } from "../scripts/lib/admin.ts";
-import { gatewayDevVars } from "../scripts/lib/dev-vars.ts";
+import { gatewayDevVars, mcpDevVars } from "../scripts/lib/dev-vars.ts";
 import { makePrefixer, Supervisor } from "../scripts/lib/proc.ts";
 import {
 	applyMigrations,
@@ -126,6 +126,19 @@ const BENCH_WORKERS: readonly WorkerEntry[] = [
 		auxiliaries: ["gateway"],
 	},
 	{
+		// The MCP Worker with a copy of the gateway inside its process (auxiliary config), so its service-binding RPC
+		// is in-process as production runs it, not a hop through the dev registry; the gateway also runs on its own
+		// (the REST baseline), with another credential: the processes share D1 and KV, never a Durable Object.
+		name: "mcp-in-process",
+		title: "MCP server, gateway in-process",
+		config: "workers/mcp/wrangler.toml",
+		defaultPort: 8795,
+		portEnv: "PENUMBRA_BENCH_MCP_IN_PROCESS_PORT",
+		healthPath: "/health",
+		auxiliaries: ["gateway"],
+		vars: (ports) => ({ ...mcpDevVars(ports), PUBLIC_URL: `http://${HOST}:${ports["mcp-in-process"]}` }),
+	},
+	{
 		// The same gateway with metrics off (its own process, same state): the metrics suite's baseline.
 		name: "gateway-metrics-off",
 		title: "Gateway, metrics off",
@@ -156,9 +169,12 @@ const BENCH_CREDIT_CENTS = 1_000_000_000;
 const supervisor = new Supervisor();
 let died: string | undefined;
 
+/** Workers whose auxiliaries are copies: each of those also runs as its own process, at its own origin. */
+const HOLDS_COPIES = new Set(["mcp-in-process"]);
+
 /** A Worker another one runs in its own process (`auxiliaries`) answers at that Worker's origin. */
 function hostOf(workers: readonly PlannedWorker[], name: string): PlannedWorker | undefined {
-	return workers.find((w) => w.auxiliaries?.includes(name));
+	return workers.find((w) => w.auxiliaries?.includes(name) && !HOLDS_COPIES.has(w.name));
 }
 
 async function startStack(): Promise<StackOptions> {
@@ -228,6 +244,7 @@ async function context(options: StackOptions): Promise<BenchContext> {
 	};
 	const metricsOff = await otherGateway("gateway-metrics-off");
 	const metricsAe = await otherGateway("gateway-metrics-ae");
+	const inProcess = await otherGateway("mcp-in-process");
 	const secrets = parseEnv(readFileSync(join(root, ".dev.vars"), "utf8"));
 	return {
 		gateway,
@@ -237,6 +254,7 @@ async function context(options: StackOptions): Promise<BenchContext> {
 		mcp: origin("mcp"),
 		...(metricsOff ? { metricsOff } : {}),
 		...(metricsAe ? { metricsAe } : {}),
+		...(inProcess ? { mcpInProcess: { mcp: inProcess.gateway, key: inProcess.key } } : {}),
 		key: credential.key,
 		adminToken,
 		services: registry.services,

@@ -18,6 +18,8 @@ export interface BenchContext {
 	metricsOff?: { gateway: string; key: string };
 	/** The same gateway with `METRICS_STORE=analytics-engine` (the metrics suite). */
 	metricsAe?: { gateway: string; key: string };
+	/** The MCP Worker with the gateway inside its process (in-process RPC) and its own funded credential. */
+	mcpInProcess?: { mcp: string; key: string };
 	/** An `authenticated` credential created and funded for this run. */
 	key: string;
 	/** The gateway's admin token, for suites that set up credentials of their own. */

@@ -55,35 +55,53 @@ function probeOf(name: string, description: string, rounds: number[][]): Probe {
 
 /**
  * `execute` of a free tool through the MCP SDK client against the same call on the gateway's REST route, one at a
- * time, alternating call by call (MCP, REST, MCP, REST…) so drift in the machine's load hits both alike. A failed
+ * time, alternating call by call (MCP, MCP in-process, REST, …) so drift in the machine's load hits every path
+ * alike. Two MCP Workers: one in its own process (its RPC to the gateway a hop through the dev registry between
+ * processes), one with the gateway in its process (in-process RPC, as production runs a service binding). A failed
  * call stops the run: a figure of errors measures nothing.
  */
 async function measureExecute(ctx: BenchContext, o: ProbeOptions): Promise<Probe[]> {
-	if (!ctx.mcp) throw new Error("the mcp suite needs the MCP Worker");
+	if (!ctx.mcp || !ctx.mcpInProcess) throw new Error("the mcp suite needs both MCP Workers");
 	const client = await connect(ctx.mcp, ctx.key);
+	const inProcess = await connect(ctx.mcpInProcess.mcp, ctx.mcpInProcess.key);
 	const calls = o.quick ? 30 : 200;
 	const mcp: number[][] = [];
+	const local: number[][] = [];
 	const rest: number[][] = [];
 	try {
 		for (let i = 0; i < WARMUP_CALLS; i++) {
 			await viaMcp(client);
+			await viaMcp(inProcess);
 			await viaRest(ctx);
 		}
 		for (let r = 0; r < o.rounds; r++) {
 			const m: number[] = [];
+			const l: number[] = [];
 			const h: number[] = [];
 			for (let i = 0; i < calls; i++) {
 				m.push((await timed(() => viaMcp(client))).ms);
+				l.push((await timed(() => viaMcp(inProcess))).ms);
 				h.push((await timed(() => viaRest(ctx))).ms);
 			}
 			mcp.push(m);
+			local.push(l);
 			rest.push(h);
 		}
 	} finally {
 		await client.close();
+		await inProcess.close();
 	}
 	return [
-		probeOf("mcp-execute", `MCP tools/call execute ${CALL.service}.${CALL.tool} through the SDK client`, mcp),
+		probeOf(
+			"mcp-execute-in-process",
+			`MCP tools/call execute ${CALL.service}.${CALL.tool} through the SDK client, the gateway in the MCP Worker's process`,
+			local,
+		),
+		probeOf(
+			"mcp-execute",
+			`The same through an MCP Worker in its own process (RPC to the gateway through the dev registry)`,
+			mcp,
+		),
 		probeOf("rest-execute", `POST /v1/services/${CALL.service}/tools/${CALL.tool}, the same call`, rest),
 	];
 }
@@ -94,29 +112,41 @@ function probe(probes: readonly Probe[], name: string): Probe {
 	return found;
 }
 
+/** Per round: that round's p50 of `a` minus that of `b`. */
+function roundDeltas(a: Probe, b: Probe): number[] {
+	return (a.round_p50_ms ?? []).map((m, i) => m - (b.round_p50_ms?.[i] ?? Number.NaN));
+}
+
 export const mcpSuite: Suite = {
 	name: "mcp",
 	description:
 		"MCP execute of a free tool end to end through the SDK client, against the same call on the REST route",
-	workers: ["sandbox", "gateway", "mcp"],
+	workers: ["sandbox", "gateway", "mcp", "mcp-in-process"],
 	notes: [
-		"One call at a time, MCP and REST alternating; the delta is the median over rounds of each round's p50 difference.",
-		"Both clients are this process's fetch with keep-alive, so the delta is the MCP Worker's hop and its work.",
+		"One call at a time, the paths alternating; each delta is the median over rounds of each round's p50 difference.",
+		"Every client is this process's fetch with keep-alive, so a delta is the MCP Worker's hop and its work.",
+		"The target is checked in-process (the MCP Worker with the gateway as an auxiliary config in one wrangler dev process: service-binding RPC as production runs it, another credential); the MCP Worker in its own process adds a dev-registry round trip per gateway call.",
 	],
 	cases: () => [],
 	probes: measureExecute,
 	compare(_results, probes) {
+		const local = probe(probes, "mcp-execute-in-process");
 		const mcp = probe(probes, "mcp-execute");
 		const rest = probe(probes, "rest-execute");
-		const deltas = (mcp.round_p50_ms ?? []).map((m, i) => m - (rest.round_p50_ms?.[i] ?? Number.NaN));
 		return [
 			{
-				name: "MCP execute − REST p50, 1 at a time",
-				value: median(deltas),
+				name: "MCP execute − REST p50, 1 at a time (gateway in-process)",
+				value: median(roundDeltas(local, rest)),
 				unit: "ms",
 				target: { op: "<=", limit: 2 },
 			},
-			{ name: "MCP execute p50", value: mcp.latency_ms.p50, unit: "ms" },
+			{
+				name: "MCP execute − REST p50, MCP Worker in its own process",
+				value: median(roundDeltas(mcp, rest)),
+				unit: "ms",
+			},
+			{ name: "MCP execute p50 (gateway in-process)", value: local.latency_ms.p50, unit: "ms" },
+			{ name: "MCP execute p50 (own process)", value: mcp.latency_ms.p50, unit: "ms" },
 			{ name: "REST execute p50", value: rest.latency_ms.p50, unit: "ms" },
 		];
 	},
