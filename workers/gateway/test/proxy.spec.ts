@@ -262,6 +262,7 @@ describe("upstream failures", () => {
 			payment: { credit_card: "***REDACTED***", cvv: "***REDACTED***" },
 			contacts: [{ phone_number: "***REDACTED***", city: "Lisbon" }],
 		});
-		expect(JSON.stringify(result)).not.toMatch(/hunter2|4111/);
+		// The whole card number: a random request id echoed back may well contain "4111".
+		expect(JSON.stringify(result)).not.toMatch(/hunter2|4111111111111111/);
 	});
 });
