@@ -423,10 +423,24 @@ export class AccountDO extends DurableObject<GatewayEnv> {
 		});
 	}
 
-	/** After a tool call: capture the usage fee on success, release it otherwise. */
+	/**
+	 * After a tool call: capture the usage fee on success, release it otherwise. Idempotent by the hold's own state,
+	 * with no idempotency record (one write less on every paid call): asking again for what the hold already did
+	 * answers the same with `replayed`; asking for the opposite is CONFLICT. Only a usage hold ends here.
+	 */
 	endCall(input: { hold_id: string; success: boolean }): Result<{ charged_cents: number }> {
-		return this.#idempotent(`call:${input.hold_id}`, "endCall", input, () => {
-			const hold = this.#book.resolvable(input.hold_id);
+		return this.#transaction(() => {
+			const hold = this.#book.hold(input.hold_id);
+			if (!hold) return fail("NOT_FOUND", `No hold ${input.hold_id}.`);
+			if (hold.kind !== "usage") {
+				return fail("CONFLICT", `Hold ${hold.id} is not a usage fee's hold.`, { kind: hold.kind });
+			}
+			if (hold.status === (input.success ? "captured" : "released")) {
+				return { ok: true, charged_cents: hold.captured_cents, replayed: true };
+			}
+			if (hold.status !== "active") {
+				return fail("CONFLICT", `Hold ${hold.id} is already ${hold.status}.`, { status: hold.status });
+			}
 			if (!input.success) {
 				this.#book.releaseHold(hold.id);
 				return { ok: true, charged_cents: 0 };
