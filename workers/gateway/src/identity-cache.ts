@@ -2,6 +2,7 @@ import { AuthoritySchema } from "@penumbra/core/contracts";
 import { PenumbraError } from "@penumbra/core/errors";
 import { hashApiKey, isWellFormedApiKey } from "@penumbra/core/keys";
 import { log } from "@penumbra/core/log";
+import { Lru } from "@penumbra/core/lru";
 import { z } from "zod";
 import { type Authenticated, CredentialStore, type CredentialView } from "./credentials.ts";
 
@@ -26,16 +27,7 @@ const ISOLATE_ENTRIES = 10_000;
 /** KV keeps an entry this long after its last write: housekeeping only, the mapping itself never goes stale. */
 const KV_TTL_S = 30 * 24 * 3600;
 
-const isolate = new Map<string, KnownIdentity>();
-
-function remember(cacheKey: string, known: KnownIdentity): void {
-	isolate.delete(cacheKey);
-	isolate.set(cacheKey, known);
-	if (isolate.size > ISOLATE_ENTRIES) {
-		const oldest = isolate.keys().next().value;
-		if (oldest !== undefined) isolate.delete(oldest);
-	}
-}
+const isolate = new Lru<KnownIdentity>(ISOLATE_ENTRIES);
 
 async function cached(
 	env: GatewayEnv,
@@ -43,17 +35,14 @@ async function cached(
 	load: () => Promise<KnownIdentity>,
 ): Promise<KnownIdentity> {
 	const held = isolate.get(cacheKey);
-	if (held) {
-		remember(cacheKey, held);
-		return held;
-	}
+	if (held) return held;
 	const stored = KnownSchema.safeParse(await env.REGISTRY.get(cacheKey, "json"));
 	if (stored.success) {
-		remember(cacheKey, stored.data);
+		isolate.set(cacheKey, stored.data);
 		return stored.data;
 	}
 	const known = await load();
-	remember(cacheKey, known);
+	isolate.set(cacheKey, known);
 	// A failed write costs the next isolate one D1 read, nothing more.
 	await env.REGISTRY.put(cacheKey, JSON.stringify(known), { expirationTtl: KV_TTL_S }).catch(
 		(error: unknown) => log("warn", "identity cache write failed", { error }),

@@ -1,5 +1,6 @@
 import type { KeyIdentity } from "@penumbra/core/contracts";
 import { hashApiKey } from "@penumbra/core/keys";
+import { Lru } from "@penumbra/core/lru";
 import { LiveCheck, withLiveCheck } from "./live.ts";
 import { keyProps, type SessionProps } from "./props.ts";
 
@@ -7,17 +8,7 @@ import { keyProps, type SessionProps } from "./props.ts";
  * Who a presented API key is, per isolate: the mapping never changes (docs/auth.md), only whether the key is still
  * live, which the gateway says on every request. Looked up by the key's SHA-256, never the key itself.
  */
-const ENTRIES = 1_000;
-const known = new Map<string, KeyIdentity>();
-
-function remember(hash: string, identity: KeyIdentity): void {
-	known.delete(hash);
-	known.set(hash, identity);
-	if (known.size > ENTRIES) {
-		const oldest = known.keys().next().value;
-		if (oldest !== undefined) known.delete(oldest);
-	}
-}
+const known = new Lru<KeyIdentity>(1_000);
 
 /**
  * The caller a unified API key makes, or null when the gateway finds it unknown or revoked. A key seen before in
@@ -28,7 +19,6 @@ export async function keyCaller(env: McpEnv, key: string): Promise<SessionProps 
 	const hash = await hashApiKey(key);
 	const held = known.get(hash);
 	if (held) {
-		remember(hash, held);
 		const recheck = async () => {
 			const now = await env.GATEWAY.identify(key);
 			const live = now?.credential_id === held.credential_id && now.key_id === held.key_id;
@@ -39,6 +29,6 @@ export async function keyCaller(env: McpEnv, key: string): Promise<SessionProps 
 	}
 	const identity = await env.GATEWAY.identify(key);
 	if (!identity) return null;
-	remember(hash, identity);
+	known.set(hash, identity);
 	return keyProps(identity, "key");
 }
