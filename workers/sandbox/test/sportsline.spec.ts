@@ -397,8 +397,14 @@ describe("sportsline get_standings", () => {
 	});
 
 	it("counts the games finished so far this season, and more a week later", async () => {
-		const now = await get<Standings>("/leagues/gfl/standings");
-		const later = await get<Standings>("/leagues/gfl/standings", `clock=${7 * 86_400}`);
+		// Read on a Wednesday at noon UTC, when no GFL game (weekends only) is in progress: on a weekend, which games
+		// have finished at a given instant depends on that week's home teams' time zones.
+		const today = new Date();
+		const wednesday =
+			Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate(), 12) -
+			((today.getUTCDay() + 4) % 7) * 86_400_000;
+		const now = await get<Standings>("/leagues/gfl/standings", at(wednesday));
+		const later = await get<Standings>("/leagues/gfl/standings", at(wednesday + 7 * 86_400_000));
 		const played = (s: Standings) => s.groups.flatMap((g) => g.standings).reduce((n, r) => n + r.played, 0);
 		if (later.season === now.season) expect(played(later)).toBe(played(now) + 12);
 		// A new season (from the Monday of the week holding January 4) starts from zero.
