@@ -5,6 +5,7 @@ import {
 	buildSearchIndex,
 	loadSearchIndex,
 	type SearchIndexData,
+	type ServiceRow,
 	type ServiceSearch,
 	updateSearchIndex,
 } from "@penumbra/core/search";
@@ -193,7 +194,7 @@ describe("service search over the frozen sandbox catalog", () => {
 	});
 
 	it("refuses an index of another format", () => {
-		expect(() => loadSearchIndex({ ...data, version: 2 } as unknown as SearchIndexData)).toThrow(/reseed/);
+		expect(() => loadSearchIndex({ ...data, version: 3 } as unknown as SearchIndexData)).toThrow(/reseed/);
 	});
 });
 
@@ -284,7 +285,7 @@ describe("the search index in the registry", () => {
 	it("keeps synthetic registries compact: summaries that restate the tool name are not stored", () => {
 		const synth = synthProviders({ count: 40, seed: 3, now: NOW });
 		const built = buildSearchIndex(synth.services, NOW);
-		const tools = built.services.flatMap((row) => row[6]);
+		const tools = built.rows.flatMap((row) => (JSON.parse(row) as ServiceRow)[6]);
 		expect(tools.some((t) => typeof t === "string")).toBe(true);
 		const result = loadSearchIndex(built).search("reviews", { toolsPerService: 40 }).results[0];
 		for (const tool of result?.tools ?? []) expect(tool.summary).not.toBe("");

@@ -10,12 +10,15 @@ import { providerServices } from "./helpers.ts";
  */
 function ownRegistry(prefix: string) {
 	const reads: string[] = [];
-	const store: SearchIndexStore = {
-		get: (key, type) => {
-			reads.push(key);
-			return env.REGISTRY.get(`${prefix}${key}`, type);
-		},
-	};
+	function get(key: string, type: "text"): Promise<string | null>;
+	function get(key: string, type: "arrayBuffer"): Promise<ArrayBuffer | null>;
+	function get(key: string, type: "text" | "arrayBuffer") {
+		reads.push(key);
+		return type === "text"
+			? env.REGISTRY.get(`${prefix}${key}`, "text")
+			: env.REGISTRY.get(`${prefix}${key}`, "arrayBuffer");
+	}
+	const store: SearchIndexStore = { get };
 	const seed = async (builtAt: string, services = providerServices()) => {
 		const { entries } = buildRegistry(services, builtAt);
 		const search = entries.filter(

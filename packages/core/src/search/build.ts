@@ -1,5 +1,6 @@
 import MiniSearch from "minisearch";
 import type { CompiledService } from "../registry/types.ts";
+import { TermIndex } from "./engine.ts";
 import {
 	checkVersion,
 	FLAG_AUTH,
@@ -7,9 +8,11 @@ import {
 	MINISEARCH_OPTIONS,
 	type SearchDoc,
 	type SearchIndexData,
+	type SearchIndexDataV1,
 	type ServiceRow,
 	type ToolRow,
 } from "./format.ts";
+import { rowsOf, toStoredData, upgradeIndexData } from "./stored.ts";
 import { clip, terms } from "./text.ts";
 
 const DESCRIPTION_LIMIT = 160;
@@ -81,10 +84,6 @@ function idWords(id: string): string {
 		.join(" ");
 }
 
-function categoriesOf(rows: readonly ServiceRow[]): string[] {
-	return [...new Set(rows.map((r) => r[2]))].sort();
-}
-
 /**
  * Builds the search index of a registry at compile time, so a cold isolate loads it instead of indexing 10,000
  * services itself. One document per service (its tools' names, summaries and first sentences folded in): the
@@ -94,13 +93,22 @@ export function buildSearchIndex(services: CompiledService[], builtAt: string): 
 	const sorted = [...services].sort((a, b) => a.card.id.localeCompare(b.card.id));
 	const miniSearch = new MiniSearch<SearchDoc>(MINISEARCH_OPTIONS);
 	miniSearch.addAll(sorted.map((s, i) => toDoc(s, i)));
-	const rows = sorted.map(toRow);
+	return toStoredData(sorted.map(toRow), miniSearch.toJSON(), { built_at: builtAt });
+}
+
+/** A stored index as MiniSearch and rows to edit; its parsed stored form is dropped when this returns. */
+function editable(json: string): {
+	miniSearch: MiniSearch<SearchDoc>;
+	rows: ServiceRow[];
+	builtAt: string;
+} {
+	const parsed = JSON.parse(json) as SearchIndexData | SearchIndexDataV1;
+	checkVersion(parsed);
+	const data = upgradeIndexData(parsed);
 	return {
-		version: 1,
-		built_at: builtAt,
-		categories: categoriesOf(rows),
-		services: rows,
-		index: miniSearch.toJSON(),
+		miniSearch: MiniSearch.loadJS<SearchDoc>(TermIndex.toPlain(data.index), MINISEARCH_OPTIONS),
+		rows: rowsOf(data),
+		builtAt: data.built_at,
 	};
 }
 
@@ -116,14 +124,8 @@ export async function updateSearchIndex(
 	changed: readonly CompiledService[],
 	refreshedAt: string,
 ): Promise<string> {
-	let parsed: SearchIndexData | undefined = JSON.parse(json) as SearchIndexData;
-	checkVersion(parsed);
-	let miniSearch: MiniSearch<SearchDoc> | undefined = MiniSearch.loadJS<SearchDoc>(
-		parsed.index,
-		MINISEARCH_OPTIONS,
-	);
-	const { built_at: builtAt, services: rows } = parsed;
-	parsed = undefined;
+	const { miniSearch: loaded, rows, builtAt } = editable(json);
+	let miniSearch: MiniSearch<SearchDoc> | undefined = loaded;
 	const rowOf = new Map(rows.map((r, i) => [r[0], i]));
 	for (const service of changed) {
 		const existing = rowOf.get(service.card.id);
@@ -137,13 +139,5 @@ export async function updateSearchIndex(
 	await miniSearch.vacuum({ batchSize: Number.MAX_SAFE_INTEGER, batchWait: 1 });
 	const index = miniSearch.toJSON();
 	miniSearch = undefined;
-	const next: SearchIndexData = {
-		version: 1,
-		built_at: builtAt,
-		refreshed_at: refreshedAt,
-		categories: categoriesOf(rows),
-		services: rows,
-		index,
-	};
-	return JSON.stringify(next);
+	return JSON.stringify(toStoredData(rows, index, { built_at: builtAt, refreshed_at: refreshedAt }));
 }

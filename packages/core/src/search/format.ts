@@ -1,5 +1,6 @@
 import type { AsPlainObject, Options } from "minisearch";
 import { PenumbraError } from "../errors.ts";
+import type { StoredTermIndex } from "./engine.ts";
 import { processTerm, tokenize } from "./text.ts";
 
 // The stored index is written by build.ts (CLI, gateway refresh) and read by read.ts (MCP Worker): whatever both
@@ -22,16 +23,34 @@ export type ServiceRow = [
 	tools: ToolRow[],
 ];
 
-/** The prebuilt search index as stored in KV under `registry:search`: plain JSON. */
+/**
+ * The prebuilt search index as stored in KV under `registry:search`: plain JSON, laid out so that an isolate loads
+ * it without building an object per posting or per tool (engine.ts).
+ */
 export interface SearchIndexData {
-	version: 1;
+	version: 2;
 	built_at: string;
 	/** Last time the gateway's spec refresh rewrote some services in place. */
 	refreshed_at?: string;
 	/** Every category in the registry, sorted. */
 	categories: string[];
+	/** Per row (the document id): the service's id and name, and its category's position in `categories`. */
+	ids: string[];
+	names: string[];
+	/** `encodeInts` of the category positions. */
+	category_of: string;
+	/** Per row: its `ServiceRow` as JSON text, parsed only when a result shows the service. */
+	rows: string[];
+	index: StoredTermIndex;
+}
+
+/** The format before 2 (rows and MiniSearch's serialization as they are): still read, converted on load. */
+export interface SearchIndexDataV1 {
+	version: 1;
+	built_at: string;
+	refreshed_at?: string;
+	categories: string[];
 	services: ServiceRow[];
-	/** MiniSearch's own serialization (`toJSON`); the document id is the row's position in `services`. */
 	index: AsPlainObject;
 }
 
@@ -55,7 +74,10 @@ export interface SearchDoc {
 
 export type Field = Exclude<keyof SearchDoc, "row">;
 
-const FIELDS: readonly Field[] = ["name", "tags", "description", "tools"];
+export const FIELDS: readonly Field[] = ["name", "tags", "description", "tools"];
+
+/** MiniSearch numbers fields in the order of `fields`; the stored postings name fields by these numbers. */
+export const FIELD_IDS: Readonly<Record<Field, number>> = { name: 0, tags: 1, description: 2, tools: 3 };
 
 /** Beside the fields so that a new field cannot go without a weight. */
 export const FIELD_BOOST: Record<Field, number> = { name: 5, tags: 3, description: 1.5, tools: 1 };
@@ -70,11 +92,16 @@ export const MINISEARCH_OPTIONS: Options<SearchDoc> = {
 	autoVacuum: false,
 };
 
-export function checkVersion(data: SearchIndexData | null | undefined): asserts data is SearchIndexData {
-	if (data?.version !== 1 || !Array.isArray(data.services)) {
+export function checkVersion(
+	data: SearchIndexData | SearchIndexDataV1 | null | undefined,
+): asserts data is SearchIndexData | SearchIndexDataV1 {
+	const known =
+		(data?.version === 2 && Array.isArray(data.rows)) ||
+		(data?.version === 1 && Array.isArray(data.services));
+	if (!known) {
 		throw new PenumbraError("INTERNAL", {
 			detail: "The service search index is missing or unreadable; reseed the registry.",
-			internal: `search index version ${String(data?.version)} is not 1; reseed the registry`,
+			internal: `search index version ${String(data?.version)} is not 1 or 2; reseed the registry`,
 		});
 	}
 }

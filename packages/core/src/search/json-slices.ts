@@ -141,6 +141,19 @@ async function parseRange(work: Work, from: number, to: number): Promise<unknown
 	return out;
 }
 
+/** UTF-8 bytes to text, yielding to the event loop every `sliceBytes` bytes (a sequence cut by a slice carries over). */
+export async function decodeUtf8InSlices(bytes: ArrayBuffer, sliceBytes = 131_072): Promise<string> {
+	const decoder = new TextDecoder();
+	const view = new Uint8Array(bytes);
+	const parts: string[] = [];
+	for (let at = 0; at < view.length; at += sliceBytes) {
+		parts.push(decoder.decode(view.subarray(at, at + sliceBytes), { stream: true }));
+		await yieldToEventLoop();
+	}
+	parts.push(decoder.decode());
+	return parts.join("");
+}
+
 /** `JSON.parse(text)`, yielding to the event loop about every `sliceChars` characters (default 128 Ki). */
 export function parseJsonInSlices(text: string, sliceChars = 131_072): Promise<unknown> {
 	return parseRange({ text, sliceChars: Math.max(16, sliceChars), done: 0 }, 0, text.length);

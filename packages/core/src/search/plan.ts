@@ -1,40 +1,15 @@
-import type MiniSearch from "minisearch";
-import type SearchableMap from "minisearch/SearchableMap";
 import { CONCEPT_TABLE, closestConceptWord } from "./concepts.ts";
-import type { SearchDoc } from "./format.ts";
 import { editDistance, processTerm, tokenize } from "./text.ts";
 
 /** A concept's terms count for less than the words the user typed. */
 const EXPANSION_WEIGHT = 0.45;
 
-/** Terms of the index, for typo correction: MiniSearch keeps them in a radix tree it does not expose. */
+/** Terms of the index, for typo correction (`TermIndex.vocabulary`). */
 export interface Vocabulary {
 	has(term: string): boolean;
 	hasPrefix(term: string): boolean;
 	/** Terms within `distance` Levenshtein edits, with how many documents hold each. */
 	near(term: string, distance: number): { term: string; docs: number }[];
-}
-
-type TermData = Map<number, Map<number, number>>;
-
-export function vocabularyOf(miniSearch: MiniSearch<SearchDoc>): Vocabulary {
-	// MiniSearch 7 keeps its terms in the protected `_index`; the version is pinned, and a change fails loudly here.
-	const tree = (miniSearch as unknown as { _index?: SearchableMap<TermData> })._index;
-	if (!tree || typeof tree.fuzzyGet !== "function" || typeof tree.atPrefix !== "function") {
-		throw new Error("minisearch internals changed: _index is not a SearchableMap");
-	}
-	const docs = (data: TermData) => {
-		let n = 0;
-		for (const postings of data.values()) n = Math.max(n, postings.size);
-		return n;
-	};
-	return {
-		has: (term) => tree.has(term),
-		// `size` would count every term under the prefix; one is enough.
-		hasPrefix: (term) => tree.atPrefix(term).keys().next().done === false,
-		near: (term, distance) =>
-			[...tree.fuzzyGet(term, distance)].map(([key, [data]]) => ({ term: key, docs: docs(data) })),
-	};
 }
 
 export interface QueryTerm {

@@ -1,18 +1,20 @@
-import MiniSearch, { type SearchResult as MiniSearchResult } from "minisearch";
 import type { SearchAnswer, SearchResult } from "../contracts/services.ts";
+import { type TermHit, TermIndex } from "./engine.ts";
 import {
 	checkVersion,
 	FIELD_BOOST,
+	FIELDS,
 	type Field,
 	FLAG_AUTH,
 	FLAG_PURCHASES,
-	MINISEARCH_OPTIONS,
-	type SearchDoc,
 	type SearchIndexData,
+	type SearchIndexDataV1,
 	type ServiceRow,
 	type ToolRow,
 } from "./format.ts";
-import { type Plan, planQuery, type QueryTerm, type Vocabulary, vocabularyOf } from "./plan.ts";
+import { decodeInts, decodeIntsInSlices } from "./ints.ts";
+import { type Plan, planQuery, type QueryTerm, type Vocabulary } from "./plan.ts";
+import { upgradeIndexData } from "./stored.ts";
 import { editDistance, processTerm, terms, tokenize } from "./text.ts";
 
 export interface SearchOptions {
@@ -37,8 +39,8 @@ const DEFAULT_LIMIT = 5;
 const MAX_LIMIT = 20;
 const DEFAULT_TOOLS = 3;
 const MAX_TOOLS = 20;
-/** Services whose tool words stay cached per isolate (about 40 tools each). */
-const TOOL_TERM_CACHE = 2000;
+/** Services whose parsed row and tool words stay cached per isolate (about 40 tools each). */
+const ROW_CACHE = 2000;
 const CONCEPT_FIELDS: Field[] = ["name", "tags"];
 
 function fromToolRow(tool: ToolRow): { name: string; summary: string; purchase: boolean } {
@@ -47,27 +49,51 @@ function fromToolRow(tool: ToolRow): { name: string; summary: string; purchase: 
 	return { name: tool, summary: `${words.charAt(0).toUpperCase()}${words.slice(1)}`, purchase: false };
 }
 
+interface CachedRow {
+	row: ServiceRow;
+	toolTerms?: ToolTerms[];
+}
+
 class Search implements ServiceSearch {
-	readonly #miniSearch: MiniSearch<SearchDoc>;
+	readonly #terms: TermIndex;
 	readonly #vocabulary: Vocabulary;
-	readonly #rows: ServiceRow[];
+	readonly #ids: readonly string[];
+	readonly #names: readonly string[];
+	/** Per row, its category's position in `#categories`. */
+	readonly #categoryOfRow: Int32Array;
+	readonly #rowTexts: readonly string[];
 	readonly #categories: string[];
 	readonly #categoryOf: Map<string, string>;
-	readonly #toolTermCache = new Map<number, ToolTerms[]>();
+	readonly #rowCache = new Map<number, CachedRow>();
 	readonly builtAt: string;
 
-	constructor(data: SearchIndexData, miniSearch?: MiniSearch<SearchDoc>) {
-		checkVersion(data);
-		this.#miniSearch = miniSearch ?? MiniSearch.loadJS<SearchDoc>(data.index, MINISEARCH_OPTIONS);
-		this.#vocabulary = vocabularyOf(this.#miniSearch);
-		this.#rows = data.services;
+	constructor(data: SearchIndexData, terms: TermIndex, categoryOfRow: Int32Array) {
+		this.#terms = terms;
+		this.#vocabulary = terms.vocabulary;
+		this.#ids = data.ids;
+		this.#names = data.names;
+		this.#categoryOfRow = categoryOfRow;
+		this.#rowTexts = data.rows;
 		this.#categories = data.categories;
 		this.#categoryOf = new Map(data.categories.map((c) => [c.toLowerCase(), c]));
 		this.builtAt = data.refreshed_at ?? data.built_at;
 	}
 
 	get size(): number {
-		return this.#rows.length;
+		return this.#ids.length;
+	}
+
+	/** A service's row, parsed on first use: results show a handful of services, not 10,000. */
+	#cached(row: number): CachedRow | undefined {
+		let cached = this.#rowCache.get(row);
+		if (cached === undefined) {
+			const text = this.#rowTexts[row];
+			if (text === undefined) return undefined;
+			if (this.#rowCache.size >= ROW_CACHE) this.#rowCache.clear();
+			cached = { row: JSON.parse(text) as ServiceRow };
+			this.#rowCache.set(row, cached);
+		}
+		return cached;
 	}
 
 	search(query: string, opts: SearchOptions = {}): SearchAnswer {
@@ -86,7 +112,7 @@ class Search implements ServiceSearch {
 			empty_reason: reason,
 			hint,
 		});
-		if (this.#rows.length === 0)
+		if (this.#ids.length === 0)
 			return empty(
 				"empty_registry",
 				"The registry has no services yet; seed it with `penumbra providers seed`.",
@@ -112,31 +138,24 @@ class Search implements ServiceSearch {
 		return { ...base, results, corrected: plan.corrected, expanded: plan.expanded };
 	}
 
-	#match(plan: Plan, category: string | undefined): MiniSearchResult[] {
+	#match(plan: Plan, category: string | undefined): TermHit[] {
 		const byTerm = new Map(plan.terms.map((t) => [t.term, t]));
 		const own = plan.terms.filter((t) => t.kind !== "expanded").map((t) => t.term);
 		const concepts = plan.terms.filter((t) => t.kind === "expanded").map((t) => t.term);
-		return this.#miniSearch.search(
+		const position = category === undefined ? -1 : this.#categories.indexOf(category);
+		return this.#terms.search(
+			[
+				...(own.length > 0 ? [{ fields: FIELDS, query: own.join(" ") }] : []),
+				// Concepts say what a service is, which its name, category and tags tell; searching them in every
+				// tool description too would cost thousands of postings at 10,000 services and add noise.
+				...(concepts.length > 0 ? [{ fields: CONCEPT_FIELDS, query: concepts.join(" ") }] : []),
+			],
 			{
-				combineWith: "OR",
-				queries: [
-					...(own.length > 0 ? [{ queries: [own.join(" ")] }] : []),
-					// Concepts say what a service is, which its name, category and tags tell; searching them in every
-					// tool description too would cost thousands of postings at 10,000 services and add noise.
-					...(concepts.length > 0 ? [{ fields: CONCEPT_FIELDS, queries: [concepts.join(" ")] }] : []),
-				],
-			},
-			{
-				tokenize: (text) => text.split(" "),
-				processTerm: (term) => term,
 				boost: FIELD_BOOST,
 				boostTerm: (term) => byTerm.get(term)?.weight ?? 1,
 				// A whole known word needs no prefix search (plurals are stemmed); a partial one ("restau") does.
 				prefix: (term) => byTerm.get(term)?.kind === "typed" && !this.#vocabulary.has(term),
-				combineWith: "OR",
-				...(category !== undefined
-					? { filter: (r: MiniSearchResult) => this.#rows[r.id as number]?.[2] === category }
-					: {}),
+				...(category !== undefined ? { filter: (row: number) => this.#categoryOfRow[row] === position } : {}),
 			},
 		);
 	}
@@ -146,7 +165,7 @@ class Search implements ServiceSearch {
 	 * only has "weather" in its tags many times over), each group in score order: a brand is the surest intent a
 	 * query can carry, and field weights alone let a service that repeats common words outscore it.
 	 */
-	#ranked(found: MiniSearchResult[], plan: Plan, limit: number): MiniSearchResult[] {
+	#ranked(found: TermHit[], plan: Plan, limit: number): TermHit[] {
 		const said = new Set(plan.terms.filter((t) => t.kind !== "expanded").map((t) => t.term));
 		const named = new Set(found.filter((hit) => this.#namedInFull(hit, said)));
 		if (named.size === 0) return this.#top(found, limit);
@@ -156,38 +175,35 @@ class Search implements ServiceSearch {
 	}
 
 	/** Every word of the service's name, or of its id, is among the words the user typed (or was corrected to). */
-	#namedInFull(hit: MiniSearchResult, said: ReadonlySet<string>): boolean {
+	#namedInFull(hit: TermHit, said: ReadonlySet<string>): boolean {
 		// Only a hit in the name field can qualify: the cheap test first, as common words hit thousands of services.
 		if (!Object.values(hit.match).some((fields) => fields.includes("name"))) return false;
-		const row = this.#rows[hit.id as number];
-		return row !== undefined && (saidInFull(row[1], said) || saidInFull(row[0], said));
+		const name = this.#names[hit.id];
+		const id = this.#ids[hit.id];
+		return name !== undefined && id !== undefined && (saidInFull(name, said) || saidInFull(id, said));
 	}
 
 	/**
 	 * The best `limit` hits, equal scores ordered by service id: answers must not depend on the order services
-	 * entered the index (a refresh appends), and MiniSearch keeps insertion order among equals.
+	 * entered the index (a refresh appends), and the engine keeps MiniSearch's order among equals.
 	 */
-	#top(found: MiniSearchResult[], limit: number): MiniSearchResult[] {
+	#top(found: TermHit[], limit: number): TermHit[] {
 		if (limit <= 0) return [];
-		const level = (hit: MiniSearchResult | undefined) => Math.round((hit?.score ?? 0) * 1e6);
+		const level = (hit: TermHit | undefined) => Math.round((hit?.score ?? 0) * 1e6);
 		let end = Math.min(limit, found.length);
 		const last = level(found[end - 1]);
 		while (end < found.length && level(found[end]) === last) end++;
-		const idOf = (hit: MiniSearchResult) => this.#rows[hit.id as number]?.[0] ?? "";
+		const idOf = (hit: TermHit) => this.#ids[hit.id] ?? "";
 		return found
 			.slice(0, end)
 			.sort((a, b) => level(b) - level(a) || idOf(a).localeCompare(idOf(b)))
 			.slice(0, limit);
 	}
 
-	#result(
-		hit: MiniSearchResult,
-		queryTerms: readonly QueryTerm[],
-		toolsPerService: number,
-	): SearchResult | null {
-		const row = this.#rows[hit.id as number];
-		if (row === undefined) return null;
-		const [id, name, category, description, price, flags, tools] = row;
+	#result(hit: TermHit, queryTerms: readonly QueryTerm[], toolsPerService: number): SearchResult | null {
+		const cached = this.#cached(hit.id);
+		if (cached === undefined) return null;
+		const [id, name, category, description, price, flags, tools] = cached.row;
 		const why: string[] = [];
 		const toolTerms = new Map<string, QueryTerm | undefined>();
 		const categoryTerms = new Set(terms(category));
@@ -208,7 +224,7 @@ class Search implements ServiceSearch {
 		// Concepts were searched in names and tags only; they still pick the tools to show ("cab" → request_ride).
 		const rankBy = new Map(toolTerms);
 		for (const q of queryTerms) if (q.kind === "expanded" && !rankBy.has(q.term)) rankBy.set(q.term, q);
-		const ranked = rankTools(tools, () => this.#toolTerms(hit.id as number, tools), rankBy);
+		const ranked = rankTools(tools, () => (cached.toolTerms ??= toolTermsOf(tools)), rankBy);
 		const toolReasons = ranked
 			.filter((t) => t.matched.length > 0)
 			.slice(0, 2)
@@ -232,26 +248,21 @@ class Search implements ServiceSearch {
 		};
 	}
 
-	/** Tool words of a service, cached: the same popular services come back query after query. */
-	#toolTerms(row: number, tools: readonly ToolRow[]): ToolTerms[] {
-		let cached = this.#toolTermCache.get(row);
-		if (cached === undefined) {
-			if (this.#toolTermCache.size >= TOOL_TERM_CACHE) this.#toolTermCache.clear();
-			cached = toolTermsOf(tools);
-			this.#toolTermCache.set(row, cached);
-		}
-		return cached;
-	}
-
 	#listCategory(
 		category: string,
 		limit: number,
 		toolsPerService: number,
 	): Omit<SearchAnswer, "query" | "categories"> {
-		const results = this.#rows
-			.filter((r) => r[2] === category)
-			.sort((a, b) => a[1].localeCompare(b[1]))
+		const position = this.#categories.indexOf(category);
+		const names = this.#names;
+		const results = this.#ids
+			.flatMap((_, row) => (this.#categoryOfRow[row] === position ? [row] : []))
+			.sort((a, b) => (names[a] ?? "").localeCompare(names[b] ?? ""))
 			.slice(0, limit)
+			.flatMap((row) => {
+				const cached = this.#cached(row);
+				return cached ? [cached.row] : [];
+			})
 			.map(([id, name, cat, description, price, flags, tools]) => ({
 				id,
 				name,
@@ -387,16 +398,22 @@ function clampInt(value: number | undefined, fallback: number, min: number, max:
 }
 
 /** Loads a prebuilt index (once per isolate: loading 10,000 services costs far more than a search). */
-export function loadSearchIndex(data: SearchIndexData): ServiceSearch {
-	return new Search(data);
+export function loadSearchIndex(stored: SearchIndexData | SearchIndexDataV1): ServiceSearch {
+	checkVersion(stored);
+	const data = upgradeIndexData(stored);
+	return new Search(data, TermIndex.load(data.index), decodeInts(data.category_of));
 }
 
 /**
- * The same index, built in slices that yield to the event loop between them (MiniSearch's `loadJSAsync`): a Worker
- * reloading its index in the background keeps answering other requests meanwhile (at 10,000 services a load in one
- * piece holds the isolate for ~140 ms).
+ * The same, in slices that yield to the event loop between them: a Worker reloading its index in the background
+ * keeps answering other requests meanwhile.
  */
-export async function loadSearchIndexInSlices(data: SearchIndexData): Promise<ServiceSearch> {
-	checkVersion(data);
-	return new Search(data, await MiniSearch.loadJSAsync<SearchDoc>(data.index, MINISEARCH_OPTIONS));
+export async function loadSearchIndexInSlices(
+	stored: SearchIndexData | SearchIndexDataV1,
+	sliceChars = 65_536,
+): Promise<ServiceSearch> {
+	checkVersion(stored);
+	const data = upgradeIndexData(stored);
+	const terms = await TermIndex.loadInSlices(data.index, sliceChars);
+	return new Search(data, terms, await decodeIntsInSlices(data.category_of, sliceChars));
 }
