@@ -39,17 +39,26 @@ const READY_TIMEOUT_MS = 90_000;
 
 /**
  * Never throws: a global setup that throws stops every project of the run, so a broken stack (or a missing Chromium)
- * is handed to the browser tests instead, which fail with it while the other projects still run.
+ * is handed to the browser tests instead, which fail with it while the other projects still run. A stack that did
+ * not start is started once more from scratch (its processes stopped, new ports and state): it starts beside every
+ * other project's setup on two cores, and one slow start must not fail the whole project; the first failure is
+ * printed either way.
  */
 export default async function setup(project: TestProject) {
-	try {
-		const { stack, teardown } = await startStack();
-		project.provide("browserStack", stack);
-		return teardown;
-	} catch (error) {
-		project.provide("browserStack", { error: error instanceof Error ? error.message : String(error) });
-		return undefined;
+	let failure = "";
+	for (const attempt of [1, 2]) {
+		try {
+			const { stack, teardown } = await startStack();
+			project.provide("browserStack", stack);
+			return teardown;
+		} catch (error) {
+			failure = error instanceof Error ? error.message : String(error);
+			process.stderr.write(`[browser setup] the stack did not start (attempt ${attempt} of 2): ${failure}\n`);
+			if (failure.startsWith("No Chromium") || failure.startsWith("the browser tests need")) break;
+		}
 	}
+	project.provide("browserStack", { error: failure });
+	return undefined;
 }
 
 async function startStack(): Promise<{ stack: BrowserStack; teardown: () => Promise<void> }> {
