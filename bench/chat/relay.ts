@@ -22,6 +22,12 @@ export interface RelayReport {
 	first_delta_ms: { chat: CountedSpread; direct: CountedSpread };
 	/** Median over turns of (chat − direct) time to the first delta, each turn's two streams run back to back. */
 	first_delta_overhead_p50_ms: number;
+	/**
+	 * Where the chat's extra time to the first delta goes, medians over turns: request sent → the model request
+	 * arriving at the fake (the turn's start: auth, D1, the session DO, the outbound call), minus the same for the
+	 * direct stream; and the fake writing its first chunk → the client reading the first delta, minus direct.
+	 */
+	first_delta_split_p50_ms: { until_model_called: number; first_chunk_to_delta: number };
 }
 
 /** Per chunk: client arrival − fake send, chunk i ↔ delta i of the script's one stream. */
@@ -43,6 +49,13 @@ function pairUp(trace: Trace, sent: SentChunk[], expected: string, problems: str
 	for (const [i, c] of chunks.entries()) out.push((trace.deltas[i]?.at ?? Number.NaN) - c.at);
 }
 
+/** Median over turns of chat − direct, each turn's pair run back to back. */
+function pairedOverhead(by: { chat: number[]; direct: number[] }): number {
+	return round(
+		median(by.chat.map((c, i) => c - (by.direct[i] ?? Number.NaN)).filter((n) => !Number.isNaN(n))),
+	);
+}
+
 export async function measureRelay(
 	chatOrigin: string,
 	key: string,
@@ -55,6 +68,8 @@ export async function measureRelay(
 	const step = { text, chunk_size: TOKEN_CHARS, delay_ms_per_chunk: RELAY_GAP_MS };
 	const samples = { chat: [] as number[], direct: [] as number[] };
 	const firsts = { chat: [] as number[], direct: [] as number[] };
+	const untilCalled = { chat: [] as number[], direct: [] as number[] };
+	const chunkToDelta = { chat: [] as number[], direct: [] as number[] };
 	const problems = { chat: [] as string[], direct: [] as string[] };
 	// Turn 0 warms both paths up (fresh isolates, first connections) and is not counted.
 	for (let turn = 0; turn <= turns; turn++) {
@@ -66,8 +81,13 @@ export async function measureRelay(
 				path === "chat" ? await chatTurn(chatOrigin, key, message) : await directTurn(fakeUrl, message);
 			const into = turn === 0 ? [] : samples[path];
 			const first = trace.deltas[0];
-			if (turn > 0) firsts[path].push(first ? first.at - trace.sent : Number.NaN);
-			pairUp(trace, await model.sent(id), text, turn === 0 ? [] : problems[path], into);
+			const sent = await model.sent(id);
+			if (turn > 0) {
+				firsts[path].push(first ? first.at - trace.sent : Number.NaN);
+				untilCalled[path].push((sent[0]?.requested_at_ms ?? Number.NaN) - trace.sent);
+				chunkToDelta[path].push((first?.at ?? Number.NaN) - (sent[0]?.at ?? Number.NaN));
+			}
+			pairUp(trace, sent, text, turn === 0 ? [] : problems[path], into);
 			if (turn === 0 && problemOf(trace, text))
 				throw new Error(`warm-up ${path} turn failed: ${problemOf(trace, text)}`);
 			await model.reset(id);
@@ -90,8 +110,10 @@ export async function measureRelay(
 			chat: countedSpread(firsts.chat.filter((n) => !Number.isNaN(n))),
 			direct: countedSpread(firsts.direct.filter((n) => !Number.isNaN(n))),
 		},
-		first_delta_overhead_p50_ms: round(
-			median(firsts.chat.map((c, i) => c - (firsts.direct[i] ?? Number.NaN)).filter((n) => !Number.isNaN(n))),
-		),
+		first_delta_overhead_p50_ms: pairedOverhead(firsts),
+		first_delta_split_p50_ms: {
+			until_model_called: pairedOverhead(untilCalled),
+			first_chunk_to_delta: pairedOverhead(chunkToDelta),
+		},
 	};
 }

@@ -108,6 +108,16 @@ export function targetsOf(relay: RelayReport, conc: ConcurrentReport, streams: n
 		),
 		target(`errors in ${streams} concurrent chat streams`, conc.chat.errors, "", "<=", 0),
 		target("model calls per concurrent turn", round(conc.model_calls / streams, 2), "", "<=", 1),
+		target(
+			"  of which: request → the model called (chat − direct)",
+			relay.first_delta_split_p50_ms.until_model_called,
+			"ms",
+		),
+		target(
+			"  of which: first chunk written → first delta read (chat − direct)",
+			relay.first_delta_split_p50_ms.first_chunk_to_delta,
+			"ms",
+		),
 		target("first delta p50, chat", relay.first_delta_ms.chat.p50, "ms"),
 		target("first delta p50, direct", relay.first_delta_ms.direct.p50, "ms"),
 	];

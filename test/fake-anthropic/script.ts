@@ -120,6 +120,8 @@ export interface SentChunk {
 	text: string;
 	/** `performance.timeOrigin + performance.now()` when the fake wrote it: epoch ms, comparable on one machine. */
 	at: number;
+	/** The same clock when the request that this stream answers arrived (the bench splits a turn's start with it). */
+	requested_at_ms: number;
 }
 
 /** What one request gets: chosen by the fake, rendered as JSON or as SSE. */

@@ -108,7 +108,13 @@ function sendError(res: ServerResponse, error: FakeApiError, id: string): void {
 	sendJson(res, error.status, body, headers);
 }
 
-async function sendStream(res: ServerResponse, reply: Reply, id: string, model: FakeModel): Promise<void> {
+async function sendStream(
+	res: ServerResponse,
+	reply: Reply,
+	id: string,
+	model: FakeModel,
+	requestedAt: number,
+): Promise<void> {
 	// The client going away (a test cutting the stream) stops generation, as it does at the API.
 	const gone = new AbortController();
 	res.on("close", () => gone.abort());
@@ -131,7 +137,16 @@ async function sendStream(res: ServerResponse, reply: Reply, id: string, model: 
 						? { type: delta.type, text: delta.partial_json }
 						: null;
 			const at = performance.timeOrigin + performance.now();
-			if (chunk) model.recordSent({ stream, script: reply.script, step: reply.step, index, ...chunk, at });
+			if (chunk)
+				model.recordSent({
+					stream,
+					script: reply.script,
+					step: reply.step,
+					index,
+					...chunk,
+					at,
+					requested_at_ms: requestedAt,
+				});
 		}
 		res.write(`event: ${item.event}\ndata: ${JSON.stringify(item.data)}\n\n`);
 	}
@@ -144,6 +159,7 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Pr
 	const rejections: Rejection[] = [];
 
 	async function api(req: IncomingMessage, res: ServerResponse, path: string, id: string): Promise<void> {
+		const requestedAt = performance.timeOrigin + performance.now();
 		if (req.method !== "POST") {
 			throw new FakeApiError(405, "invalid_request_error", `Method ${req.method} not allowed for ${path}`);
 		}
@@ -167,7 +183,7 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Pr
 		// A scripted failure is the model's answer, not a refusal: it stays out of the rejections list.
 		if (reply.error) sendError(res, reply.error, id);
 		else if (body.stream) {
-			await sendStream(res, reply, id, model);
+			await sendStream(res, reply, id, model, requestedAt);
 		} else {
 			sendJson(res, 200, reply.message, { "request-id": id });
 		}

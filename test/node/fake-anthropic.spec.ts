@@ -382,6 +382,10 @@ describe("the rest of the API", () => {
 			const at = first[i]?.at ?? Number.NaN;
 			expect(at).toBeGreaterThanOrEqual(before);
 			expect(at).toBeLessThanOrEqual(r.at);
+			// The request arrived after it was sent and before its first chunk was written.
+			const requested = first[i]?.requested_at_ms ?? Number.NaN;
+			expect(requested).toBeGreaterThanOrEqual(before);
+			expect(requested).toBeLessThanOrEqual(first[0]?.at ?? Number.NaN);
 		});
 		expect((await model.sent()).filter((c) => c.script === "s-sent")).toEqual(sent);
 
