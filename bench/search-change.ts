@@ -21,6 +21,7 @@ import {
 	REGISTRY_SEARCH_KEY,
 	REGISTRY_SEARCH_VERSION_KEY,
 } from "@penumbra/core/registry";
+import { parseSearchIndex, serializeSearchIndex } from "@penumbra/core/search";
 import { AdminClient } from "../scripts/lib/admin.ts";
 import { makePrefixer, Supervisor } from "../scripts/lib/proc.ts";
 import {
@@ -89,9 +90,10 @@ async function afterChanges(options: StackOptions, gateway: string, key: string,
 	const figures = [];
 	for (let c = 0; c < CHANGES; c++) {
 		const stamp = new Date().toISOString();
-		const data = { ...(JSON.parse(searchJson) as object), refreshed_at: stamp };
+		const data = parseSearchIndex(searchJson);
+		if (data.version !== 2) throw new Error("buildRegistry wrote a search index in format 1");
 		await kvBulkPut(supervisor, options, [
-			{ key: REGISTRY_SEARCH_KEY, value: JSON.stringify(data) },
+			{ key: REGISTRY_SEARCH_KEY, value: serializeSearchIndex({ ...data, refreshed_at: stamp }) },
 			{ key: REGISTRY_SEARCH_VERSION_KEY, value: stamp },
 		]);
 		await sleep((CACHE_SECONDS + 1) * 1000);

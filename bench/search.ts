@@ -2,7 +2,7 @@
  * Service search bench: `node bench/search.ts [--sizes 1000,10000] [--rounds 20]`.
  *
  * For the 13 sandbox providers (the baseline, same run) and synthetic registries of each size: index build time,
- * serialized size (one KV value, limit 25 MiB), cold load (JSON.parse + loadSearchIndex, as an MCP isolate does it
+ * serialized size (one KV value, limit 25 MiB), cold load (parseSearchIndex + loadSearchIndex, as an MCP isolate does it
  * once), heap the loaded index holds, and search latency over a fixed list of realistic queries.
  * Target: p99 ≤ 5 ms at 10,000 services. Writes bench/results/search-latest.json.
  */
@@ -14,7 +14,13 @@ import { runInNewContext } from "node:vm";
 import { buildRegistryFromDir } from "@penumbra/cli/registry-build";
 import { synthProviders } from "@penumbra/cli/synth";
 import type { CompiledService } from "@penumbra/core/registry";
-import { buildSearchIndex, loadSearchIndex, type ServiceSearch } from "@penumbra/core/search";
+import {
+	buildSearchIndex,
+	loadSearchIndex,
+	parseSearchIndex,
+	type ServiceSearch,
+	serializeSearchIndex,
+} from "@penumbra/core/search";
 
 const root = resolve(import.meta.dirname, "..");
 const { values } = parseArgs({
@@ -116,7 +122,7 @@ function median(samples: number[]): number {
 function measure(registry: string, services: CompiledService[]): Figure {
 	const tools = services.reduce((n, s) => n + s.tools.length, 0);
 	const builtAt = performance.now();
-	const json = JSON.stringify(buildSearchIndex(services, new Date().toISOString()));
+	const json = serializeSearchIndex(buildSearchIndex(services, new Date().toISOString()));
 	const buildMs = performance.now() - builtAt;
 
 	// Cold load, as an isolate pays it: median of a few, each from the string.
@@ -127,7 +133,7 @@ function measure(registry: string, services: CompiledService[]): Figure {
 		search = undefined;
 		gc();
 		const t0 = performance.now();
-		const data = JSON.parse(json);
+		const data = parseSearchIndex(json);
 		const t1 = performance.now();
 		search = loadSearchIndex(data);
 		loads.push(performance.now() - t1);
@@ -135,7 +141,7 @@ function measure(registry: string, services: CompiledService[]): Figure {
 	}
 	gc();
 	const heapBefore = process.memoryUsage().heapUsed;
-	search = loadSearchIndex(JSON.parse(json));
+	search = loadSearchIndex(parseSearchIndex(json));
 	gc();
 	const heapMb = (process.memoryUsage().heapUsed - heapBefore) / 1024 / 1024;
 	if (!search) throw new Error("no index loaded");

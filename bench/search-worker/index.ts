@@ -9,7 +9,7 @@
  */
 
 import { REGISTRY_SEARCH_KEY } from "@penumbra/core/registry";
-import { loadSearchIndex, type SearchIndexData, type ServiceSearch } from "@penumbra/core/search";
+import { loadSearchIndex, parseSearchIndex, type ServiceSearch } from "@penumbra/core/search";
 import { Hono } from "hono";
 import { z } from "zod";
 
@@ -39,7 +39,7 @@ async function load(env: SearchBenchEnv) {
 	const text = await env.REGISTRY.get(REGISTRY_SEARCH_KEY, "text");
 	const t1 = performance.now();
 	if (text === null) throw new Error(`KV key ${REGISTRY_SEARCH_KEY} is missing: seed the registry first`);
-	const data = JSON.parse(text) as SearchIndexData;
+	const data = parseSearchIndex(text);
 	const t2 = performance.now();
 	const loaded = loadSearchIndex(data);
 	const t3 = performance.now();

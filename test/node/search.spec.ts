@@ -4,9 +4,11 @@ import { buildRegistry, type CompiledService, REGISTRY_SEARCH_KEY } from "@penum
 import {
 	buildSearchIndex,
 	loadSearchIndex,
+	parseSearchIndex,
 	type SearchIndexData,
 	type ServiceRow,
 	type ServiceSearch,
+	serializeSearchIndex,
 	updateSearchIndex,
 } from "@penumbra/core/search";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -248,7 +250,7 @@ describe("the search index in the registry", () => {
 		const { entries } = buildRegistry(services, NOW);
 		const entry = entries.find((e) => e.key === REGISTRY_SEARCH_KEY);
 		expect(entry).toBeDefined();
-		const loaded = loadSearchIndex(JSON.parse(entry?.value ?? "null"));
+		const loaded = loadSearchIndex(parseSearchIndex(entry?.value ?? "null"));
 		expect(loaded.search("skycats").results[0]?.id).toBe("skycast");
 	});
 
@@ -263,9 +265,10 @@ describe("the search index in the registry", () => {
 		const added: CompiledService = { ...changed, card: { ...changed.card, id: "nimbus", name: "Nimbus" } };
 		expect(search.search("volcano").results).toEqual([]);
 
-		const updated: SearchIndexData = JSON.parse(
-			await updateSearchIndex(JSON.stringify(data), [changed, added], NOW),
+		const updated = parseSearchIndex(
+			await updateSearchIndex(serializeSearchIndex(data), [changed, added], NOW),
 		);
+		if (updated.version !== 2) throw new Error("the update wrote format 1");
 		const rebuilt = loadSearchIndex(
 			buildSearchIndex([...services.filter((s) => s.card.id !== "skycast"), changed, added], NOW),
 		);

@@ -5,7 +5,12 @@ import { TermIndex } from "../src/search/engine.ts";
 import { FIELD_BOOST, FIELDS, type Field, MINISEARCH_OPTIONS, type SearchDoc } from "../src/search/format.ts";
 import { buildSearchIndex, loadSearchIndex, updateSearchIndex } from "../src/search/index.ts";
 import { decodeInts, decodeIntsInSlices, encodeInts } from "../src/search/ints.ts";
-import { rowsOf } from "../src/search/stored.ts";
+import {
+	parseSearchIndex,
+	parseSearchIndexInSlices,
+	rowsOf,
+	serializeSearchIndex,
+} from "../src/search/stored.ts";
 
 const NOW = "2026-01-01T00:00:00.000Z";
 
@@ -149,7 +154,8 @@ describe("the term index answers as MiniSearch does", () => {
 			...s,
 			card: { ...s.card, description: `${s.card.description} volcano pollen tides` },
 		}));
-		const updated = JSON.parse(await updateSearchIndex(JSON.stringify(data), changed, NOW)) as typeof data;
+		const updated = parseSearchIndex(await updateSearchIndex(serializeSearchIndex(data), changed, NOW));
+		if (updated.version !== 2) throw new Error("the update wrote format 1");
 		const plain = TermIndex.toPlain(updated.index);
 		expect(plain.nextId).toBeGreaterThan(plain.documentCount);
 		compare(miniSearchOf(plain), TermIndex.load(updated.index), [
@@ -209,5 +215,43 @@ describe("an index stored before format 2", () => {
 		const current = loadSearchIndex(data);
 		for (const s of services.slice(0, 30))
 			expect(old.search(s.card.name)).toEqual(current.search(s.card.name));
+	});
+});
+
+describe("the stored text", () => {
+	it("is ASCII, one line for the index and one per row, and parses back whole, in one piece or in slices", async () => {
+		const { services } = synthProviders({ count: 60, seed: 8, now: NOW });
+		const odd = services.map((s, i) =>
+			i === 0
+				? {
+						...s,
+						card: { ...s.card, name: "Café – Ünïcode 🍕", description: 'line one\nline "two" \\ three' },
+					}
+				: s,
+		);
+		const data = buildSearchIndex(odd, NOW);
+		const text = serializeSearchIndex(data);
+		expect(text).toMatch(/^[\x20-\x7e\n]*$/);
+		expect(text.split("\n")).toHaveLength(61);
+		// Rows are kept as their (escaped) JSON text until shown: compare them parsed.
+		const parsedRows = (stored: ReturnType<typeof parseSearchIndex>) =>
+			stored.version === 2 ? { ...stored, rows: rowsOf(stored) } : stored;
+		expect(parsedRows(parseSearchIndex(text))).toEqual({ ...data, rows: rowsOf(data) });
+		expect(parsedRows(await parseSearchIndexInSlices(text, 64))).toEqual({ ...data, rows: rowsOf(data) });
+		const search = loadSearchIndex(parseSearchIndex(text));
+		expect(search.search("café").results[0]?.name).toBe("Café – Ünïcode 🍕");
+	});
+
+	it("of an empty registry is one line", async () => {
+		const data = buildSearchIndex([], NOW);
+		const text = serializeSearchIndex(data);
+		expect(text).not.toContain("\n");
+		expect(parseSearchIndex(text)).toEqual(data);
+		expect(await parseSearchIndexInSlices(text, 64)).toEqual(data);
+	});
+
+	it("of format 1 (one JSON document) still parses", () => {
+		const v1 = { version: 1, built_at: NOW, categories: [], services: [], index: {} };
+		expect(parseSearchIndex(JSON.stringify(v1))).toEqual(v1);
 	});
 });

@@ -7,7 +7,7 @@ import {
 	REGISTRY_SEARCH_KEY,
 	REGISTRY_SEARCH_VERSION_KEY,
 } from "@penumbra/core/registry";
-import { loadSearchIndex, type SearchIndexData } from "@penumbra/core/search";
+import { loadSearchIndex, parseSearchIndex } from "@penumbra/core/search";
 import { afterEach, describe, expect, it } from "vitest";
 import worker from "../src/index.ts";
 import { addServices, call, createKey, json, sandboxOrigin } from "./helpers.ts";
@@ -148,9 +148,7 @@ describe("remote specs", () => {
 			spec: { ...service.spec, etag: '"old"' },
 		});
 		const search = async () =>
-			loadSearchIndex(
-				(await env.REGISTRY.get<SearchIndexData>(REGISTRY_SEARCH_KEY, "json")) as SearchIndexData,
-			);
+			loadSearchIndex(parseSearchIndex((await env.REGISTRY.get(REGISTRY_SEARCH_KEY, "text")) ?? ""));
 		expect((await search()).search("old cast").results[0]?.name).toBe("Old Cast");
 		await call("/v1/admin/registry/refresh", {
 			headers: { authorization: `Bearer ${env.ADMIN_TOKEN}` },

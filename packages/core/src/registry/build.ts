@@ -1,5 +1,5 @@
 import { PenumbraError } from "../errors.ts";
-import { buildSearchIndex } from "../search/index.ts";
+import { buildSearchIndex, serializeSearchIndex } from "../search/index.ts";
 import {
 	type CompiledService,
 	REGISTRY_INDEX_KEY,
@@ -59,7 +59,7 @@ export function buildRegistry(services: CompiledService[], builtAt: string): Reg
 				key: REGISTRY_REMOTE_KEY,
 				value: JSON.stringify({ ids: sorted.filter((s) => s.spec.kind === "url").map((s) => s.card.id) }),
 			},
-			{ key: REGISTRY_SEARCH_KEY, value: JSON.stringify(buildSearchIndex(sorted, builtAt)) },
+			{ key: REGISTRY_SEARCH_KEY, value: serializeSearchIndex(buildSearchIndex(sorted, builtAt)) },
 			{ key: REGISTRY_SEARCH_VERSION_KEY, value: builtAt },
 			...sorted.map((s) => ({ key: serviceKey(s.card.id), value: JSON.stringify(s) })),
 		],

@@ -8,11 +8,10 @@ import {
 	MINISEARCH_OPTIONS,
 	type SearchDoc,
 	type SearchIndexData,
-	type SearchIndexDataV1,
 	type ServiceRow,
 	type ToolRow,
 } from "./format.ts";
-import { rowsOf, toStoredData, upgradeIndexData } from "./stored.ts";
+import { parseSearchIndex, rowsOf, serializeSearchIndex, toStoredData, upgradeIndexData } from "./stored.ts";
 import { clip, terms } from "./text.ts";
 
 const DESCRIPTION_LIMIT = 160;
@@ -102,7 +101,7 @@ function editable(json: string): {
 	rows: ServiceRow[];
 	builtAt: string;
 } {
-	const parsed = JSON.parse(json) as SearchIndexData | SearchIndexDataV1;
+	const parsed = parseSearchIndex(json);
 	checkVersion(parsed);
 	const data = upgradeIndexData(parsed);
 	return {
@@ -139,5 +138,5 @@ export async function updateSearchIndex(
 	await miniSearch.vacuum({ batchSize: Number.MAX_SAFE_INTEGER, batchWait: 1 });
 	const index = miniSearch.toJSON();
 	miniSearch = undefined;
-	return JSON.stringify(toStoredData(rows, index, { built_at: builtAt, refreshed_at: refreshedAt }));
+	return serializeSearchIndex(toStoredData(rows, index, { built_at: builtAt, refreshed_at: refreshedAt }));
 }

@@ -1,8 +1,8 @@
 import { log } from "../log.ts";
 import { REGISTRY_SEARCH_KEY, REGISTRY_SEARCH_VERSION_KEY } from "../registry/types.ts";
-import type { SearchIndexData } from "./format.ts";
-import { decodeUtf8InSlices, parseJsonInSlices } from "./json-slices.ts";
+import { decodeUtf8InSlices } from "./json-slices.ts";
 import { loadSearchIndex, loadSearchIndexInSlices, type ServiceSearch } from "./read.ts";
+import { parseSearchIndex, parseSearchIndexInSlices } from "./stored.ts";
 
 /** What the loader reads from: the REGISTRY KV namespace (kept structural so this file stays runtime-neutral). */
 export interface SearchIndexStore {
@@ -50,13 +50,13 @@ async function readIndex(
 	let search: ServiceSearch | null = null;
 	if (!inSlices) {
 		const text = await kv.get(REGISTRY_SEARCH_KEY, "text");
-		search = text ? loadSearchIndex(JSON.parse(text) as SearchIndexData) : null;
+		search = text ? loadSearchIndex(parseSearchIndex(text)) : null;
 	} else {
 		// Every step in slices: at 10,000 services decoding the 7.3 MiB value in one piece holds the isolate for
 		// ~20 ms, and one JSON.parse of it for ~85 ms.
 		const bytes = await kv.get(REGISTRY_SEARCH_KEY, "arrayBuffer");
 		const text = bytes ? await decodeUtf8InSlices(bytes, SLICE_BYTES) : null;
-		const data = text ? ((await parseJsonInSlices(text, SLICE_BYTES)) as SearchIndexData) : null;
+		const data = text ? await parseSearchIndexInSlices(text, SLICE_BYTES) : null;
 		search = data ? await loadSearchIndexInSlices(data, SLICE_BYTES) : null;
 	}
 	// Written separately, the stamp and the index can pass each other during a seed: trust the stamp only when it

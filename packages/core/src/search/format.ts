@@ -24,8 +24,9 @@ export type ServiceRow = [
 ];
 
 /**
- * The prebuilt search index as stored in KV under `registry:search`: plain JSON, laid out so that an isolate loads
- * it without building an object per posting or per tool (engine.ts).
+ * The prebuilt search index, stored in KV under `registry:search` as text (`serializeSearchIndex`, stored.ts: this
+ * without `rows` as one line of JSON, then one line per row), laid out so that an isolate loads it without building
+ * an object per posting or per tool (engine.ts).
  */
 export interface SearchIndexData {
 	version: 2;
@@ -39,7 +40,7 @@ export interface SearchIndexData {
 	names: string[];
 	/** `encodeInts` of the category positions. */
 	category_of: string;
-	/** Per row: its `ServiceRow` as JSON text, parsed only when a result shows the service. */
+	/** Per row: its `ServiceRow` as JSON text (its own line in the stored text), parsed only when a result shows it. */
 	rows: string[];
 	index: StoredTermIndex;
 }

@@ -2,6 +2,7 @@ import type { AsPlainObject } from "minisearch";
 import { TermIndex } from "./engine.ts";
 import type { SearchIndexData, SearchIndexDataV1, ServiceRow } from "./format.ts";
 import { encodeInts } from "./ints.ts";
+import { parseJsonInSlices } from "./json-slices.ts";
 
 function categoriesOf(rows: readonly ServiceRow[]): string[] {
 	return [...new Set(rows.map((r) => r[2]))].sort();
@@ -37,4 +38,62 @@ export function upgradeIndexData(data: SearchIndexData | SearchIndexDataV1): Sea
 /** The rows of a stored index, parsed (the refresh rewrites some of them). */
 export function rowsOf(data: SearchIndexData): ServiceRow[] {
 	return data.rows.map((text) => JSON.parse(text) as ServiceRow);
+}
+
+// The stored text: the index without its rows as one line of JSON, then one line per row (its JSON), all ASCII
+// (other characters as JSON's \u escapes, which parsing undoes). A loading isolate parses the first line only; the
+// rows stay slices of the text — no copy, no escapes to undo — and each is parsed when a result shows it. ASCII keeps
+// the text one byte per character in memory (a single "–" would double it).
+const NON_ASCII = /[\u0080-\uffff]/g;
+
+function ascii(json: string): string {
+	return json.replace(NON_ASCII, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+
+/** The text stored in KV under `registry:search`. */
+export function serializeSearchIndex(data: SearchIndexData): string {
+	const { rows, ...header } = data;
+	return [JSON.stringify(header), ...rows].map(ascii).join("\n");
+}
+
+type Header = Omit<SearchIndexData, "rows"> | SearchIndexDataV1;
+
+function withRows(header: Header, rows: string[]): SearchIndexData | SearchIndexDataV1 {
+	return header.version === 2 ? { ...header, rows } : header;
+}
+
+/** The stored text's index (format 1, a single JSON document, included). */
+export function parseSearchIndex(text: string): SearchIndexData | SearchIndexDataV1 {
+	const end = text.indexOf("\n");
+	const header = JSON.parse(end === -1 ? text : text.slice(0, end)) as Header;
+	return withRows(header, end === -1 ? [] : text.slice(end + 1).split("\n"));
+}
+
+const yieldToEventLoop = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
+/**
+ * `parseSearchIndex`, yielding to the event loop between slices of about `sliceChars` characters (a background
+ * reload beside live searches): the first line parsed in slices, the rows found a slice at a time.
+ */
+export async function parseSearchIndexInSlices(
+	text: string,
+	sliceChars: number,
+): Promise<SearchIndexData | SearchIndexDataV1> {
+	const end = text.indexOf("\n");
+	const header = (await parseJsonInSlices(end === -1 ? text : text.slice(0, end), sliceChars)) as Header;
+	const rows: string[] = [];
+	let at = end === -1 ? text.length : end + 1;
+	let sinceYield = 0;
+	while (at < text.length) {
+		const next = text.indexOf("\n", at);
+		const stop = next === -1 ? text.length : next;
+		rows.push(text.slice(at, stop));
+		sinceYield += stop - at;
+		at = stop + 1;
+		if (sinceYield >= sliceChars) {
+			sinceYield = 0;
+			await yieldToEventLoop();
+		}
+	}
+	return withRows(header, rows);
 }
