@@ -2,6 +2,7 @@ import type { AsPlainObject } from "minisearch";
 import SearchableMap from "minisearch/SearchableMap";
 import { FIELD_IDS, FIELDS, type Field } from "./format.ts";
 import { decodeInts, decodeIntsInSlices, encodeInts } from "./ints.ts";
+import { yieldToEventLoop } from "./json-slices.ts";
 import type { Vocabulary } from "./plan.ts";
 
 // The search index as a loading isolate holds it: MiniSearch's scoring (BM25+, field boosts, term boosts, prefix
@@ -78,22 +79,19 @@ function addUnique(target: string[], term: string): void {
 	if (!target.includes(term)) target.push(term);
 }
 
-const yieldToEventLoop = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
-
 export class TermIndex {
 	readonly #documentCount: number;
 	readonly #average: readonly number[];
 	/** Row + 1 per short id. */
 	readonly #rowOf: Int32Array;
 	readonly #fieldLength: Int32Array;
-	readonly #terms: readonly string[];
 	readonly #postings: Int32Array;
 	/** Where each term's postings start. */
 	readonly #start: Int32Array;
 	readonly #tree: SearchableMap<number>;
 
 	constructor(
-		stored: Omit<StoredTermIndex, "document_ids" | "field_length" | "postings" | "next_id">,
+		stored: Pick<StoredTermIndex, "document_count" | "average_field_length">,
 		rowOf: Int32Array,
 		fieldLength: Int32Array,
 		postings: Int32Array,
@@ -102,7 +100,6 @@ export class TermIndex {
 	) {
 		this.#documentCount = stored.document_count;
 		this.#average = stored.average_field_length;
-		this.#terms = stored.terms;
 		this.#rowOf = rowOf;
 		this.#fieldLength = fieldLength;
 		this.#postings = postings;

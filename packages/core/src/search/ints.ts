@@ -1,3 +1,5 @@
+import { yieldToEventLoop } from "./json-slices.ts";
+
 /**
  * Non-negative integers as one string of base64url characters, 5 bits each with a continuation bit, least
  * significant group first. The search index keeps its postings this way: inside the JSON stored in KV they are one
@@ -31,8 +33,6 @@ function countInts(text: string): number {
 	for (let i = 0; i < text.length; i++) if ((VALUE[text.charCodeAt(i)] ?? 0) < MORE) n++;
 	return n;
 }
-
-const yieldToEventLoop = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
 interface Decoding {
 	readonly text: string;

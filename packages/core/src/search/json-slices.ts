@@ -6,7 +6,8 @@
  * a slice at a time. The result equals `JSON.parse(text)`; malformed text throws a SyntaxError.
  */
 
-const yieldToEventLoop = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+/** Lets other requests run: the next slice of a background load continues after them. */
+export const yieldToEventLoop = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;

@@ -2,7 +2,7 @@ import type { AsPlainObject } from "minisearch";
 import { TermIndex } from "./engine.ts";
 import type { SearchIndexData, SearchIndexDataV1, ServiceRow } from "./format.ts";
 import { encodeInts } from "./ints.ts";
-import { parseJsonInSlices } from "./json-slices.ts";
+import { parseJsonInSlices, yieldToEventLoop } from "./json-slices.ts";
 
 function categoriesOf(rows: readonly ServiceRow[]): string[] {
 	return [...new Set(rows.map((r) => r[2]))].sort();
@@ -68,8 +68,6 @@ export function parseSearchIndex(text: string): SearchIndexData | SearchIndexDat
 	const header = JSON.parse(end === -1 ? text : text.slice(0, end)) as Header;
 	return withRows(header, end === -1 ? [] : text.slice(end + 1).split("\n"));
 }
-
-const yieldToEventLoop = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
 /**
  * `parseSearchIndex`, yielding to the event loop between slices of about `sliceChars` characters (a background
