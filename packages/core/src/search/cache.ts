@@ -26,8 +26,8 @@ interface Loaded {
 // built when the registry is compiled). Every `cacheSeconds` the isolate reads the few-byte version stamp and
 // reloads the megabytes only when it changed, in the background and in slices (the bytes decoded, the JSON parsed,
 // the postings decoded, the terms put in their tree): searches meanwhile answer from the index already loaded (at
-// 10,000 services, in Node, one piece takes ~60 ms to load plus ~85 ms to parse), so only an isolate's very first
-// search waits.
+// 10,000 services, in Node, one piece takes ~6 ms to parse and ~21 ms to load: `node bench/search.ts`), so only an
+// isolate's very first search waits.
 const cache = new Map<SearchIndexStore, Loaded>();
 
 /** Characters (or bytes) a background reload handles between two yields to live requests. */
@@ -52,8 +52,8 @@ async function readIndex(
 		const text = await kv.get(REGISTRY_SEARCH_KEY, "text");
 		search = text ? loadSearchIndex(parseSearchIndex(text)) : null;
 	} else {
-		// Every step in slices: at 10,000 services decoding the 7.3 MiB value in one piece holds the isolate for
-		// ~20 ms, and one JSON.parse of it for ~85 ms.
+		// Every step in slices: at 10,000 services the value is 6.8 MiB, and a reload beside live searches should not
+		// hold the isolate for any step's whole length.
 		const bytes = await kv.get(REGISTRY_SEARCH_KEY, "arrayBuffer");
 		const text = bytes ? await decodeUtf8InSlices(bytes, SLICE_BYTES) : null;
 		const data = text ? await parseSearchIndexInSlices(text, SLICE_BYTES) : null;
