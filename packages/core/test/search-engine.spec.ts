@@ -250,6 +250,11 @@ describe("the stored text", () => {
 		expect(await parseSearchIndexInSlices(text, 64)).toEqual(data);
 	});
 
+	it("that is no index is refused by the loader with its reason", () => {
+		for (const text of ["null", "42", '{"version":3}'])
+			expect(() => loadSearchIndex(parseSearchIndex(text))).toThrow(/reseed/);
+	});
+
 	it("of format 1 (one JSON document) still parses", () => {
 		const v1 = { version: 1, built_at: NOW, categories: [], services: [], index: {} };
 		expect(parseSearchIndex(JSON.stringify(v1))).toEqual(v1);

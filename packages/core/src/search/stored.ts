@@ -58,8 +58,9 @@ export function serializeSearchIndex(data: SearchIndexData): string {
 
 type Header = Omit<SearchIndexData, "rows"> | SearchIndexDataV1;
 
+/** A text that is no index (`null`, a number) comes back as it is, for `checkVersion` to refuse with its reason. */
 function withRows(header: Header, rows: string[]): SearchIndexData | SearchIndexDataV1 {
-	return header.version === 2 ? { ...header, rows } : header;
+	return typeof header === "object" && header !== null && header.version === 2 ? { ...header, rows } : header;
 }
 
 /** The stored text's index (format 1, a single JSON document, included). */
