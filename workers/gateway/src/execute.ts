@@ -1,10 +1,12 @@
 import { unwrap } from "@penumbra/core/contracts";
 import { PenumbraError } from "@penumbra/core/errors";
+import { log } from "@penumbra/core/log";
 import type { CompiledService, CompiledTool } from "@penumbra/core/registry";
 import { parseAllowlist } from "@penumbra/core/ssrf";
 import { type RequestTrace, tagRequest } from "@penumbra/core/trace";
 import { buildUpstreamRequest, type UpstreamRequest } from "@penumbra/core/upstream-request";
 import { accountOf } from "./account/client.ts";
+import type { Background } from "./background.ts";
 import { observeUpstream, type UpstreamObserver } from "./metrics/observe.ts";
 import type { RequestMetrics } from "./metrics/record.ts";
 import { assertLevel } from "./middleware/auth.ts";
@@ -40,10 +42,39 @@ export function authorizeTool(caller: Caller, service: CompiledService, tool: Co
 	}
 }
 
+/** How many times the end of a usage fee is sent while the Account DO cannot be reached (idempotent: docs/money.md). */
+const END_CALL_ATTEMPTS = 3;
+
+/**
+ * Captures (success) or releases a usage fee's hold after the answer has left; true once the DO has done it. A
+ * refusal, or a DO still out of reach after the last try, is logged: the hold then expires unanswered and the alarm
+ * releases it.
+ */
+export async function endUsage(
+	account: Pick<ReturnType<typeof accountOf>, "endCall">,
+	holdId: string,
+	success: boolean,
+): Promise<boolean> {
+	for (let attempt = 1; ; attempt++) {
+		try {
+			const ended = await account.endCall({ hold_id: holdId, success });
+			if (!ended.ok) log("error", "usage fee end refused", { hold_id: holdId, success, code: ended.code });
+			return ended.ok;
+		} catch (error) {
+			if (attempt >= END_CALL_ATTEMPTS) {
+				log("error", "usage fee end failed", { hold_id: holdId, success, error });
+				return false;
+			}
+			await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
+		}
+	}
+}
+
 /**
  * Runs an upstream call under the credential's rate limit for the provider, with the tool's usage fee held
  * before and captured only on success (released otherwise). The one Account DO call before it also says whether
- * the caller's key is still live (docs/auth.md).
+ * the caller's key is still live (docs/auth.md). The capture or release is sent before the answer leaves and
+ * finishes in the `background`: the answer does not wait for a second round trip (the fee is already held).
  */
 export async function withUsage<T>(
 	env: GatewayEnv,
@@ -51,6 +82,7 @@ export async function withUsage<T>(
 	service: CompiledService,
 	tool: CompiledTool,
 	call: () => Promise<T>,
+	background: Background,
 	/** Told the usage fee captured, for the request's metric point (money moves only in the Account DO). */
 	noted?: { fee_cents: number },
 ): Promise<T> {
@@ -71,12 +103,12 @@ export async function withUsage<T>(
 	try {
 		result = await call();
 	} catch (error) {
-		if (holdId) unwrap(await account.endCall({ hold_id: holdId, success: false }));
+		if (holdId) background(endUsage(account, holdId, false));
 		throw error;
 	}
 	if (holdId) {
-		const ended = unwrap(await account.endCall({ hold_id: holdId, success: true }));
-		if (noted) noted.fee_cents = ended.charged_cents;
+		background(endUsage(account, holdId, true));
+		if (noted) noted.fee_cents = tool.fee_cents;
 	}
 	return result;
 }
@@ -130,6 +162,7 @@ export async function executeTool(
 	tool: CompiledTool,
 	parameters: Record<string, unknown>,
 	ids: RequestTrace,
+	background: Background,
 	metrics?: RequestMetrics,
 ): Promise<ExecutionResult> {
 	authorizeTool(caller, service, tool);
@@ -142,6 +175,7 @@ export async function executeTool(
 		service,
 		tool,
 		() => sendUpstream(env, service, request, metrics),
+		background,
 		metrics,
 	);
 	return {

@@ -1,6 +1,7 @@
 import { type Metrics, metricsOf } from "@penumbra/core/metrics";
 import type { Context, MiddlewareHandler } from "hono";
 import { matchedRoutes, routePath } from "hono/route";
+import { backgroundOf } from "../background.ts";
 import type { AppEnv } from "../types.ts";
 
 /**
@@ -23,9 +24,6 @@ const perRequest = new WeakMap<Context<AppEnv>, RequestMetrics>();
  */
 export const rpcCallers = new WeakMap<Request, "mcp" | "chat">();
 
-/** A `waitUntil` for a context without one (a unit test's `app.request`): the points still go, unattended. */
-const UNATTENDED = { waitUntil: (promise: Promise<unknown>) => void promise.catch(() => undefined) };
-
 /** A request id as a point carries it (an accepted incoming id may be longer than a point's 64 characters). */
 export function pointId(requestId: string | undefined): string {
 	return (requestId ?? "").slice(0, 64);
@@ -35,12 +33,7 @@ export function pointId(requestId: string | undefined): string {
 export function requestMetricsOf(c: Context<AppEnv>): RequestMetrics {
 	let found = perRequest.get(c);
 	if (!found) {
-		let ctx: { waitUntil(promise: Promise<unknown>): void } = UNATTENDED;
-		try {
-			ctx = c.executionCtx;
-		} catch {
-			// No execution context: keep the unattended one.
-		}
+		const ctx = { waitUntil: backgroundOf(c) };
 		found = { metrics: metricsOf(c.env, ctx), request_id: pointId(c.get("requestId")), fee_cents: 0 };
 		perRequest.set(c, found);
 	}

@@ -2,6 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import type { CompiledService, CompiledTool } from "@penumbra/core/registry";
 import { cachedServiceSearch } from "@penumbra/core/search";
 import { createRouter } from "../app-factory.ts";
+import { backgroundOf } from "../background.ts";
 import { executeTool } from "../execute.ts";
 import { assertLive } from "../liveness.ts";
 import { noteTool, recordSearch } from "../metrics/record.ts";
@@ -287,6 +288,7 @@ export const serviceRoutes = createRouter()
 			tool,
 			parameters,
 			requestTraceOf(c),
+			backgroundOf(c),
 			metrics,
 		);
 		return c.json(result, 200);
