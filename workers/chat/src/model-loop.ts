@@ -53,7 +53,10 @@ export interface TurnTools {
 	 * writes): the loop's first check awaits it instead of asking the gateway again. Every later check asks anew.
 	 */
 	keyCheck?: Promise<boolean> | undefined;
-	/** Writes of the turn's start still under way (the user's message in D1): the first model call waits for them. */
+	/**
+	 * Writes of the turn's start still under way (the user's message in D1, the alarm): the first model call goes out
+	 * meanwhile, and nothing it says is shown until they and the key check are done (it is stopped if either fails).
+	 */
 	written?: Promise<unknown> | undefined;
 }
 
@@ -66,15 +69,17 @@ export class ModelLoop {
 	readonly #host: TurnHost;
 	readonly #with: TurnTools;
 	#keyCheck: Promise<boolean> | undefined;
+	/** A new turn's start, still being written: only its first model call may go out before it is. */
+	#written: Promise<unknown> | undefined;
 
 	constructor(host: TurnHost, tools: TurnTools) {
 		this.#host = host;
 		this.#with = tools;
 		this.#keyCheck = tools.keyCheck;
+		this.#written = tools.written;
 	}
 
 	async run(turn: Turn): Promise<void> {
-		await this.#with.written;
 		if (turn.pending?.decision) {
 			// The owner's decision runs the paused call first: the key and the MCP server are checked before it.
 			await this.#checkKey(turn);
@@ -82,17 +87,19 @@ export class ModelLoop {
 			const paused = await this.#runPending(turn);
 			if (paused) return;
 		}
-		// The loop checks the key before every model call, the first one included.
 		await this.#loop(turn);
 	}
 
 	async #loop(turn: Turn): Promise<void> {
-		const { env, transcript, turns, events } = this.#host;
-		const { anthropic, tools, signal, mcp } = this.#with;
+		const { env, transcript, turns } = this.#host;
+		const { anthropic, tools, signal } = this.#with;
 		const limits = limitsOf(env);
 		while (true) {
 			this.#checkCancelled();
-			await this.#checkKey(turn);
+			// The key is checked before every model call; a new turn's first call goes out while its start is still
+			// written and its key checked (both begun with the turn), and shows nothing until they are done.
+			const cleared = this.#startCleared(turn);
+			if (!cleared) await this.#checkKey(turn);
 			if (turn.usage.model_calls >= limits.maxModelCalls) {
 				await this.#host.finish(turn, "tool_limit");
 				return;
@@ -111,29 +118,7 @@ export class ModelLoop {
 			turn.usage.output_tokens += fitted.usage.output_tokens;
 			turn.usage.model_calls += fitted.usage.model_calls;
 
-			const stream = anthropic.messages.stream(
-				{
-					model: env.ANTHROPIC_MODEL,
-					max_tokens: limits.maxOutputTokens,
-					system: SYSTEM_PROMPT,
-					messages: fitted.messages,
-					tools,
-				},
-				{ signal },
-			);
-			// A new model call's text is a new paragraph of the same answer, live and when the answer is read back.
-			let separator = turn.text === "" ? "" : "\n\n";
-			stream.on("text", (delta) => {
-				const text = `${separator}${delta}`;
-				separator = "";
-				turn.text += text;
-				events.append("assistant.delta", { turn_id: turn.turn_id, text });
-			});
-			// A tool call is coming: connect to the MCP server while the model writes its input (mcp-connection.ts).
-			stream.on("streamEvent", (event) => {
-				if (event.type === "content_block_start" && event.content_block.type === "tool_use") mcp.warm();
-			});
-			const final = await stream.finalMessage();
+			const final = await this.#modelCall(turn, fitted.messages, cleared);
 			turn.usage.input_tokens += final.usage.input_tokens;
 			turn.usage.output_tokens += final.usage.output_tokens;
 			turn.usage.model_calls += 1;
@@ -148,6 +133,57 @@ export class ModelLoop {
 			const paused = await this.#runTools(turn, uses, []);
 			if (paused) return;
 		}
+	}
+
+	/**
+	 * One streamed model call, its text shown as it comes. With `cleared` (a new turn's first call) the text is held
+	 * until it resolves; if it fails the call is stopped and nothing is shown.
+	 */
+	async #modelCall(
+		turn: Turn,
+		messages: Anthropic.MessageParam[],
+		cleared: Promise<void> | undefined,
+	): Promise<Anthropic.Message> {
+		const { env, events } = this.#host;
+		const { anthropic, tools, signal, mcp } = this.#with;
+		const stream = anthropic.messages.stream(
+			{
+				model: env.ANTHROPIC_MODEL,
+				max_tokens: limitsOf(env).maxOutputTokens,
+				system: SYSTEM_PROMPT,
+				messages,
+				tools,
+			},
+			{ signal },
+		);
+		// A new model call's text is a new paragraph of the same answer, live and when the answer is read back.
+		let separator = turn.text === "" ? "" : "\n\n";
+		const show = (delta: string) => {
+			const text = `${separator}${delta}`;
+			separator = "";
+			turn.text += text;
+			events.append("assistant.delta", { turn_id: turn.turn_id, text });
+		};
+		const held: string[] = [];
+		let holding = cleared !== undefined;
+		stream.on("text", (delta) => (holding ? held.push(delta) : show(delta)));
+		// A tool call is coming: connect to the MCP server while the model writes its input (mcp-connection.ts).
+		stream.on("streamEvent", (event) => {
+			if (event.type === "content_block_start" && event.content_block.type === "tool_use") mcp.warm();
+		});
+		// Asked for at once and marked handled: a call that fails, or is stopped below, while `cleared` is awaited
+		// must not be an unhandled rejection (the caller still gets its error from `final`).
+		const final = stream.finalMessage();
+		final.catch(() => {});
+		if (cleared) {
+			await cleared.catch((error: unknown) => {
+				stream.abort();
+				throw error;
+			});
+			holding = false;
+			for (const delta of held.splice(0)) show(delta);
+		}
+		return final;
 	}
 
 	/** Runs one round's tool calls; pauses the turn (returns true) when a purchase needs the owner. */
@@ -318,6 +354,16 @@ export class ModelLoop {
 		const started = this.#keyCheck;
 		this.#keyCheck = undefined;
 		return started ?? keyLive(this.#host.env, turn.credential_id, turn.key_id);
+	}
+
+	/** For a new turn's first model call: the turn's start written and its key found live (else it throws). */
+	#startCleared(turn: Turn): Promise<void> | undefined {
+		const written = this.#written;
+		this.#written = undefined;
+		if (written === undefined) return undefined;
+		const cleared = Promise.all([written, this.#checkKey(turn)]).then(() => undefined);
+		cleared.catch(() => {});
+		return cleared;
 	}
 
 	async #checkKey(turn: Turn): Promise<void> {

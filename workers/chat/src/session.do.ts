@@ -36,7 +36,7 @@ export class ChatSession extends DurableObject<ChatEnv> {
 	#running: Promise<void> | null = null;
 	/** The check of a new turn's key started by `startTurn`, for its run's first model call (model-loop.ts). */
 	#keyCheck: Promise<boolean> | undefined;
-	/** `startTurn`'s writes still under way when its run starts: the first model call waits for them. */
+	/** `startTurn`'s writes still under way when its run starts: the first model call shows nothing before them. */
 	#written: Promise<unknown> | undefined;
 
 	constructor(ctx: DurableObjectState, env: ChatEnv) {
@@ -98,8 +98,9 @@ export class ChatSession extends DurableObject<ChatEnv> {
 			turn_id: turn.turn_id,
 			model: this.env.ANTHROPIC_MODEL,
 		});
-		// The user's message in D1 and the alarm are written while the run starts: its first model call waits for
-		// both, so a failed write ends the turn with an `error` event before the model is called, and this call fails.
+		// The user's message in D1 and the alarm are written while the run starts: its first model call goes out
+		// meanwhile but shows nothing until both are done, so a failed write stops it and ends the turn with an `error`
+		// event, and this call fails.
 		const written = Promise.all([
 			new ConversationStore(this.env.DB).addMessage(input.conversation_id, {
 				role: "user",
