@@ -199,6 +199,29 @@ describe("a turn's run", () => {
 	});
 });
 
+describe("a turn whose start cannot be written", () => {
+	it("fails its start, shows nothing the model says, and ends the stream with an error event", async () => {
+		const { id: credentialId } = await createKey("authenticated", 0);
+		const id = marker();
+		await fake().script({ id, match: id, steps: [{ text: "Never shown." }] });
+		// No conversation row in D1: the user's message (a foreign key to it) cannot be written.
+		const conversationId = `conv_${crypto.randomUUID()}`;
+		const stub = env.CHAT_SESSION.getByName(conversationId);
+		const refused = await stub
+			.startTurn({ conversation_id: conversationId, credential_id: credentialId, message: `${id} hello` })
+			.then(
+				() => null,
+				(error: unknown) => error,
+			);
+		expect(String(refused)).toContain("FOREIGN KEY");
+		const events = await readEvents(await stub.fetch("https://session/stream?after=0"));
+		expect(events.map((e) => e.event)).toEqual(["session.started", "error"]);
+		expect(events[1]?.data).toMatchObject({ code: "UPSTREAM_ERROR" });
+		// The first call may have gone out while the start was written (and been stopped); never a second one.
+		expect((await fake().calls(id)).length).toBeLessThanOrEqual(1);
+	});
+});
+
 describe("the MCP server's tools", () => {
 	it("are listed once per isolate while fresh, without connecting again, and listed anew once stale", async () => {
 		forgetTools();
