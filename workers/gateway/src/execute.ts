@@ -42,8 +42,11 @@ export function authorizeTool(caller: Caller, service: CompiledService, tool: Co
 	}
 }
 
-/** How many times the end of a usage fee is sent while the Account DO cannot be reached (idempotent: docs/money.md). */
-const END_CALL_ATTEMPTS = 3;
+/**
+ * How many times the end of a usage fee is sent while the Account DO cannot be reached (idempotent: docs/money.md),
+ * 50 ms apart doubling: 750 ms of waits in all, well inside what `waitUntil` allows after the answer.
+ */
+const END_CALL_ATTEMPTS = 5;
 
 /**
  * Captures (success) or releases a usage fee's hold after the answer has left; true once the DO has done it. A
@@ -65,7 +68,7 @@ export async function endUsage(
 				log("error", "usage fee end failed", { hold_id: holdId, success, error });
 				return false;
 			}
-			await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
+			await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** (attempt - 1)));
 		}
 	}
 }
