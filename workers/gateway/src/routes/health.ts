@@ -1,5 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { createRouter } from "../app-factory.ts";
+import { backgroundOf } from "../background.ts";
 import { gatewayHealth } from "../health/gateway-health.ts";
 import { serviceHealth } from "../health/service-health.ts";
 import { registryOf } from "../registry.ts";
@@ -45,6 +46,6 @@ export const healthRoutes = createRouter()
 	})
 	.openapi(serviceRoute, async (c) => {
 		const service = await registryOf(c.env).service(c.req.valid("param").id);
-		const { health, httpStatus } = await serviceHealth(c.env, service, (p) => c.executionCtx.waitUntil(p));
+		const { health, httpStatus } = await serviceHealth(c.env, service, backgroundOf(c));
 		return httpStatus === 503 ? c.json(health, 503) : c.json(health, 200);
 	});

@@ -218,9 +218,7 @@ export const serviceRoutes = createRouter()
 	})
 	.openapi(searchServices, async (c) => {
 		const { q, category, limit } = c.req.valid("query");
-		const search = await cachedServiceSearch(c.env.REGISTRY, c.env.REGISTRY_CACHE_SECONDS, (reload) =>
-			c.executionCtx.waitUntil(reload),
-		);
+		const search = await cachedServiceSearch(c.env.REGISTRY, c.env.REGISTRY_CACHE_SECONDS, backgroundOf(c));
 		if (!search) {
 			recordSearch(c, q, false);
 			return c.json(
