@@ -1,12 +1,10 @@
 import { unwrap } from "@penumbra/core/contracts";
 import { PenumbraError } from "@penumbra/core/errors";
-import { log } from "@penumbra/core/log";
 import type { CompiledService, CompiledTool } from "@penumbra/core/registry";
 import { parseAllowlist } from "@penumbra/core/ssrf";
 import { type RequestTrace, tagRequest } from "@penumbra/core/trace";
 import { buildUpstreamRequest, type UpstreamRequest } from "@penumbra/core/upstream-request";
 import { accountOf } from "./account/client.ts";
-import type { Background } from "./background.ts";
 import { observeUpstream, type UpstreamObserver } from "./metrics/observe.ts";
 import type { RequestMetrics } from "./metrics/record.ts";
 import { assertLevel } from "./middleware/auth.ts";
@@ -43,41 +41,9 @@ export function authorizeTool(caller: Caller, service: CompiledService, tool: Co
 }
 
 /**
- * How many times the end of a usage fee is sent while the Account DO cannot be reached (idempotent: docs/money.md),
- * 50 ms apart doubling: 750 ms of waits in all, well inside what `waitUntil` allows after the answer.
- */
-const END_CALL_ATTEMPTS = 5;
-
-/**
- * Captures (success) or releases a usage fee's hold after the answer has left; true once the DO has done it. A
- * refusal, or a DO still out of reach after the last try, is logged: the hold then expires unanswered and the alarm
- * releases it.
- */
-export async function endUsage(
-	account: Pick<ReturnType<typeof accountOf>, "endCall">,
-	holdId: string,
-	success: boolean,
-): Promise<boolean> {
-	for (let attempt = 1; ; attempt++) {
-		try {
-			const ended = await account.endCall({ hold_id: holdId, success });
-			if (!ended.ok) log("error", "usage fee end refused", { hold_id: holdId, success, code: ended.code });
-			return ended.ok;
-		} catch (error) {
-			if (attempt >= END_CALL_ATTEMPTS) {
-				log("error", "usage fee end failed", { hold_id: holdId, success, error });
-				return false;
-			}
-			await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** (attempt - 1)));
-		}
-	}
-}
-
-/**
  * Runs an upstream call under the credential's rate limit for the provider, with the tool's usage fee held
  * before and captured only on success (released otherwise). The one Account DO call before it also says whether
- * the caller's key is still live (docs/auth.md). The capture or release is sent before the answer leaves and
- * finishes in the `background`: the answer does not wait for a second round trip (the fee is already held).
+ * the caller's key is still live (docs/auth.md).
  */
 export async function withUsage<T>(
 	env: GatewayEnv,
@@ -85,7 +51,6 @@ export async function withUsage<T>(
 	service: CompiledService,
 	tool: CompiledTool,
 	call: () => Promise<T>,
-	background: Background,
 	/** Told the usage fee captured, for the request's metric point (money moves only in the Account DO). */
 	noted?: { fee_cents: number },
 ): Promise<T> {
@@ -106,12 +71,12 @@ export async function withUsage<T>(
 	try {
 		result = await call();
 	} catch (error) {
-		if (holdId) background(endUsage(account, holdId, false));
+		if (holdId) unwrap(await account.endCall({ hold_id: holdId, success: false }));
 		throw error;
 	}
 	if (holdId) {
-		background(endUsage(account, holdId, true));
-		if (noted) noted.fee_cents = tool.fee_cents;
+		const ended = unwrap(await account.endCall({ hold_id: holdId, success: true }));
+		if (noted) noted.fee_cents = ended.charged_cents;
 	}
 	return result;
 }
@@ -165,7 +130,6 @@ export async function executeTool(
 	tool: CompiledTool,
 	parameters: Record<string, unknown>,
 	ids: RequestTrace,
-	background: Background,
 	metrics?: RequestMetrics,
 ): Promise<ExecutionResult> {
 	authorizeTool(caller, service, tool);
@@ -178,7 +142,6 @@ export async function executeTool(
 		service,
 		tool,
 		() => sendUpstream(env, service, request, metrics),
-		background,
 		metrics,
 	);
 	return {

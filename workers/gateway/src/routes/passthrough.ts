@@ -3,7 +3,6 @@ import type { CompiledService, CompiledTool } from "@penumbra/core/registry";
 import { tagRequest } from "@penumbra/core/trace";
 import { injectCredential } from "@penumbra/core/upstream-request";
 import { type Context, Hono } from "hono";
-import { backgroundOf } from "../background.ts";
 import { authorizeTool, secretReader, sendUpstream, withUsage } from "../execute.ts";
 import { assertLive } from "../liveness.ts";
 import { noteTool, requestMetricsOf } from "../metrics/record.ts";
@@ -173,7 +172,6 @@ export const passthroughRoutes = new Hono<AppEnv>().all("/:service{[a-z][a-z0-9-
 		service,
 		tool,
 		() => sendUpstream(c.env, service, request, metrics),
-		backgroundOf(c),
 		metrics,
 	);
 	const isText = typeof upstream.body === "string";

@@ -286,7 +286,6 @@ export const serviceRoutes = createRouter()
 			tool,
 			parameters,
 			requestTraceOf(c),
-			backgroundOf(c),
 			metrics,
 		);
 		return c.json(result, 200);

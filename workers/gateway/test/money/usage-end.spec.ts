@@ -1,7 +1,6 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { endUsage } from "../../src/execute.ts";
 
 /**
  * `endCall` ends a usage fee's hold by the hold's own state (docs/money.md, "Usage fees"): a retry of the same end
@@ -74,36 +73,5 @@ describe("endCall", () => {
 			code: "CONFLICT",
 		});
 		expect(await stub.audit()).toMatchObject({ balance_cents: 500, reserved_cents: 400 });
-	});
-
-	it("after the answer: a DO out of reach is tried again (5 tries in all), and the fee is captured once", async () => {
-		const stub = env.ACCOUNT.getByName("cred_usageEnd00000003");
-		await stub.credit({ key: "fund-usage-end-3", amount_cents: 100 });
-		const tries: boolean[] = [];
-		// The Account DO's stub, failing its first `failures` calls as a lost connection does.
-		const flaky = (failures: number) =>
-			({
-				endCall: (input: { hold_id: string; success: boolean }) => {
-					tries.push(input.success);
-					if (tries.length <= failures) return Promise.reject(new Error("network connection lost"));
-					return stub.endCall(input);
-				},
-			}) as unknown as Parameters<typeof endUsage>[0];
-
-		const captured = await begin(stub);
-		expect(await endUsage(flaky(4), captured, true)).toBe(true);
-		expect(tries).toEqual([true, true, true, true, true]);
-		expect(await stub.audit()).toMatchObject({ balance_cents: 97, reserved_cents: 0 });
-
-		tries.length = 0;
-		const unreached = await begin(stub);
-		expect(await endUsage(flaky(9), unreached, true)).toBe(false);
-		expect(tries).toHaveLength(5);
-		// Still held: the alarm releases it when it expires.
-		expect(await stub.audit()).toMatchObject({ balance_cents: 97, reserved_cents: 3 });
-
-		tries.length = 0;
-		expect(await endUsage(flaky(0), captured, false)).toBe(false);
-		expect(tries).toEqual([false]);
 	});
 });
