@@ -9,7 +9,7 @@ import {
 } from "@modelcontextprotocol/server";
 import { type Failure, type QuoteStatus, QuoteStatusSchema } from "@penumbra/core/contracts";
 import { confirmationUrl } from "./auth/confirm.ts";
-import { currentSession } from "./auth/props.ts";
+import type { SessionProps } from "./auth/props.ts";
 import { type Links, linksOf, toolError, toolResult } from "./errors.ts";
 import type { Gateway } from "./gateway.ts";
 import { dollars } from "./tools/context.ts";
@@ -189,9 +189,9 @@ export function multiRoundTripConfirm(
 	env: McpEnv,
 	server: McpServer,
 	ctx: McpRequestContext,
+	session: SessionProps | null,
 	extra: ServerContext,
 ): HumanConfirm | undefined {
-	const session = currentSession();
 	if (ctx.era !== "modern" || !session) return undefined;
 	if (server.server.getClientCapabilities()?.elicitation?.url === undefined) return undefined;
 	return async (purchase, url) => {

@@ -1,9 +1,9 @@
 import { env, WorkerEntrypoint } from "cloudflare:workers";
-import { createMcpHandler } from "agents/mcp/server";
 import { keyProps, type SessionProps } from "./auth/props.ts";
 import { oauthProviderFor, UNIFIED_KEY } from "./auth/provider.ts";
 import { legacySse, sseSessionCaller } from "./legacy-sse.ts";
 import { buildServer } from "./server.ts";
+import { streamableHttp } from "./streamable-http.ts";
 
 /**
  * The remote MCP server. `/mcp` (Streamable HTTP) serves anonymous callers (no Authorization header: browse and
@@ -15,9 +15,8 @@ import { buildServer } from "./server.ts";
  * of its account (docs/auth.md).
  */
 const publicHost = new URL((env as McpEnv).PUBLIC_URL).hostname;
-const mcp = createMcpHandler((ctx) => buildServer(env as McpEnv, ctx), {
+const mcp = streamableHttp((ctx) => buildServer(env as McpEnv, ctx), {
 	route: "/mcp",
-	// Browsers may only reach the server from its own origin (DNS rebinding); clients without Origin are fine.
 	allowedOriginHostnames: [...new Set([publicHost, "localhost", "127.0.0.1"])],
 });
 

@@ -1,10 +1,10 @@
 import { type McpRequestContext, McpServer } from "@modelcontextprotocol/server";
 import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/server/validators/cf-worker";
 import { continueTrace, type RequestTrace, requestIdFrom, TRACEPARENT_HEADER } from "@penumbra/core/trace";
-import { currentLiveCheck } from "./auth/live.ts";
-import { currentSession } from "./auth/props.ts";
+import { liveCheckOf } from "./auth/live.ts";
 import { multiRoundTripConfirm } from "./confirmation.ts";
 import { INSTRUCTIONS, SERVER_INFO } from "./server-info.ts";
+import { callerOf, callerPropsOf } from "./streamable-http.ts";
 import type { CallContext } from "./tools/context.ts";
 import { executeTool } from "./tools/execute.tools.ts";
 import { getStartedTool } from "./tools/get-started.tools.ts";
@@ -46,10 +46,12 @@ export function buildServer(env: McpEnv, ctx: McpRequestContext): McpServer {
 		instructions: INSTRUCTIONS,
 		jsonSchemaValidator: new CfWorkerJsonSchemaValidator(),
 	});
+	const session = callerOf(ctx);
+	const live = liveCheckOf(callerPropsOf(ctx));
 	let origin: RequestTrace | undefined;
 	const call = (): CallContext => {
 		origin ??= originOf(ctx);
-		return { env, session: currentSession(), clientIp: clientIp(ctx), origin, live: currentLiveCheck() };
+		return { env, session, clientIp: clientIp(ctx), origin, live };
 	};
 	const { run: _gs, ...getStartedDef } = TOOLS.get_started;
 	server.registerTool("get_started", getStartedDef, async () => TOOLS.get_started.run(call()));
@@ -59,7 +61,7 @@ export function buildServer(env: McpEnv, ctx: McpRequestContext): McpServer {
 	server.registerTool("list_tools", listDef, async (args) => TOOLS.list_tools.run(call(), args));
 	const { run: _ex, ...executeDef } = TOOLS.execute;
 	server.registerTool("execute", executeDef, async (args, extra) =>
-		TOOLS.execute.run({ ...call(), confirm: multiRoundTripConfirm(env, server, ctx, extra) }, args),
+		TOOLS.execute.run({ ...call(), confirm: multiRoundTripConfirm(env, server, ctx, session, extra) }, args),
 	);
 	const { run: _h, ...healthDef } = TOOLS.health;
 	server.registerTool("health", healthDef, async (args) => TOOLS.health.run(call(), args));

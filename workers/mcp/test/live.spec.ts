@@ -58,4 +58,15 @@ describe("onceLive", () => {
 		expect(await onceLive(response, check)).toBeNull();
 		expect(cancelled()).toBe(true);
 	});
+
+	it("releases a whole JSON answer as it is once live, and drops it when not", async () => {
+		const live = counting(true);
+		const answer = Response.json({ jsonrpc: "2.0", id: 1, result: {} });
+		expect(await onceLive(answer, live.check)).toBe(answer);
+		expect(live.asked()).toBe(1);
+
+		const revoked = counting(false);
+		expect(await onceLive(Response.json({ secret: true }), revoked.check)).toBeNull();
+		expect(revoked.asked()).toBe(1);
+	});
 });

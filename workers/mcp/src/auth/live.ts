@@ -1,5 +1,3 @@
-import { getMcpAuthContext } from "agents/mcp/server";
-
 /**
  * Whether the caller of one `/mcp` request is still live, when who it is came from this isolate's memory
  * (`known-keys.ts`): confirmed by any gateway call the request makes anyway (the gateway's answer says `live`),
@@ -36,11 +34,6 @@ export function liveCheckOf(props: unknown): LiveCheck | undefined {
 	return typeof props === "object" && props !== null ? checks.get(props) : undefined;
 }
 
-/** The current MCP request's check, if its caller still has to be confirmed live. */
-export function currentLiveCheck(): LiveCheck | undefined {
-	return liveCheckOf(getMcpAuthContext()?.props);
-}
-
 type Read = ReadableStreamReadResult<Uint8Array> | { error: unknown };
 
 async function readOnce(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<Read> {
@@ -56,6 +49,12 @@ async function readOnce(reader: ReadableStreamDefaultReader<Uint8Array>): Promis
  * only if the caller is live; null, with the answer dropped, when it is not.
  */
 export async function onceLive(response: Response, check: LiveCheck): Promise<Response | null> {
+	// Anything but a stream is whole already: the tool has made its gateway calls.
+	if (!response.headers.get("content-type")?.includes("text/event-stream")) {
+		if (await check.isLive()) return response;
+		await response.body?.cancel().catch(() => {});
+		return null;
+	}
 	const reader = response.body?.getReader();
 	const first = reader ? await readOnce(reader) : undefined;
 	if (!(await check.isLive())) {

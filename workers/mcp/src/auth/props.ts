@@ -1,4 +1,3 @@
-import { getMcpAuthContext } from "agents/mcp/server";
 import { z } from "zod";
 
 /** A key's id as the gateway makes them (`newId("key_")`). */
@@ -36,10 +35,4 @@ export function keyProps(
 		via,
 		key_id: identity.key_id,
 	};
-}
-
-/** The current request's caller, or null when it is anonymous. */
-export function currentSession(): SessionProps | null {
-	const parsed = SessionPropsSchema.safeParse(getMcpAuthContext()?.props);
-	return parsed.success ? parsed.data : null;
 }

@@ -1,0 +1,201 @@
+import {
+	type AuthInfo,
+	createMcpHandler,
+	hostHeaderValidationResponse,
+	isJSONRPCRequest,
+	isLegacyRequest,
+	localhostAllowedHostnames,
+	type McpRequestContext,
+	type McpServer,
+	originValidationResponse,
+	WebStandardStreamableHTTPServerTransport,
+} from "@modelcontextprotocol/server";
+import { log } from "@penumbra/core/log";
+import { type SessionProps, SessionPropsSchema } from "./auth/props.ts";
+
+/** The SDK's bound on a request body (4 MiB). */
+const MAX_BODY_BYTES = 4 * 1024 * 1024;
+
+const CORS = {
+	"access-control-allow-origin": "*",
+	"access-control-allow-headers":
+		"Content-Type, Accept, Authorization, mcp-session-id, MCP-Protocol-Version, Mcp-Method, Mcp-Name",
+	"access-control-allow-methods": "GET, POST, DELETE, OPTIONS",
+	"access-control-expose-headers": "mcp-session-id",
+	"access-control-max-age": "86400",
+} as const;
+
+function withCors(response: Response): Response {
+	const headers = new Headers(response.headers);
+	for (const [name, value] of Object.entries(CORS)) headers.set(name, value);
+	return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+}
+
+function rpcError(
+	status: number,
+	code: number,
+	message: string,
+	id: string | number | null = null,
+): Response {
+	return Response.json({ jsonrpc: "2.0", error: { code, message }, id }, { status });
+}
+
+/**
+ * Who is calling, as the factory's `ctx.authInfo`: only the caller's props travel (`extra.props`), never the token
+ * or key it presented.
+ */
+function authInfoOf(props: SessionProps): AuthInfo {
+	return { token: "", clientId: props.via, scopes: [], extra: { props } };
+}
+
+/** The caller one `/mcp` request acts for (from the factory's context), or null when it is anonymous. */
+export function callerOf(ctx: McpRequestContext): SessionProps | null {
+	const parsed = SessionPropsSchema.safeParse(ctx.authInfo?.extra?.props);
+	return parsed.success ? parsed.data : null;
+}
+
+/** The props object itself (live checks are keyed by it: `auth/live.ts`). */
+export function callerPropsOf(ctx: McpRequestContext): object | undefined {
+	const props = ctx.authInfo?.extra?.props;
+	return typeof props === "object" && props !== null ? props : undefined;
+}
+
+type Body = { ok: true; parsed: unknown } | { ok: false; response: Response };
+
+/** A JSON POST body, read and parsed once (the SDK's classifier and transport are handed the parsed value). */
+async function readJsonBody(request: Request): Promise<Body> {
+	const declared = request.headers.get("content-length");
+	if (declared !== null && Number(declared) > MAX_BODY_BYTES)
+		return {
+			ok: false,
+			response: rpcError(
+				413,
+				-32000,
+				`Payload Too Large: Request body must not exceed ${MAX_BODY_BYTES} bytes`,
+			),
+		};
+	let text = "";
+	if (request.body) {
+		const bytes = new Uint8Array(await request.arrayBuffer());
+		if (bytes.byteLength > MAX_BODY_BYTES)
+			return {
+				ok: false,
+				response: rpcError(
+					413,
+					-32000,
+					`Payload Too Large: Request body must not exceed ${MAX_BODY_BYTES} bytes`,
+				),
+			};
+		text = new TextDecoder().decode(bytes);
+	}
+	try {
+		return { ok: true, parsed: JSON.parse(text) };
+	} catch {
+		return { ok: false, response: rpcError(400, -32700, "Parse error: Invalid JSON") };
+	}
+}
+
+export interface StreamableHttpOptions {
+	route: string;
+	/** Browsers may only reach the server from these hostnames (DNS rebinding); clients without Origin are fine. */
+	allowedOriginHostnames: readonly string[];
+}
+
+export type McpFetch = (request: Request, env: unknown, ctx: ExecutionContext) => Promise<Response>;
+
+/**
+ * The stateless Streamable HTTP endpoint. A caller's props (`ctx.props`, set by the OAuth provider or by
+ * `withProps`) reach the server factory as `ctx.authInfo.extra.props`. A POST body is read and parsed once. Requests
+ * of the 2026-07-28 protocol go to the SDK's own handler; 2025-era ones get a fresh server on a stateless transport
+ * that answers in one JSON body (nothing of ours streams: the tools send no notifications, and a stateless
+ * 2025-era exchange cannot carry server-to-client requests, which fail at once instead of waiting for an answer).
+ */
+export function streamableHttp(
+	factory: (ctx: McpRequestContext) => McpServer,
+	options: StreamableHttpOptions,
+): McpFetch {
+	const modern = createMcpHandler(factory, { legacy: "reject" });
+
+	async function legacy(
+		request: Request,
+		ctx: ExecutionContext,
+		parsedBody: unknown,
+		authInfo: AuthInfo | undefined,
+	): Promise<Response> {
+		if (request.method !== "POST") return rpcError(405, -32000, "Method not allowed.");
+		const server = factory({ era: "legacy", ...(authInfo && { authInfo }), requestInfo: request });
+		const transport = new WebStandardStreamableHTTPServerTransport({
+			sessionIdGenerator: undefined,
+			enableJsonResponse: true,
+		});
+		const send = transport.send.bind(transport);
+		transport.send = async (message, sendOptions) => {
+			if (isJSONRPCRequest(message)) {
+				transport.onmessage?.({
+					jsonrpc: "2.0",
+					id: message.id,
+					error: {
+						code: -32603,
+						message: "Server-to-client requests are unavailable on a stateless connection.",
+					},
+				});
+				return;
+			}
+			await send(message, sendOptions);
+		};
+		const teardown = () => Promise.all([transport.close().catch(() => {}), server.close().catch(() => {})]);
+		try {
+			await server.connect(transport);
+			const response = await transport.handleRequest(request, {
+				...(authInfo && { authInfo }),
+				...(parsedBody !== undefined && { parsedBody }),
+			});
+			// The answer is whole (one JSON body): the server is let go after it leaves.
+			ctx.waitUntil(teardown());
+			return response;
+		} catch (error) {
+			await teardown();
+			throw error;
+		}
+	}
+
+	async function serve(request: Request, ctx: ExecutionContext): Promise<Response> {
+		const url = new URL(request.url);
+		if (url.pathname !== options.route) return new Response("Not Found", { status: 404 });
+		if (localhostAllowedHostnames().includes(url.hostname)) {
+			const rejected = hostHeaderValidationResponse(request, localhostAllowedHostnames());
+			if (rejected) return rejected;
+		}
+		const originRejected = originValidationResponse(request, [...options.allowedOriginHostnames]);
+		if (originRejected) return originRejected;
+		if (request.method === "OPTIONS") return new Response(null, { headers: CORS });
+
+		let parsedBody: unknown;
+		if (
+			request.method === "POST" &&
+			/^application\/json\b/i.test(request.headers.get("content-type") ?? "")
+		) {
+			const body = await readJsonBody(request);
+			if (!body.ok) return body.response;
+			parsedBody = body.parsed;
+		}
+		const authInfo = SessionPropsSchema.safeParse(ctx.props).success
+			? authInfoOf(ctx.props as SessionProps)
+			: undefined;
+		const requestOptions = {
+			...(authInfo && { authInfo }),
+			...(parsedBody !== undefined && { parsedBody }),
+		};
+		if (await isLegacyRequest(request, parsedBody)) return legacy(request, ctx, parsedBody, authInfo);
+		return modern.fetch(request, requestOptions);
+	}
+
+	return async (request, _env, ctx) => {
+		try {
+			return withCors(await serve(request, ctx));
+		} catch (error) {
+			log("error", "mcp request failed", { error });
+			return withCors(rpcError(500, -32603, "Internal server error"));
+		}
+	};
+}
