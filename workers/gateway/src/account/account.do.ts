@@ -17,7 +17,7 @@ import { checkControls } from "./controls.ts";
 import { mirrorEntries } from "./ledger.ts";
 import { type PurchaseAnswer, PurchaseDesk, type PurchaseInput } from "./purchase-flow.ts";
 import { finishPurchase, type PurchaseStart, startPurchase } from "./purchases.ts";
-import { takeRateToken } from "./rate-limit.ts";
+import { RateLimits } from "./rate-limit.ts";
 import { Revocations } from "./revocations.ts";
 import { prepareStorage } from "./schema.ts";
 import {
@@ -50,6 +50,8 @@ export class AccountDO extends DurableObject<GatewayEnv> {
 	readonly #desk: PurchaseDesk;
 	readonly #topUps: TopUps;
 	readonly #revocations: Revocations;
+	/** Per-provider rate limits of this credential, in memory (`rate-limit.ts`). */
+	readonly #rates = new RateLimits();
 	#drainFailures = 0;
 	/**
 	 * When the alarm is set for, as far as this instance knows: null when none is, undefined until read (a new
@@ -393,34 +395,31 @@ export class AccountDO extends DurableObject<GatewayEnv> {
 		const now = Date.now();
 		const refused = this.#revocations.refusal(input.key_id);
 		if (refused) return refused;
-		return this.#transaction(() => {
-			const wait = takeRateToken(
-				this.ctx.storage.sql,
-				`svc:${input.service}`,
-				input.per_minute,
-				input.burst,
-				now,
-			);
-			if (wait > 0) {
-				return fail("RATE_LIMITED", `Too many calls to ${input.service}; retry in ${wait} s.`, {
-					retry_after_seconds: wait,
-				});
-			}
-			if (input.fee_cents <= 0) return { ok: true, hold_id: null };
+		const rate = this.#rates.take(`svc:${input.service}`, input.per_minute, input.burst, now);
+		if (!rate.admitted) {
+			return fail("RATE_LIMITED", `Too many calls to ${input.service}; retry in ${rate.wait} s.`, {
+				retry_after_seconds: rate.wait,
+			});
+		}
+		if (input.fee_cents <= 0) return { ok: true, hold_id: null };
+		const held = this.#transaction((): Result<{ hold_id: string }> => {
 			const limit = checkControls(this.#book.controls(), input.service, input.fee_cents, () =>
 				this.#book.spentSince(utcDayStart(now)),
 			);
 			if (limit) return limit;
-			const held = this.#book.placeHold({
+			const hold = this.#book.placeHold({
 				kind: "usage",
 				amount_cents: input.fee_cents,
 				ttl_ms: USAGE_HOLD_TTL_MS,
 				service: input.service,
 				tool: input.tool,
 			});
-			if (!held.ok) throw new Abort(held);
-			return { ok: true, hold_id: held.hold.id };
+			if (!hold.ok) throw new Abort(hold);
+			return { ok: true, hold_id: hold.hold.id };
 		});
+		// A call refused by the controls or the balance does not go ahead: it took no rate token.
+		if (!held.ok) rate.undo();
+		return held;
 	}
 
 	/**

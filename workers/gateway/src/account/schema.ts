@@ -6,7 +6,7 @@ import { TOP_UP_TABLES } from "./top-ups.ts";
  * `prepareStorage` runs in every new instance: it creates what is missing and migrates data written by an older
  * version of this code on first touch, inside one transaction.
  */
-const SCHEMA_VERSION = 5;
+const SCHEMA_VERSION = 6;
 
 /** How long a purchase whose outcome is unknown keeps its hold while the DO resolves it (docs/money.md). */
 export const PURCHASE_RESOLVE_WINDOW_MS = 24 * 3600 * 1000;
@@ -82,7 +82,6 @@ const TABLES: readonly string[] = [
 	)`,
 	// The alarm deletes expired records after every drain; without this it reads the whole table each time.
 	"CREATE INDEX IF NOT EXISTS idempotency_created ON idempotency (created_at)",
-	"CREATE TABLE IF NOT EXISTS rate (bucket TEXT PRIMARY KEY, tat INTEGER NOT NULL)",
 	// One row per purchase hold once the merchant may have been called: what the DO needs to repeat the call or look
 	// the order up (never a provider secret: those come from the Worker's env when the request is rebuilt).
 	`CREATE TABLE IF NOT EXISTS purchase_attempts (
@@ -217,6 +216,8 @@ export function prepareStorage(storage: DurableObjectStorage): number {
 		if (found === 1) migrateFromV1(sql);
 		if (found === 1 || found === 2) migrateFromV2(sql, Date.now());
 		if (found >= 1 && found <= 3) migrateFromV3(sql);
+		// Up to version 5 the rate limits were a table; they are kept in memory since (`rate-limit.ts`).
+		if (found >= 1 && found <= 5) sql.exec("DROP TABLE IF EXISTS rate");
 		for (const statement of TABLES) sql.exec(statement);
 		if (found !== SCHEMA_VERSION) {
 			sql.exec(

@@ -131,7 +131,7 @@ describe("an account written before money columns ended in _cents", () => {
 		const refund = await stub.refund({ key: "refund-after-migration", receipt_id: "rcpt_1" });
 		expect(refund).toMatchObject({ ok: true, entry: { amount_cents: 200 }, balance_cents: 900 });
 		const again = await runInDurableObject(stub, (_instance, state) => prepareStorage(state.storage));
-		expect(again).toBe(5);
+		expect(again).toBe(6);
 	});
 });
 
@@ -248,6 +248,29 @@ describe("an account written before the Account DO owned its purchases (schema v
 		expect((await stub.summary()).pending_purchases[1]?.status).toBe("in_flight");
 		expect(await stub.audit()).toMatchObject({ balance_cents: 1000, entries_sum_cents: 1000 });
 		const again = await runInDurableObject(stub, (_instance, state) => prepareStorage(state.storage));
-		expect(again).toBe(5);
+		expect(again).toBe(6);
+	});
+});
+
+describe("an account written while rate limits were stored (schema version 5)", () => {
+	it("drops the rate table, its money untouched, and limits calls from memory from then on", async () => {
+		const stub = account("cred_migrated5");
+		await stub.credit({ key: "fund-rate-v5", amount_cents: 400 });
+		const found = await runInDurableObject(stub, (_instance, state) => {
+			const sql = state.storage.sql;
+			sql.exec("CREATE TABLE rate (bucket TEXT PRIMARY KEY, tat INTEGER NOT NULL)");
+			sql.exec("INSERT INTO rate VALUES ('svc:skycast', ?)", Date.now() + 3_600_000);
+			sql.exec("UPDATE meta SET value = '5' WHERE key = 'schema_version'");
+			const version = prepareStorage(state.storage);
+			const tables = sql
+				.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'rate'")
+				.toArray();
+			return { version, tables: tables.length };
+		});
+		expect(found).toEqual({ version: 5, tables: 0 });
+		expect(await stub.audit()).toMatchObject({ balance_cents: 400, entries_sum_cents: 400 });
+		const call = { service: "skycast", tool: "current", fee_cents: 0, per_minute: 60, burst: 1 };
+		expect(await stub.beginCall(call)).toEqual({ ok: true, hold_id: null });
+		expect(await stub.beginCall(call)).toMatchObject({ ok: false, code: "RATE_LIMITED" });
 	});
 });
