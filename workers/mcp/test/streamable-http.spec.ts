@@ -6,7 +6,7 @@ import { createKey, mcpFetch } from "./helpers.ts";
 
 const ACCEPT = "application/json, text/event-stream";
 
-function post(body: string, headers: Record<string, string> = {}): Promise<Response> {
+function post(body: BodyInit, headers: Record<string, string> = {}): Promise<Response> {
 	return mcpFetch("/mcp", {
 		method: "POST",
 		headers: { "content-type": "application/json", accept: ACCEPT, ...headers },
@@ -71,6 +71,27 @@ describe("/mcp over Streamable HTTP", () => {
 		const response = await post(big);
 		expect(response.status).toBe(413);
 		expect(await response.json()).toMatchObject({ error: { code: -32000 } });
+	});
+
+	it("refuses a streamed body that declares no length once it passes 4 MiB", async () => {
+		const chunk = new Uint8Array(1024 * 1024).fill(0x20);
+		let sent = 0;
+		const body = new ReadableStream<Uint8Array>({
+			pull(controller) {
+				if (sent++ < 6) controller.enqueue(chunk);
+				else controller.close();
+			},
+		});
+		const response = await post(body);
+		expect(response.status).toBe(413);
+		expect(sent).toBeLessThanOrEqual(6);
+	});
+
+	it("reads a streamed body that declares no length", async () => {
+		const body = new Blob([rpc(3, "tools/list")]).stream();
+		const response = await post(body);
+		expect(response.status).toBe(200);
+		expect(((await response.json()) as { id: number }).id).toBe(3);
 	});
 
 	it("refuses a content type other than JSON", async () => {
