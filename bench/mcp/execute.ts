@@ -1,5 +1,5 @@
 import { type CallToolResult, Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
-import { median, round, timed } from "../lib/stats.ts";
+import { alternate, pairedDelta, probe } from "../lib/paired.ts";
 import type { BenchContext, Probe, ProbeOptions, Suite } from "../suites.ts";
 
 /** A free tool of a sandbox merchant: the call both paths make. */
@@ -33,26 +33,6 @@ async function viaRest(ctx: BenchContext): Promise<void> {
 		throw new Error(`REST execute answered ${response.status}: ${text.slice(0, 300)}`);
 }
 
-function probeOf(name: string, description: string, rounds: number[][]): Probe {
-	const all = rounds.flat().sort((a, b) => a - b);
-	const total = all.reduce((a, b) => a + b, 0);
-	const at = (p: number) =>
-		all[Math.min(all.length - 1, Math.max(0, Math.ceil(p * all.length) - 1))] ?? Number.NaN;
-	return {
-		name,
-		description,
-		unit: "call",
-		connections: 1,
-		count: all.length,
-		duration_s: round(total / 1000),
-		per_s: round((all.length / total) * 1000, 1),
-		latency_ms: { p50: round(at(0.5)), p99: round(at(0.99)), mean: round(total / Math.max(1, all.length)) },
-		round_p50_ms: rounds.map((r) => round(median(r))),
-		errors: 0,
-		problems: [],
-	};
-}
-
 /**
  * `execute` of a free tool through the MCP SDK client against the same call on the gateway's REST route, one at a
  * time, alternating call by call (MCP, MCP in-process, REST, …) so drift in the machine's load hits every path
@@ -64,57 +44,31 @@ async function measureExecute(ctx: BenchContext, o: ProbeOptions): Promise<Probe
 	if (!ctx.mcp || !ctx.mcpInProcess) throw new Error("the mcp suite needs both MCP Workers");
 	const client = await connect(ctx.mcp, ctx.key);
 	const inProcess = await connect(ctx.mcpInProcess.mcp, ctx.mcpInProcess.key);
-	const calls = o.quick ? 30 : 200;
-	const mcp: number[][] = [];
-	const local: number[][] = [];
-	const rest: number[][] = [];
 	try {
-		for (let i = 0; i < WARMUP_CALLS; i++) {
-			await viaMcp(client);
-			await viaMcp(inProcess);
-			await viaRest(ctx);
-		}
-		for (let r = 0; r < o.rounds; r++) {
-			const m: number[] = [];
-			const l: number[] = [];
-			const h: number[] = [];
-			for (let i = 0; i < calls; i++) {
-				m.push((await timed(() => viaMcp(client))).ms);
-				l.push((await timed(() => viaMcp(inProcess))).ms);
-				h.push((await timed(() => viaRest(ctx))).ms);
-			}
-			mcp.push(m);
-			local.push(l);
-			rest.push(h);
-		}
+		return await alternate(
+			[
+				{
+					name: "mcp-execute",
+					description: `MCP tools/call execute ${CALL.service}.${CALL.tool} through the SDK client, the MCP Worker in its own process (RPC to the gateway through the dev registry)`,
+					call: () => viaMcp(client),
+				},
+				{
+					name: "mcp-execute-in-process",
+					description: "The same, the gateway in the MCP Worker's process",
+					call: () => viaMcp(inProcess),
+				},
+				{
+					name: "rest-execute",
+					description: `POST /v1/services/${CALL.service}/tools/${CALL.tool}, the same call`,
+					call: () => viaRest(ctx),
+				},
+			],
+			{ warmup: WARMUP_CALLS, calls: o.quick ? 30 : 200, rounds: o.rounds },
+		);
 	} finally {
 		await client.close();
 		await inProcess.close();
 	}
-	return [
-		probeOf(
-			"mcp-execute-in-process",
-			`MCP tools/call execute ${CALL.service}.${CALL.tool} through the SDK client, the gateway in the MCP Worker's process`,
-			local,
-		),
-		probeOf(
-			"mcp-execute",
-			`The same through an MCP Worker in its own process (RPC to the gateway through the dev registry)`,
-			mcp,
-		),
-		probeOf("rest-execute", `POST /v1/services/${CALL.service}/tools/${CALL.tool}, the same call`, rest),
-	];
-}
-
-function probe(probes: readonly Probe[], name: string): Probe {
-	const found = probes.find((p) => p.name === name);
-	if (!found) throw new Error(`no probe ${name}`);
-	return found;
-}
-
-/** Per round: that round's p50 of `a` minus that of `b`. */
-function roundDeltas(a: Probe, b: Probe): number[] {
-	return (a.round_p50_ms ?? []).map((m, i) => m - (b.round_p50_ms?.[i] ?? Number.NaN));
 }
 
 export const mcpSuite: Suite = {
@@ -136,13 +90,13 @@ export const mcpSuite: Suite = {
 		return [
 			{
 				name: "MCP execute − REST p50, 1 at a time (gateway in-process)",
-				value: median(roundDeltas(local, rest)),
+				value: pairedDelta(local, rest),
 				unit: "ms",
 				target: { op: "<=", limit: 2 },
 			},
 			{
 				name: "MCP execute − REST p50, MCP Worker in its own process",
-				value: median(roundDeltas(mcp, rest)),
+				value: pairedDelta(mcp, rest),
 				unit: "ms",
 			},
 			{ name: "MCP execute p50 (gateway in-process)", value: local.latency_ms.p50, unit: "ms" },
