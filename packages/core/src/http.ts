@@ -25,3 +25,30 @@ export function fromHttpException(error: Error): unknown {
 		cause: error,
 	});
 }
+
+/** A body's bytes, read chunk by chunk up to `maxBytes`: null, with the rest cancelled, once more than that arrived. */
+export async function readBounded(
+	body: ReadableStream<Uint8Array>,
+	maxBytes: number,
+): Promise<Uint8Array | null> {
+	const reader = body.getReader();
+	const chunks: Uint8Array[] = [];
+	let size = 0;
+	for (;;) {
+		const { done, value } = await reader.read();
+		if (done) break;
+		size += value.byteLength;
+		if (size > maxBytes) {
+			await reader.cancel();
+			return null;
+		}
+		chunks.push(value);
+	}
+	const out = new Uint8Array(size);
+	let offset = 0;
+	for (const chunk of chunks) {
+		out.set(chunk, offset);
+		offset += chunk.byteLength;
+	}
+	return out;
+}

@@ -1,4 +1,5 @@
 import { type ErrorCode, PenumbraError, toErrorMessage } from "@penumbra/core/errors";
+import { readBounded } from "@penumbra/core/http";
 import { redactWith } from "@penumbra/core/redact";
 import { assertUpstreamUrl } from "@penumbra/core/ssrf";
 import type { UpstreamRequest } from "@penumbra/core/upstream-request";
@@ -80,26 +81,9 @@ async function readCapped(response: Response, maxBytes: number): Promise<Uint8Ar
 	if (/^\d+$/.test(response.headers.get("content-length") ?? "") && (!encoding || encoding === "identity")) {
 		return new Uint8Array(await response.arrayBuffer());
 	}
-	const reader = response.body.getReader();
-	const chunks: Uint8Array[] = [];
-	let size = 0;
-	for (;;) {
-		const { done, value } = await reader.read();
-		if (done) break;
-		size += value.byteLength;
-		if (size > maxBytes) {
-			await reader.cancel();
-			throw tooLarge();
-		}
-		chunks.push(value);
-	}
-	const out = new Uint8Array(size);
-	let offset = 0;
-	for (const chunk of chunks) {
-		out.set(chunk, offset);
-		offset += chunk.byteLength;
-	}
-	return out;
+	const bytes = await readBounded(response.body, maxBytes);
+	if (!bytes) throw tooLarge();
+	return bytes;
 }
 
 function decode(bytes: Uint8Array, contentType: string): unknown {

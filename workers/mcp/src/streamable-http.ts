@@ -10,6 +10,7 @@ import {
 	originValidationResponse,
 	WebStandardStreamableHTTPServerTransport,
 } from "@modelcontextprotocol/server";
+import { readBounded } from "@penumbra/core/http";
 import { log } from "@penumbra/core/log";
 import { type SessionProps, SessionPropsSchema } from "./auth/props.ts";
 
@@ -67,24 +68,6 @@ const tooLarge = (): Body => ({
 	response: rpcError(413, -32000, `Payload Too Large: Request body must not exceed ${MAX_BODY_BYTES} bytes`),
 });
 
-/** The body's bytes, or null once more than {@link MAX_BODY_BYTES} arrived (a body that declares no length). */
-async function readBounded(body: ReadableStream<Uint8Array>): Promise<Uint8Array | null> {
-	const chunks: Uint8Array[] = [];
-	let size = 0;
-	for await (const chunk of body) {
-		size += chunk.byteLength;
-		if (size > MAX_BODY_BYTES) return null;
-		chunks.push(chunk);
-	}
-	const bytes = new Uint8Array(size);
-	let at = 0;
-	for (const chunk of chunks) {
-		bytes.set(chunk, at);
-		at += chunk.byteLength;
-	}
-	return bytes;
-}
-
 /** A JSON POST body, read and parsed once (the SDK's classifier and transport are handed the parsed value). */
 async function readJsonBody(request: Request): Promise<Body> {
 	const declared = request.headers.get("content-length");
@@ -93,7 +76,9 @@ async function readJsonBody(request: Request): Promise<Body> {
 	if (request.body) {
 		// A declared length is held to by the runtime; without one the body is read up to the bound.
 		const bytes =
-			declared !== null ? new Uint8Array(await request.arrayBuffer()) : await readBounded(request.body);
+			declared !== null
+				? new Uint8Array(await request.arrayBuffer())
+				: await readBounded(request.body, MAX_BODY_BYTES);
 		if (bytes === null) return tooLarge();
 		text = new TextDecoder().decode(bytes);
 	}
