@@ -5,6 +5,7 @@ import {
 	isJSONRPCRequest,
 	isLegacyRequest,
 	localhostAllowedHostnames,
+	type McpHandlerRequestOptions,
 	type McpRequestContext,
 	type McpServer,
 	originValidationResponse,
@@ -32,13 +33,8 @@ function withCors(response: Response): Response {
 	return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
 }
 
-function rpcError(
-	status: number,
-	code: number,
-	message: string,
-	id: string | number | null = null,
-): Response {
-	return Response.json({ jsonrpc: "2.0", error: { code, message }, id }, { status });
+function rpcError(status: number, code: number, message: string): Response {
+	return Response.json({ jsonrpc: "2.0", error: { code, message }, id: null }, { status });
 }
 
 /**
@@ -113,10 +109,10 @@ export function streamableHttp(
 	async function legacy(
 		request: Request,
 		ctx: ExecutionContext,
-		parsedBody: unknown,
-		authInfo: AuthInfo | undefined,
+		requestOptions: McpHandlerRequestOptions,
 	): Promise<Response> {
 		if (request.method !== "POST") return rpcError(405, -32000, "Method not allowed.");
+		const { authInfo } = requestOptions;
 		const server = factory({ era: "legacy", ...(authInfo && { authInfo }), requestInfo: request });
 		const transport = new WebStandardStreamableHTTPServerTransport({
 			sessionIdGenerator: undefined,
@@ -140,10 +136,7 @@ export function streamableHttp(
 		const teardown = () => Promise.all([transport.close().catch(() => {}), server.close().catch(() => {})]);
 		try {
 			await server.connect(transport);
-			const response = await transport.handleRequest(request, {
-				...(authInfo && { authInfo }),
-				...(parsedBody !== undefined && { parsedBody }),
-			});
+			const response = await transport.handleRequest(request, requestOptions);
 			// The answer is whole (one JSON body): the server is let go after it leaves.
 			ctx.waitUntil(teardown());
 			return response;
@@ -176,11 +169,11 @@ export function streamableHttp(
 		const authInfo = SessionPropsSchema.safeParse(ctx.props).success
 			? authInfoOf(ctx.props as SessionProps)
 			: undefined;
-		const requestOptions = {
+		const requestOptions: McpHandlerRequestOptions = {
 			...(authInfo && { authInfo }),
 			...(parsedBody !== undefined && { parsedBody }),
 		};
-		if (await isLegacyRequest(request, parsedBody)) return legacy(request, ctx, parsedBody, authInfo);
+		if (await isLegacyRequest(request, parsedBody)) return legacy(request, ctx, requestOptions);
 		return modern.fetch(request, requestOptions);
 	}
 
