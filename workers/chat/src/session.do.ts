@@ -38,6 +38,8 @@ export class ChatSession extends DurableObject<ChatEnv> {
 	#keyCheck: Promise<boolean> | undefined;
 	/** `startTurn`'s writes still under way when its run starts: the first model call shows nothing before them. */
 	#written: Promise<unknown> | undefined;
+	/** Set by `startTurn`: called once its run has handed its first model request to the runtime, or has ended. */
+	#requestSent: (() => void) | undefined;
 
 	constructor(ctx: DurableObjectState, env: ChatEnv) {
 		super(ctx, env);
@@ -85,10 +87,6 @@ export class ChatSession extends DurableObject<ChatEnv> {
 		}
 		const after = this.events.lastId();
 		const turn = newTurn(input);
-		// Asked now, while the turn is written: its first model call waits for the answer, not for a new round trip.
-		this.#keyCheck =
-			turn.key_id === undefined ? undefined : keyLive(this.env, turn.credential_id, turn.key_id);
-		this.#keyCheck?.catch(() => {});
 		this.ctx.storage.transactionSync(() => {
 			this.#transcript.push({ role: "user", content: input.message });
 			this.#turns.save(turn);
@@ -98,20 +96,32 @@ export class ChatSession extends DurableObject<ChatEnv> {
 			turn_id: turn.turn_id,
 			model: this.env.ANTHROPIC_MODEL,
 		});
-		// The user's message in D1 and the alarm are written while the run starts: its first model call goes out
-		// meanwhile but shows nothing until both are done, so a failed write stops it and ends the turn with an `error`
-		// event, and this call fails.
-		const written = Promise.all([
+		// With the turn's rows: a turn stored as running always has the alarm that runs it.
+		const alarm = this.ctx.storage.setAlarm(Date.now());
+		// The key check and the user's message in D1 are handed to the run before they start. They start once its
+		// first model request has been handed to the runtime and the event loop has turned once, so that request goes
+		// out first instead of queued behind them (docs/chat-stream.md). Nothing the model says is shown until both
+		// are done (model-loop.ts): a failed write or a revoked key stops it and ends the turn with an `error` event,
+		// and this call fails.
+		const keyCheck = Promise.withResolvers<boolean>();
+		const message = Promise.withResolvers<unknown>();
+		const written = Promise.all([message.promise, alarm]);
+		for (const pending of [keyCheck.promise, written]) pending.catch(() => {});
+		this.#keyCheck = turn.key_id === undefined ? undefined : keyCheck.promise;
+		this.#written = written;
+		const sent = Promise.withResolvers<void>();
+		this.#requestSent = sent.resolve;
+		this.#startRun();
+		await sent.promise;
+		await new Promise((resolve) => setTimeout(resolve, 0));
+		if (turn.key_id !== undefined) keyCheck.resolve(keyLive(this.env, turn.credential_id, turn.key_id));
+		message.resolve(
 			new ConversationStore(this.env.DB).addMessage(input.conversation_id, {
 				role: "user",
 				text: input.message,
 				turn_id: turn.turn_id,
 			}),
-			this.ctx.storage.setAlarm(Date.now()),
-		]);
-		written.catch(() => {});
-		this.#written = written;
-		this.#startRun();
+		);
 		await written;
 		return { ok: true, after, turn_id: turn.turn_id };
 	}
@@ -212,6 +222,12 @@ export class ChatSession extends DurableObject<ChatEnv> {
 		return this.#running;
 	}
 
+	/** Tells a waiting `startTurn` that the run's model request is out (or that none is coming). */
+	#sent(): void {
+		this.#requestSent?.();
+		this.#requestSent = undefined;
+	}
+
 	/**
 	 * Retention of the event log: the latest turn's events are kept whatever their age (a reader attaching to the
 	 * conversation replays that turn whole, even one paused for a purchase for weeks); older turns' events go once
@@ -231,11 +247,15 @@ export class ChatSession extends DurableObject<ChatEnv> {
 
 	async #run(): Promise<void> {
 		const turn = this.#turns.current();
-		if (turn?.status !== "running") return;
+		if (turn?.status !== "running") {
+			this.#sent();
+			return;
+		}
 		const start = turnRunStart(turn, this.events);
 		try {
 			await this.#runTurn(turn);
 		} finally {
+			this.#sent();
 			// Never waits: the point goes out on waitUntil (d1) or at once (Analytics Engine).
 			recordTurnRun(metricsOf(this.env, this.ctx), start, this.#turns.current() ?? turn, this.events);
 		}
@@ -266,6 +286,11 @@ export class ChatSession extends DurableObject<ChatEnv> {
 				apiKey: this.env.ANTHROPIC_API_KEY,
 				baseURL: this.env.ANTHROPIC_BASE_URL,
 				maxRetries: 2,
+				fetch: (url, init) => {
+					const response = fetch(url, init);
+					this.#sent();
+					return response;
+				},
 			});
 			const loop = new ModelLoop(this.#host, {
 				anthropic,

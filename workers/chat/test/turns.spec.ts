@@ -199,6 +199,68 @@ describe("a turn's run", () => {
 	});
 });
 
+/** `target` with `name` replaced by a wrapper that first notes `label` in `order`; the other members as they were. */
+function noting<T extends object>(target: T, name: string, label: string, order: string[]): T {
+	return new Proxy(target, {
+		get(object, property) {
+			const value: unknown = Reflect.get(object, property);
+			if (typeof value !== "function") return value;
+			// Reflect.apply, not .bind: a method of an RPC stub would take `bind` for another remote method.
+			return (...args: unknown[]) => {
+				if (property === name) order.push(label);
+				return Reflect.apply(value, object, args);
+			};
+		},
+	});
+}
+
+describe("a new turn's first model request", () => {
+	it("goes out before the user's message is written to D1 and before the key check, so it waits behind neither", async () => {
+		const { id: credentialId, key_id } = await createKey("authenticated", 0);
+		const id = marker();
+		await fake().script({ id, match: id, steps: [{ text: "First." }] });
+		const conversation = await new ConversationStore(env.DB).create(credentialId, "order");
+		const stub = env.CHAT_SESSION.getByName(conversation.id);
+		const order = await runInDurableObject(stub, async (_instance: ChatSession, state) => {
+			const order: string[] = [];
+			const realFetch = globalThis.fetch;
+			globalThis.fetch = (input, init) => {
+				if (String(input instanceof Request ? input.url : input).endsWith("/v1/messages")) {
+					order.push("model request");
+				}
+				return realFetch(input, init);
+			};
+			try {
+				const session = new Session(state, {
+					...env,
+					DB: noting(env.DB, "batch", "D1 write", order),
+					GATEWAY: noting(env.GATEWAY, "identity", "key check", order),
+				});
+				const started = await session.startTurn({
+					conversation_id: conversation.id,
+					credential_id: credentialId,
+					key_id,
+					message: `${id} hello`,
+				});
+				expect(started.ok).toBe(true);
+				await state.storage.deleteAlarm();
+				await session.alarm();
+			} finally {
+				globalThis.fetch = realFetch;
+			}
+			return order;
+		});
+		expect(order[0]).toBe("model request");
+		expect(order).toContain("D1 write");
+		expect(order).toContain("key check");
+		const stored = await new ConversationStore(env.DB).messages(conversation.id);
+		expect(stored.map((m) => [m.role, m.text])).toEqual([
+			["user", `${id} hello`],
+			["assistant", "First."],
+		]);
+	});
+});
+
 describe("a turn whose start cannot be written", () => {
 	it("fails its start, shows nothing the model says, and ends the stream with an error event", async () => {
 		const { id: credentialId } = await createKey("authenticated", 0);
