@@ -68,7 +68,14 @@ export class ChatSession extends DurableObject<ChatEnv> {
 		/** The request that starts the turn (its id and `traceparent`): the turn's calls carry them. */
 		request_id?: string;
 		traceparent?: string;
+		/**
+		 * A new conversation's turn slot, claimed by the caller while this starts (routes/chat.ts): the run starts
+		 * only once it says true; on false this session forgets the turn and answers `TURN_LIMIT`.
+		 */
+		claim?: () => Promise<boolean>;
 	}): Promise<StartResult> {
+		const claimed = input.claim?.();
+		claimed?.catch(() => {});
 		const current = this.#turns.current();
 		if (current?.status === "running") {
 			return {
@@ -98,6 +105,16 @@ export class ChatSession extends DurableObject<ChatEnv> {
 		});
 		// With the turn's rows: a turn stored as running always has the alarm that runs it.
 		const alarm = this.ctx.storage.setAlarm(Date.now());
+		if (claimed) {
+			const granted = await claimed.catch(async (error: unknown) => {
+				await this.forget();
+				throw error;
+			});
+			if (!granted) {
+				await this.forget();
+				return { ok: false, code: "TURN_LIMIT", message: "The account's turn limit was reached." };
+			}
+		}
 		// The key check and the user's message in D1 are handed to the run before they start. They start once its
 		// first model request has been handed to the runtime and the event loop has turned once, so that request goes
 		// out first instead of queued behind them (docs/chat-stream.md). Nothing the model says is shown until both

@@ -89,6 +89,11 @@ function decodeCursor(cursor: string): { updatedAt: number; id: string } {
 }
 
 /** Conversations and their messages in D1, per credential. Callers check ownership (`get` returns any owner's). */
+/** A new conversation's id, also its session Durable Object's name. */
+export function newConversationId(): string {
+	return newId("conv_");
+}
+
 export class ConversationStore {
 	readonly #db;
 
@@ -99,7 +104,7 @@ export class ConversationStore {
 	async create(credentialId: string, title: string): Promise<Conversation> {
 		const now = Date.now();
 		const row: ConversationRow = {
-			id: newId("conv_"),
+			id: newConversationId(),
 			credentialId,
 			title,
 			status: "idle",
@@ -213,10 +218,11 @@ export class ConversationStore {
 		credentialId: string,
 		title: string,
 		maxConcurrent: number,
+		id = newConversationId(),
 	): Promise<Conversation | null> {
 		const now = Date.now();
 		const row: ConversationRow = {
-			id: newId("conv_"),
+			id,
 			credentialId,
 			title,
 			status: "running",

@@ -3,7 +3,7 @@ import { generateApiKey, hashApiKey } from "@penumbra/core/keys";
 import { describe, expect, it } from "vitest";
 import { SESSION_COOKIE } from "../src/auth.ts";
 import { ConversationStore, STALE_TURN_MS } from "../src/store.ts";
-import { type Caller, chatFetch, createKey, gatewayFetch, signIn } from "./helpers.ts";
+import { type Caller, chatFetch, createKey, fake, gatewayFetch, signIn } from "./helpers.ts";
 
 // The chat Worker's HTTP surface: sign-in, auth, limits and ownership. Nothing here reaches the model: every chat
 // request is refused before a turn starts, or names a conversation with no turn.
@@ -301,11 +301,14 @@ describe("chat limits", () => {
 			expect(await store().beginTurn(c.id, user.id, max)).toBe(true);
 			running.push(c.id);
 		}
-		const fresh = await chatFetch("/api/chat", { json: { message: "one more" }, as: user.as });
+		const id = `m${crypto.randomUUID().slice(0, 8)}`;
+		await fake().script({ id, match: id, steps: [{ text: "Never said." }] });
+		const fresh = await chatFetch("/api/chat", { json: { message: `${id} one more` }, as: user.as });
 		const problem = await expectProblem(fresh, 429, "RATE_LIMITED");
 		expect(problem.detail).toContain(`${max} turns are already running`);
-		// The refused request left no empty conversation behind.
+		// The refused request left no empty conversation behind, and its session never called the model.
 		expect((await store().list(user.id, { limit: 10 })).conversations).toHaveLength(max);
+		expect(await fake().calls(id)).toHaveLength(0);
 
 		const busy = await chatFetch("/api/chat", {
 			json: { conversation_id: running[0], message: "and another" },

@@ -261,6 +261,33 @@ describe("a new turn's first model request", () => {
 	});
 });
 
+describe("a new conversation's turn slot", () => {
+	it("refused: the session forgets the turn and its alarm, never calls the model, and answers TURN_LIMIT", async () => {
+		const { id: credentialId } = await createKey("authenticated", 0);
+		const id = marker();
+		await fake().script({ id, match: id, steps: [{ text: "Never said." }] });
+		const conversationId = `conv_${crypto.randomUUID().replaceAll("-", "")}`;
+		const stub = env.CHAT_SESSION.getByName(conversationId);
+		const started = await stub.startTurn({
+			conversation_id: conversationId,
+			credential_id: credentialId,
+			message: `${id} hello`,
+			claim: async () => false,
+		});
+		expect(started).toMatchObject({ ok: false, code: "TURN_LIMIT" });
+		const left = await runInDurableObject(stub, async (_instance: ChatSession, state) => ({
+			alarm: await state.storage.getAlarm(),
+			tables: [
+				...state.storage.sql.exec<{ name: string }>(
+					"SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%'",
+				),
+			].map((row) => row.name),
+		}));
+		expect(left).toEqual({ alarm: null, tables: [] });
+		expect(await fake().calls(id)).toHaveLength(0);
+	});
+});
+
 describe("a turn whose start cannot be written", () => {
 	it("fails its start, shows nothing the model says, and ends the stream with an error event", async () => {
 		const { id: credentialId } = await createKey("authenticated", 0);

@@ -8,7 +8,7 @@ import { ownConversation, sessionOf } from "../conversations.ts";
 import { authorityOf, callContext } from "../forward.ts";
 import { limitsOf } from "../limits.ts";
 import { jsonBody, parse } from "../request.ts";
-import { type Conversation, ConversationStore } from "../store.ts";
+import { type Conversation, ConversationStore, newConversationId } from "../store.ts";
 
 const ChatBody = z.object({
 	conversation_id: z.string().max(64).optional(),
@@ -81,28 +81,15 @@ chatRoutes.post("/api/chat", async (c) => {
 			extras: { max_message_chars: maxMessageChars },
 		});
 	}
-	const { credential_id: credentialId, key_id: keyId } = c.get("identity");
+	if (input.conversation_id === undefined) return startConversation(c, input.message);
+	const { credential_id: credentialId } = c.get("identity");
 	const store = new ConversationStore(c.env.DB);
-	let conversation: Conversation;
-	if (input.conversation_id === undefined) {
-		// Created with its turn running, in one statement; nothing is created when the limit refuses it.
-		const fresh = await store.createRunning(credentialId, titleFrom(input.message), maxConcurrentTurns);
-		if (!fresh) throw await turnRefused(store, null, maxConcurrentTurns);
-		conversation = fresh;
-	} else {
-		conversation = await ownConversation(c, input.conversation_id);
-		if (!(await store.beginTurn(conversation.id, credentialId, maxConcurrentTurns))) {
-			throw await turnRefused(store, conversation.id, maxConcurrentTurns);
-		}
+	const conversation = await ownConversation(c, input.conversation_id);
+	if (!(await store.beginTurn(conversation.id, credentialId, maxConcurrentTurns))) {
+		throw await turnRefused(store, conversation.id, maxConcurrentTurns);
 	}
 	const started = await sessionOf(c.env, conversation.id)
-		.startTurn({
-			conversation_id: conversation.id,
-			credential_id: credentialId,
-			...(keyId === undefined ? {} : { key_id: keyId }),
-			message: input.message,
-			...turnOrigin(c),
-		})
+		.startTurn(turnInput(c, conversation.id, input.message))
 		.catch(async (error: unknown) => {
 			await store.endTurn(conversation.id, restoredStatus(conversation.status));
 			throw error;
@@ -113,6 +100,47 @@ chatRoutes.post("/api/chat", async (c) => {
 	}
 	return streamFrom(c.env, conversation.id, started.after);
 });
+
+/** What a turn's session is started with: the conversation, the caller, the message and the request it came with. */
+function turnInput(c: Context<ChatApp>, conversationId: string, message: string) {
+	const { credential_id: credentialId, key_id: keyId } = c.get("identity");
+	return {
+		conversation_id: conversationId,
+		credential_id: credentialId,
+		...(keyId === undefined ? {} : { key_id: keyId }),
+		message,
+		...turnOrigin(c),
+	};
+}
+
+/**
+ * A new conversation's first turn. Its D1 row, created already running only within the user's turn limit, and its
+ * session's start go at once: the session writes the turn meanwhile and starts the run only once `claim` says the
+ * row was created. Refused, the session forgets what it wrote and nothing is left (docs/chat-stream.md).
+ */
+async function startConversation(c: Context<ChatApp>, message: string): Promise<Response> {
+	const { maxConcurrentTurns } = limitsOf(c.env);
+	const { credential_id: credentialId } = c.get("identity");
+	const store = new ConversationStore(c.env.DB);
+	const id = newConversationId();
+	const created = store.createRunning(credentialId, titleFrom(message), maxConcurrentTurns, id);
+	created.catch(() => {});
+	const undo = async () => {
+		if (await created.catch(() => null)) await store.endTurn(id, "idle");
+	};
+	const started = await sessionOf(c.env, id)
+		.startTurn({ ...turnInput(c, id, message), claim: async () => (await created) !== null })
+		.catch(async (error: unknown) => {
+			await undo();
+			throw error;
+		});
+	if (!started.ok) {
+		await undo();
+		if (started.code === "TURN_LIMIT") throw await turnRefused(store, null, maxConcurrentTurns);
+		throw conflict(started.message, started.code);
+	}
+	return streamFrom(c.env, id, started.after);
+}
 
 chatRoutes.get("/api/chat/:id/stream", async (c) => {
 	const header = c.req.header("last-event-id");
