@@ -3,6 +3,8 @@ export const MODEL = "claude-bench-fake";
 /** Characters per token and per chunk: "tok0001 " … "tok0100." */
 export const TOKEN_CHARS = 8;
 export const RELAY_CHUNKS = 100;
+/** Chunks of each first-delta turn: only the first is timed, so the turns are short and can be many. */
+export const FIRST_DELTA_CHUNKS = 2;
 /** Pause before each chunk: long enough that a chunk is never queued behind the previous one. */
 export const RELAY_GAP_MS = 10;
 export const CONC_CHUNKS = 12;

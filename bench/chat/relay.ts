@@ -1,6 +1,6 @@
 import { fakeModel, type SentChunk } from "../../test/fake-anthropic/client.ts";
 import { type CountedSpread, countedSpread, median, round } from "../lib/stats.ts";
-import { RELAY_CHUNKS, RELAY_GAP_MS, TOKEN_CHARS, tokens } from "./config.ts";
+import { FIRST_DELTA_CHUNKS, RELAY_CHUNKS, RELAY_GAP_MS, TOKEN_CHARS, tokens } from "./config.ts";
 import { chatTurn, directTurn, problemOf, type Trace } from "./sse.ts";
 
 interface RelayPath {
@@ -18,7 +18,9 @@ export interface RelayReport {
 	overhead_p50_ms: number;
 	overhead_p99_ms: number;
 	ratio_p50: number;
-	/** Request sent → first delta of these turns, one at a time: what a stream costs to start on a quiet stack. */
+	/** Short turns (FIRST_DELTA_CHUNKS chunks) per path behind the first-delta figures, apart from the relay turns. */
+	first_delta_turns: number;
+	/** Request sent → first delta, one turn at a time: what a stream costs to start on a quiet stack. */
 	first_delta_ms: { chat: CountedSpread; direct: CountedSpread };
 	/** Median over turns of (chat − direct) time to the first delta, each turn's two streams run back to back. */
 	first_delta_overhead_p50_ms: number;
@@ -56,41 +58,93 @@ function pairedOverhead(by: { chat: number[]; direct: number[] }): number {
 	);
 }
 
+/** One scripted turn on `path`: its trace and what the fake logged sending it. */
+async function runTurn(
+	model: ReturnType<typeof fakeModel>,
+	path: "chat" | "direct",
+	id: string,
+	step: { text: string; chunk_size: number; delay_ms_per_chunk: number },
+	at: { chatOrigin: string; key: string; fakeUrl: string },
+): Promise<{ trace: Trace; sent: SentChunk[] }> {
+	await model.script({ id, match: `[${id}]`, steps: [step] });
+	const message = `[${id}] stream tokens, please`;
+	const trace =
+		path === "chat" ? await chatTurn(at.chatOrigin, at.key, message) : await directTurn(at.fakeUrl, message);
+	const sent = await model.sent(id);
+	await model.reset(id);
+	return { trace, sent };
+}
+
+/**
+ * Request sent → first delta on both paths, over `turns` short turns (FIRST_DELTA_CHUNKS chunks each, chat and
+ * direct back to back), each a new conversation; the turn's split at the model request as the fake logged it.
+ */
+async function measureFirstDelta(
+	model: ReturnType<typeof fakeModel>,
+	at: { chatOrigin: string; key: string; fakeUrl: string },
+	turns: number,
+	say: (line: string) => void,
+): Promise<
+	Pick<
+		RelayReport,
+		"first_delta_turns" | "first_delta_ms" | "first_delta_overhead_p50_ms" | "first_delta_split_p50_ms"
+	>
+> {
+	const step = {
+		text: tokens(FIRST_DELTA_CHUNKS),
+		chunk_size: TOKEN_CHARS,
+		delay_ms_per_chunk: RELAY_GAP_MS,
+	};
+	const firsts = { chat: [] as number[], direct: [] as number[] };
+	const untilCalled = { chat: [] as number[], direct: [] as number[] };
+	const chunkToDelta = { chat: [] as number[], direct: [] as number[] };
+	for (let turn = 1; turn <= turns; turn++) {
+		for (const path of ["chat", "direct"] as const) {
+			const { trace, sent } = await runTurn(model, path, `first-${path}-${turn}`, step, at);
+			const problem = problemOf(trace, step.text);
+			if (problem) throw new Error(`first-delta ${path} turn ${turn} failed: ${problem}`);
+			const first = trace.deltas[0];
+			firsts[path].push(first ? first.at - trace.sent : Number.NaN);
+			untilCalled[path].push((sent[0]?.requested_at_ms ?? Number.NaN) - trace.sent);
+			chunkToDelta[path].push((first?.at ?? Number.NaN) - (sent[0]?.at ?? Number.NaN));
+		}
+		if (turn % 10 === 0 || turn === turns) say(`first delta: ${turn}/${turns} turns per path`);
+	}
+	return {
+		first_delta_turns: turns,
+		first_delta_ms: {
+			chat: countedSpread(firsts.chat.filter((n) => !Number.isNaN(n))),
+			direct: countedSpread(firsts.direct.filter((n) => !Number.isNaN(n))),
+		},
+		first_delta_overhead_p50_ms: pairedOverhead(firsts),
+		first_delta_split_p50_ms: {
+			until_model_called: pairedOverhead(untilCalled),
+			first_chunk_to_delta: pairedOverhead(chunkToDelta),
+		},
+	};
+}
+
 export async function measureRelay(
 	chatOrigin: string,
 	key: string,
 	fakeUrl: string,
 	turns: number,
+	firstDeltaTurns: number,
 	say: (line: string) => void,
 ): Promise<RelayReport> {
 	const model = fakeModel(fakeUrl);
+	const at = { chatOrigin, key, fakeUrl };
 	const text = tokens(RELAY_CHUNKS);
 	const step = { text, chunk_size: TOKEN_CHARS, delay_ms_per_chunk: RELAY_GAP_MS };
 	const samples = { chat: [] as number[], direct: [] as number[] };
-	const firsts = { chat: [] as number[], direct: [] as number[] };
-	const untilCalled = { chat: [] as number[], direct: [] as number[] };
-	const chunkToDelta = { chat: [] as number[], direct: [] as number[] };
 	const problems = { chat: [] as string[], direct: [] as string[] };
 	// Turn 0 warms both paths up (fresh isolates, first connections) and is not counted.
 	for (let turn = 0; turn <= turns; turn++) {
 		for (const path of ["chat", "direct"] as const) {
-			const id = `relay-${path}-${turn}`;
-			await model.script({ id, match: `[${id}]`, steps: [step] });
-			const message = `[${id}] stream tokens, please`;
-			const trace =
-				path === "chat" ? await chatTurn(chatOrigin, key, message) : await directTurn(fakeUrl, message);
-			const into = turn === 0 ? [] : samples[path];
-			const first = trace.deltas[0];
-			const sent = await model.sent(id);
-			if (turn > 0) {
-				firsts[path].push(first ? first.at - trace.sent : Number.NaN);
-				untilCalled[path].push((sent[0]?.requested_at_ms ?? Number.NaN) - trace.sent);
-				chunkToDelta[path].push((first?.at ?? Number.NaN) - (sent[0]?.at ?? Number.NaN));
-			}
-			pairUp(trace, sent, text, turn === 0 ? [] : problems[path], into);
+			const { trace, sent } = await runTurn(model, path, `relay-${path}-${turn}`, step, at);
 			if (turn === 0 && problemOf(trace, text))
 				throw new Error(`warm-up ${path} turn failed: ${problemOf(trace, text)}`);
-			await model.reset(id);
+			pairUp(trace, sent, text, turn === 0 ? [] : problems[path], turn === 0 ? [] : samples[path]);
 		}
 		if (turn > 0) say(`relay turn ${turn}/${turns}: ${samples.chat.length} chunk pairs per path so far`);
 	}
@@ -106,14 +160,6 @@ export async function measureRelay(
 		overhead_p50_ms: round(chat.p50 - direct.p50),
 		overhead_p99_ms: round(chat.p99 - direct.p99),
 		ratio_p50: round(chat.p50 / direct.p50, 1),
-		first_delta_ms: {
-			chat: countedSpread(firsts.chat.filter((n) => !Number.isNaN(n))),
-			direct: countedSpread(firsts.direct.filter((n) => !Number.isNaN(n))),
-		},
-		first_delta_overhead_p50_ms: pairedOverhead(firsts),
-		first_delta_split_p50_ms: {
-			until_model_called: pairedOverhead(untilCalled),
-			first_chunk_to_delta: pairedOverhead(chunkToDelta),
-		},
+		...(await measureFirstDelta(model, at, firstDeltaTurns, say)),
 	};
 }

@@ -68,7 +68,7 @@ export function printReport(relay: RelayReport, conc: ConcurrentReport): void {
 		`  first delta = request sent → first assistant.delta (chat: auth, one D1 statement for the conversation and turn`,
 		`  slot, DO start; the model is called while the D1 message, alarm and key check finish; its first chunk, which the fake`,
 		`  sends after ${conc.gap_ms} ms; docs/chat-stream.md "Before the first token").`,
-		`  One stream alone (the relay turns, one at a time): first delta p50 ${ms(relay.first_delta_ms.chat.p50)} ms, max ${ms(relay.first_delta_ms.chat.max)} ms`,
+		`  One stream alone (${relay.first_delta_turns} short turns, one at a time): first delta p50 ${ms(relay.first_delta_ms.chat.p50)} ms, max ${ms(relay.first_delta_ms.chat.max)} ms`,
 		`  (direct: ${ms(relay.first_delta_ms.direct.p50)} ms). Model calls the fake answered for the ${conc.credentials} chat turns: ${conc.model_calls}.`,
 	];
 	if (conc.load_average > availableParallelism()) {
