@@ -26,10 +26,23 @@ export function isWellFormedApiKey(s: string): boolean {
 	return s.slice(KEY_PREFIX.length + RANDOM_LENGTH) === checksum(random);
 }
 
+const HEX_BYTE = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"));
+
+/** Bytes as lowercase hex, two digits each. */
+export function toHex(bytes: ArrayBuffer | Uint8Array): string {
+	let hex = "";
+	for (const b of bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes)) hex += HEX_BYTE[b];
+	return hex;
+}
+
+/** SHA-256 of `text` (UTF-8) as lowercase hex. */
+export async function sha256Hex(text: string): Promise<string> {
+	return toHex(await crypto.subtle.digest("SHA-256", encoder.encode(text)));
+}
+
 /** SHA-256 of the key as lowercase hex: what credentials store and look keys up by. */
-export async function hashApiKey(key: string): Promise<string> {
-	const digest = await crypto.subtle.digest("SHA-256", encoder.encode(key));
-	return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+export function hashApiKey(key: string): Promise<string> {
+	return sha256Hex(key);
 }
 
 /** A random identifier: `prefix` followed by 20 base62 characters (≈119 bits), e.g. `newId("cred_")`. */

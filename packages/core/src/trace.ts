@@ -1,3 +1,5 @@
+import { toHex } from "./keys.ts";
+
 /**
  * W3C Trace Context (`traceparent`, version 00) for following one call across the MCP and chat Workers, the gateway
  * and the upstream merchant in the logs (docs/operating.md). Only the header is carried; no spans are exported.
@@ -39,12 +41,8 @@ export function isTraceparent(header: string): boolean {
 	return parseTraceparent(header) !== null;
 }
 
-const HEX_BYTE = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"));
-
 function randomHex(bytes: number): string {
-	const values = crypto.getRandomValues(new Uint8Array(bytes));
-	let hex = "";
-	for (const b of values) hex += HEX_BYTE[b];
+	const hex = toHex(crypto.getRandomValues(new Uint8Array(bytes)));
 	// 2^-64 at worst, but an all-zero id is invalid on the wire: never send one.
 	return ALL_ZERO.test(hex) ? `${hex.slice(0, -1)}1` : hex;
 }

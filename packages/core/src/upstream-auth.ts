@@ -1,4 +1,5 @@
 import { PenumbraError } from "./errors.ts";
+import { toHex } from "./keys.ts";
 import type {
 	CompiledService,
 	CredentialLocation,
@@ -184,7 +185,7 @@ function decodeKey(key: string, encoding: RequestSignature["key_encoding"]): Uin
 
 function encodeBytes(bytes: ArrayBuffer, encoding: RequestSignature["encoding"]): string {
 	const view = new Uint8Array(bytes);
-	if (encoding === "hex") return [...view].map((b) => b.toString(16).padStart(2, "0")).join("");
+	if (encoding === "hex") return toHex(view);
 	return btoa(String.fromCharCode(...view));
 }
 

@@ -1,5 +1,5 @@
 import { PenumbraError } from "@penumbra/core/errors";
-import { newId, timingSafeEqual } from "@penumbra/core/keys";
+import { newId, timingSafeEqual, toHex } from "@penumbra/core/keys";
 
 /** JSON with object keys sorted at every level, so equal parameters always hash alike. */
 function canonical(value: unknown): string {
@@ -11,10 +11,6 @@ function canonical(value: unknown): string {
 		return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(",")}}`;
 	}
 	return JSON.stringify(value);
-}
-
-function toHex(buffer: ArrayBuffer): string {
-	return [...new Uint8Array(buffer)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 function toBase64Url(buffer: ArrayBuffer): string {

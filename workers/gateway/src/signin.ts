@@ -2,7 +2,7 @@ import { z } from "@hono/zod-openapi";
 import type { EmailSignInStarted, Identity } from "@penumbra/core/contracts";
 import { devMailbox, emailCodes, users } from "@penumbra/core/db";
 import { PenumbraError } from "@penumbra/core/errors";
-import { newId, timingSafeEqual } from "@penumbra/core/keys";
+import { newId, sha256Hex, timingSafeEqual } from "@penumbra/core/keys";
 import { log } from "@penumbra/core/log";
 import { desc, eq } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
@@ -172,8 +172,7 @@ function randomCode(): string {
 
 /** Salted with the row id, so equal codes never share a hash. */
 async function hashCode(id: string, email: string, code: string): Promise<string> {
-	const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`${id}:${email}:${code}`));
-	return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+	return sha256Hex(`${id}:${email}:${code}`);
 }
 
 function rateLimited(detail: string, retryAfterMs: number): PenumbraError {

@@ -1,4 +1,5 @@
 import { PenumbraError, toErrorMessage } from "@penumbra/core/errors";
+import { toHex } from "@penumbra/core/keys";
 import { type CompiledService, upstreamTokenKey } from "@penumbra/core/registry";
 import { assertUpstreamUrl } from "@penumbra/core/ssrf";
 import { basicAuthorization, needSecret, type SecretReader } from "@penumbra/core/upstream-auth";
@@ -38,8 +39,7 @@ async function clientKey(service: CompiledService, clientId: string): Promise<st
 	const oauth2 = service.auth.oauth2;
 	const text = new TextEncoder().encode(`${clientId}\n${oauth2?.token_url ?? ""}`);
 	const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", text));
-	const hex = [...digest.slice(0, 8)].map((b) => b.toString(16).padStart(2, "0")).join("");
-	return upstreamTokenKey(service.card.id, hex);
+	return upstreamTokenKey(service.card.id, toHex(digest.slice(0, 8)));
 }
 
 /**

@@ -6,6 +6,7 @@ import {
 	type OAuthHelpers,
 } from "@cloudflare/workers-oauth-provider";
 import { AccountViewSchema, unwrap } from "@penumbra/core/contracts";
+import { sha256Hex } from "@penumbra/core/keys";
 import { z } from "zod";
 import { readAnswer } from "../gateway.ts";
 import { alert, type Html, html, pageResponse } from "./html.ts";
@@ -19,7 +20,6 @@ import {
 	type HumanSession,
 	randomToken,
 	readSession,
-	sha256,
 } from "./session.ts";
 import {
 	type FormContext,
@@ -166,7 +166,7 @@ export async function showAuthorize(request: Request, env: PagesEnv): Promise<Re
 		client_domain: consent.clientDomain ?? null,
 		redirect_host: consent.redirectHost,
 		redirect_is_loopback: consent.redirectIsLoopback,
-		browser: await sha256(csrf.token),
+		browser: await sha256Hex(csrf.token),
 	};
 	await env.OAUTH_KV.put(pendingKey(id), JSON.stringify(pending), { expirationTtl: PENDING_TTL_SECONDS });
 	const context: FormContext = { action: "/authorize", hidden: { csrf: csrf.token, request: id } };

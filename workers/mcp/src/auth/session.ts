@@ -1,5 +1,5 @@
 import { AuthoritySchema, type GatewayAnswer, type GatewayCall } from "@penumbra/core/contracts";
-import { timingSafeEqual } from "@penumbra/core/keys";
+import { sha256Hex, timingSafeEqual } from "@penumbra/core/keys";
 import { z } from "zod";
 import { KeyIdSchema } from "./props.ts";
 
@@ -63,15 +63,10 @@ export function randomToken(): string {
 		.replace(/=+$/, "");
 }
 
-export async function sha256(value: string): Promise<string> {
-	const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(value));
-	return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
 const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
 
 async function sessionKey(id: string): Promise<string> {
-	return `human-session:${await sha256(id)}`;
+	return `human-session:${await sha256Hex(id)}`;
 }
 
 /** The signed-in human of this request, or null. */
@@ -151,7 +146,7 @@ export function csrfToken(env: McpEnv, request: Request): { token: string; setCo
 /** The browser binding of server-side state (a pending authorization): the hash of its anti-forgery cookie. */
 export async function browserBinding(env: McpEnv, request: Request): Promise<string | null> {
 	const token = readCookie(request, cookieName(env, "penumbra_csrf"));
-	return token && TOKEN_SHAPE.test(token) ? sha256(token) : null;
+	return token && TOKEN_SHAPE.test(token) ? sha256Hex(token) : null;
 }
 
 /**
