@@ -68,6 +68,8 @@ function invalidToken(resource: string, description: string): Response {
  * client gets 401 with the challenge, so it signs in again. Null when the grant is live (or this is not a grant).
  */
 async function endedGrant(env: PagesEnv, ctx: ExecutionContext, resource: string): Promise<Response | null> {
+	// A key's caller (the common case) is not parsed twice per request: the MCP handler parses it (callerOf).
+	if ((ctx.props as { via?: unknown } | undefined)?.via !== "oauth") return null;
 	const props = SessionPropsSchema.safeParse(ctx.props);
 	if (!props.success || props.data.via !== "oauth") return null;
 	if (await env.GATEWAY.identity(props.data.credential_id, props.data.key_id)) return null;
