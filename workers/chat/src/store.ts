@@ -88,12 +88,12 @@ function decodeCursor(cursor: string): { updatedAt: number; id: string } {
 	return { updatedAt: Number(match[1]), id: match[2] };
 }
 
-/** Conversations and their messages in D1, per credential. Callers check ownership (`get` returns any owner's). */
 /** A new conversation's id, also its session Durable Object's name. */
 export function newConversationId(): string {
 	return newId("conv_");
 }
 
+/** Conversations and their messages in D1, per credential. Callers check ownership (`get` returns any owner's). */
 export class ConversationStore {
 	readonly #db;
 
