@@ -4,15 +4,16 @@ import { requireApiKey } from "./lib/auth.ts";
 import { errorBody, renderError } from "./lib/errors.ts";
 import { FAULT_HEADER, faultInjection } from "./lib/faults.ts";
 import { type OpenApiDocument, parseSpec, servedSpec } from "./lib/spec.ts";
+import { sha256Hex } from "./lib/text.ts";
 import type { Merchant, SandboxApp } from "./merchant.ts";
 
 /** Switches live in one Durable Object so every isolate sees them. */
 const controlStore = (env: SandboxEnv) => env.MERCHANT.getByName("_control");
 const specWithdrawn = (id: string) => `spec-withdrawn:${id}`;
 
+/** The first 12 bytes of the body's SHA-256, as a quoted hex string. */
 async function etagOf(body: string): Promise<string> {
-	const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(body));
-	return `"${[...new Uint8Array(digest).slice(0, 12)].map((b) => b.toString(16).padStart(2, "0")).join("")}"`;
+	return `"${(await sha256Hex(body)).slice(0, 24)}"`;
 }
 
 function mount(merchant: Merchant): Hono<SandboxApp> {
