@@ -58,12 +58,17 @@ function pairedOverhead(by: { chat: number[]; direct: number[] }): number {
 	);
 }
 
+/** The fake's script step for a turn of `chunks` tokens, one per chunk, RELAY_GAP_MS apart. */
+function streamStep(chunks: number) {
+	return { text: tokens(chunks), chunk_size: TOKEN_CHARS, delay_ms_per_chunk: RELAY_GAP_MS };
+}
+
 /** One scripted turn on `path`: its trace and what the fake logged sending it. */
 async function runTurn(
 	model: ReturnType<typeof fakeModel>,
 	path: "chat" | "direct",
 	id: string,
-	step: { text: string; chunk_size: number; delay_ms_per_chunk: number },
+	step: ReturnType<typeof streamStep>,
 	at: { chatOrigin: string; key: string; fakeUrl: string },
 ): Promise<{ trace: Trace; sent: SentChunk[] }> {
 	await model.script({ id, match: `[${id}]`, steps: [step] });
@@ -90,11 +95,7 @@ async function measureFirstDelta(
 		"first_delta_turns" | "first_delta_ms" | "first_delta_overhead_p50_ms" | "first_delta_split_p50_ms"
 	>
 > {
-	const step = {
-		text: tokens(FIRST_DELTA_CHUNKS),
-		chunk_size: TOKEN_CHARS,
-		delay_ms_per_chunk: RELAY_GAP_MS,
-	};
+	const step = streamStep(FIRST_DELTA_CHUNKS);
 	const firsts = { chat: [] as number[], direct: [] as number[] };
 	const untilCalled = { chat: [] as number[], direct: [] as number[] };
 	const chunkToDelta = { chat: [] as number[], direct: [] as number[] };
@@ -134,8 +135,8 @@ export async function measureRelay(
 ): Promise<RelayReport> {
 	const model = fakeModel(fakeUrl);
 	const at = { chatOrigin, key, fakeUrl };
-	const text = tokens(RELAY_CHUNKS);
-	const step = { text, chunk_size: TOKEN_CHARS, delay_ms_per_chunk: RELAY_GAP_MS };
+	const step = streamStep(RELAY_CHUNKS);
+	const { text } = step;
 	const samples = { chat: [] as number[], direct: [] as number[] };
 	const problems = { chat: [] as string[], direct: [] as string[] };
 	// Turn 0 warms both paths up (fresh isolates, first connections) and is not counted.
