@@ -199,6 +199,8 @@ async function startStack(): Promise<StackOptions> {
 		providersDir: benchProviders(root, `${stateDir}-providers`),
 	};
 	rmSync(stateDir, { recursive: true, force: true });
+	// Before any Worker starts: wrangler reads .dev.vars (the admin token) once, at start.
+	ensureDevVars(root);
 	say(`state in ${stateDir}; migrating, seeding and starting ${workers.map((w) => w.name).join(" + ")}…`);
 	await applyMigrations(supervisor, options);
 	await seedRegistry(supervisor, options);

@@ -136,6 +136,8 @@ async function main(): Promise<number> {
 		vars: { gateway: { LOG_LEVEL: "warn", REGISTRY_CACHE_SECONDS: String(CACHE_SECONDS) } },
 	};
 	rmSync(stateDir, { recursive: true, force: true });
+	// Before the gateway starts: wrangler reads .dev.vars (the admin token) once, at start.
+	const { adminToken } = ensureDevVars(root);
 	await applyMigrations(supervisor, options);
 	await kvBulkPut(supervisor, options, seed);
 	const [gatewayWorker] = options.workers;
@@ -143,7 +145,6 @@ async function main(): Promise<number> {
 	say(`starting the gateway with ${SERVICES} services…`);
 	await startWorkersInOrder(supervisor, options, 60_000);
 	const gateway = gatewayWorker.origin;
-	const { adminToken } = ensureDevVars(root);
 	const { key } = await new AdminClient(gateway, adminToken).createCredential({
 		email: "bench-search@penumbra.local",
 		name: "bench-search",
