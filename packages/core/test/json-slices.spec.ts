@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseJsonInSlices } from "../src/search/json-slices.ts";
+import { decodeUtf8InSlices, parseJsonInSlices } from "../src/search/json-slices.ts";
 
 const SAMPLES: unknown[] = [
 	{},
@@ -73,5 +73,36 @@ describe("parseJsonInSlices", () => {
 		clearInterval(timer);
 		expect(parsed).toEqual(JSON.parse(text));
 		expect(ticks).toBeGreaterThan(5);
+	});
+});
+
+/** `bytes` as a stream of chunks of `chunk` bytes (a KV value read as "stream"). */
+function streamOf(bytes: Uint8Array, chunk: number): ReadableStream<Uint8Array> {
+	let at = 0;
+	return new ReadableStream({
+		pull(controller) {
+			if (at >= bytes.length) return controller.close();
+			controller.enqueue(bytes.slice(at, at + chunk));
+			at += chunk;
+		},
+	});
+}
+
+describe("decodeUtf8InSlices", () => {
+	it("equals the whole value decoded, characters cut by a chunk or a slice included", async () => {
+		const text = Array.from({ length: 300 }, (_, i) => `row ${i}: ünïcödé – 🍕 ${"x".repeat(i % 7)}`).join(
+			"\n",
+		);
+		const bytes = new TextEncoder().encode(text);
+		for (const [chunk, slice] of [
+			[1, 100],
+			[7, 101],
+			[1_000, 333],
+			[4_096, 1_000],
+			[bytes.length, 1_000_000],
+		] as const) {
+			expect(await decodeUtf8InSlices(streamOf(bytes, chunk), slice)).toBe(text);
+		}
+		expect(await decodeUtf8InSlices(streamOf(new Uint8Array(0), 10), 10)).toBe("");
 	});
 });

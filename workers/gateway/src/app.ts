@@ -1,4 +1,5 @@
 import { swaggerUI } from "@hono/swagger-ui";
+import { answeringRequest } from "@penumbra/core/search";
 import { createRouter } from "./app-factory.ts";
 import { onError, onNotFound } from "./errors.ts";
 import { recordRequests } from "./metrics/record.ts";
@@ -24,6 +25,8 @@ import { topUpRoutes } from "./routes/top-ups.ts";
 /** The gateway's HTTP API: served publicly by `fetch` and, with the caller already known, by the RPC entrypoint. */
 export const app = createRouter();
 
+// Counted while it is answered: a background reload of the search index works between requests (core/search/quiet.ts).
+app.use("*", (_c, next) => answeringRequest(next));
 app.use("*", requestId());
 // One metric point per request, written after it answered and never awaited (docs/operating.md).
 app.use("*", recordRequests());

@@ -1,4 +1,5 @@
 import { env, WorkerEntrypoint } from "cloudflare:workers";
+import { answeringRequest } from "@penumbra/core/search";
 import { keyProps, type SessionProps } from "./auth/props.ts";
 import { oauthProviderFor, UNIFIED_KEY } from "./auth/provider.ts";
 import { legacySse, sseSessionCaller } from "./legacy-sse.ts";
@@ -95,14 +96,17 @@ async function sse(request: Request, env: McpEnv, ctx: ExecutionContext): Promis
 }
 
 export default {
-	async fetch(request, env, ctx): Promise<Response> {
-		const url = new URL(request.url);
-		if (url.pathname === "/health") return Response.json({ status: "ok", service: "penumbra-mcp" });
-		const anonymous = !request.headers.has("authorization");
-		if (url.pathname === "/mcp" && anonymous) return mcp(request, env, ctx);
-		if (url.pathname === "/sse" || url.pathname === "/sse/message") return sse(request, env, ctx);
-		return oauthProviderFor(env, mcp).fetch(request, env, ctx);
-	},
+	// Counted while it is answered: a background reload of the search index works between requests (core/search/quiet.ts).
+	fetch: (request, env, ctx) => answeringRequest(() => route(request, env, ctx)),
 } satisfies ExportedHandler<McpEnv>;
+
+async function route(request: Request, env: McpEnv, ctx: ExecutionContext): Promise<Response> {
+	const url = new URL(request.url);
+	if (url.pathname === "/health") return Response.json({ status: "ok", service: "penumbra-mcp" });
+	const anonymous = !request.headers.has("authorization");
+	if (url.pathname === "/mcp" && anonymous) return mcp(request, env, ctx);
+	if (url.pathname === "/sse" || url.pathname === "/sse/message") return sse(request, env, ctx);
+	return oauthProviderFor(env, mcp).fetch(request, env, ctx);
+}
 
 export { LegacySseSession } from "./legacy-sse.ts";

@@ -11,12 +11,12 @@ import { providerServices } from "./helpers.ts";
 function ownRegistry(prefix: string) {
 	const reads: string[] = [];
 	function get(key: string, type: "text"): Promise<string | null>;
-	function get(key: string, type: "arrayBuffer"): Promise<ArrayBuffer | null>;
-	function get(key: string, type: "text" | "arrayBuffer") {
+	function get(key: string, type: "stream"): Promise<ReadableStream<Uint8Array> | null>;
+	function get(key: string, type: "text" | "stream") {
 		reads.push(key);
 		return type === "text"
 			? env.REGISTRY.get(`${prefix}${key}`, "text")
-			: env.REGISTRY.get(`${prefix}${key}`, "arrayBuffer");
+			: env.REGISTRY.get(`${prefix}${key}`, "stream");
 	}
 	const store: SearchIndexStore = { get };
 	const seed = async (builtAt: string, services = providerServices()) => {

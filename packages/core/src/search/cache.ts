@@ -7,7 +7,7 @@ import { parseSearchIndex, parseSearchIndexInSlices } from "./stored.ts";
 /** What the loader reads from: the REGISTRY KV namespace (kept structural so this file stays runtime-neutral). */
 export interface SearchIndexStore {
 	get(key: string, type: "text"): Promise<string | null>;
-	get(key: string, type: "arrayBuffer"): Promise<ArrayBuffer | null>;
+	get(key: string, type: "stream"): Promise<ReadableStream<Uint8Array> | null>;
 }
 
 /** Keeps the request alive until a background reload settles (`ctx.waitUntil`, or `waitUntil` of cloudflare:workers). */
@@ -24,10 +24,10 @@ interface Loaded {
 
 // One index per isolate and namespace. A cold isolate pays one KV read and a parse, never a rebuild (the index is
 // built when the registry is compiled). Every `cacheSeconds` the isolate reads the few-byte version stamp and
-// reloads the megabytes only when it changed, in the background and in slices (the bytes decoded, the JSON parsed,
-// the postings decoded, the terms put in their tree): searches meanwhile answer from the index already loaded (at
-// 10,000 services, in Node, one piece takes ~6 ms to parse and ~21 ms to load: `node bench/search.ts`), so only an
-// isolate's very first search waits.
+// reloads the megabytes only when it changed, in the background and in slices (the bytes read and decoded, the JSON
+// parsed, the postings decoded, the terms put in their tree), each run between requests (quiet.ts): searches
+// meanwhile answer from the index already loaded (at 10,000 services, in Node, one piece takes ~6 ms to parse and
+// ~21 ms to load: `node bench/search.ts`), so only an isolate's very first search waits.
 const cache = new Map<SearchIndexStore, Loaded>();
 
 /** Characters (or bytes) a background reload handles between two yields to live requests. */
@@ -54,8 +54,8 @@ async function readIndex(
 	} else {
 		// Every step in slices: at 10,000 services the value is 6.8 MiB, and a reload beside live searches should not
 		// hold the isolate for any step's whole length.
-		const bytes = await kv.get(REGISTRY_SEARCH_KEY, "arrayBuffer");
-		const text = bytes ? await decodeUtf8InSlices(bytes, SLICE_BYTES) : null;
+		const stream = await kv.get(REGISTRY_SEARCH_KEY, "stream");
+		const text = stream ? await decodeUtf8InSlices(stream, SLICE_BYTES) : null;
 		const data = text ? await parseSearchIndexInSlices(text, SLICE_BYTES) : null;
 		search = data ? await loadSearchIndexInSlices(data, SLICE_BYTES) : null;
 	}

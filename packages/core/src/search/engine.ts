@@ -2,8 +2,8 @@ import type { AsPlainObject } from "minisearch";
 import SearchableMap from "minisearch/SearchableMap";
 import { FIELD_IDS, FIELDS, type Field } from "./format.ts";
 import { decodeInts, decodeIntsInSlices, encodeInts } from "./ints.ts";
-import { yieldToEventLoop } from "./json-slices.ts";
 import type { Vocabulary } from "./plan.ts";
+import { yieldToEventLoop } from "./quiet.ts";
 
 // The search index as a loading isolate holds it: MiniSearch's scoring (BM25+, field boosts, term boosts, prefix
 // terms) over postings in one Int32Array and terms in MiniSearch's own radix tree, instead of MiniSearch's Map of

@@ -1,4 +1,4 @@
-import { yieldToEventLoop } from "./json-slices.ts";
+import { yieldToEventLoop } from "./quiet.ts";
 
 /**
  * Non-negative integers as one string of base64url characters, 5 bits each with a continuation bit, least

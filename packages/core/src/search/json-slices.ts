@@ -6,8 +6,7 @@
  * a slice at a time. The result equals `JSON.parse(text)`; malformed text throws a SyntaxError.
  */
 
-/** Lets other requests run: the next slice of a background load continues after them. */
-export const yieldToEventLoop = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+import { yieldToEventLoop } from "./quiet.ts";
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -142,14 +141,30 @@ async function parseRange(work: Work, from: number, to: number): Promise<unknown
 	return out;
 }
 
-/** UTF-8 bytes to text, yielding to the event loop every `sliceBytes` bytes (a sequence cut by a slice carries over). */
-export async function decodeUtf8InSlices(bytes: ArrayBuffer, sliceBytes = 131_072): Promise<string> {
+/**
+ * A stream of UTF-8 bytes to text, read and decoded a slice of about `sliceBytes` bytes at a time with a yield to
+ * the event loop after each (a sequence cut by a slice carries over): reading the value is spread out too.
+ */
+export async function decodeUtf8InSlices(
+	stream: ReadableStream<Uint8Array>,
+	sliceBytes = 131_072,
+): Promise<string> {
 	const decoder = new TextDecoder();
-	const view = new Uint8Array(bytes);
 	const parts: string[] = [];
-	for (let at = 0; at < view.length; at += sliceBytes) {
-		parts.push(decoder.decode(view.subarray(at, at + sliceBytes), { stream: true }));
-		await yieldToEventLoop();
+	const reader = stream.getReader();
+	let sinceYield = 0;
+	for (;;) {
+		const { done, value } = await reader.read();
+		if (done) break;
+		for (let at = 0; at < value.length; at += sliceBytes) {
+			const piece = value.subarray(at, at + sliceBytes);
+			parts.push(decoder.decode(piece, { stream: true }));
+			sinceYield += piece.length;
+			if (sinceYield >= sliceBytes) {
+				sinceYield = 0;
+				await yieldToEventLoop();
+			}
+		}
 	}
 	parts.push(decoder.decode());
 	return parts.join("");

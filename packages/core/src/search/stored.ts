@@ -2,7 +2,8 @@ import type { AsPlainObject } from "minisearch";
 import { TermIndex } from "./engine.ts";
 import type { SearchIndexData, SearchIndexDataV1, ServiceRow } from "./format.ts";
 import { encodeInts } from "./ints.ts";
-import { parseJsonInSlices, yieldToEventLoop } from "./json-slices.ts";
+import { parseJsonInSlices } from "./json-slices.ts";
+import { yieldToEventLoop } from "./quiet.ts";
 
 function categoriesOf(rows: readonly ServiceRow[]): string[] {
 	return [...new Set(rows.map((r) => r[2]))].sort();
