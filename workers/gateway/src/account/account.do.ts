@@ -36,6 +36,11 @@ const IDEMPOTENCY_TTL_MS = 48 * 3600 * 1000;
 const USAGE_HOLD_TTL_MS = 10 * 60_000;
 const DRAIN_BATCH = 100;
 const MAX_DRAIN_BACKOFF_MS = 60_000;
+/**
+ * How long a new entry waits before the alarm mirrors it to D1 (the DO is the source of truth; D1 is for reports and
+ * export): the entries of a second go in one drain, and no drain runs between a paid call and the caller's next one.
+ */
+const MIRROR_DELAY_MS = 1_000;
 /** A test-only fault (docs/money.md, "Testing the faults"): never read in production. */
 const TEST_FAULT_KEY = "test:fault";
 
@@ -584,9 +589,11 @@ export class AccountDO extends DurableObject<GatewayEnv> {
 		// An alarm already due fires before anything a write can need: nothing to read or set.
 		if (typeof this.#alarmAt === "number" && this.#alarmAt <= now) return;
 		// Runs after every write: whether anything waits, not how much (a long D1 outage makes that count large).
-		const backoff =
-			this.#drainFailures > 0 ? Math.min(250 * 2 ** this.#drainFailures, MAX_DRAIN_BACKOFF_MS) : 0;
-		const at = this.#book.nextWake(now + backoff);
+		const wait =
+			this.#drainFailures > 0
+				? Math.min(250 * 2 ** this.#drainFailures, MAX_DRAIN_BACKOFF_MS)
+				: MIRROR_DELAY_MS;
+		const at = this.#book.nextWake(now + wait);
 		if (at === null) return;
 		if (this.#alarmAt !== undefined) {
 			this.#arm(at);

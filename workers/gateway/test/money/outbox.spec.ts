@@ -176,4 +176,27 @@ describe("ledger outbox", () => {
 		});
 		expect(await mirrorOf(id)).toMatchObject({ sum: 700, count: 1 });
 	});
+
+	it("mirrors a second's entries in one drain, set for a second after the first of them, not one drain each", async () => {
+		const { id } = await createKey("authenticated", "batch@example.com", 1_000);
+		const stub = account(id);
+		// The opening credit's drain, run now: no alarm is left set.
+		await runDurableObjectAlarm(stub);
+		expect(await alarmScheduled(id)).toBe(false);
+		const before = (await mirrorOf(id)).count;
+		const startedAt = Date.now();
+		for (let i = 0; i < 5; i++) {
+			expect((await stub.credit({ key: `batch-credit-${i}`, amount_cents: 10 + i })).ok).toBe(true);
+		}
+		const alarmAt = await runInDurableObject(stub, (_instance, state) => state.storage.getAlarm());
+		// Set once, by the first entry: the later ones found it set already.
+		expect(alarmAt).toBeGreaterThanOrEqual(startedAt + 1_000);
+		expect(alarmAt).toBeLessThanOrEqual(Date.now() + 1_000);
+		expect((await stub.audit()).unmirrored).toBe(5);
+		expect((await mirrorOf(id)).count).toBe(before);
+		expect(await runDurableObjectAlarm(stub)).toBe(true);
+		expect((await stub.audit()).unmirrored).toBe(0);
+		expect((await mirrorOf(id)).count).toBe(before + 5);
+		await expectMirrored(id);
+	});
 });
