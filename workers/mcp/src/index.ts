@@ -36,7 +36,11 @@ function withProps(ctx: ExecutionContext, props: SessionProps | undefined): Exec
  * hold this binding, and the credential is checked with the gateway on every request.
  */
 export class McpInternal extends WorkerEntrypoint<McpEnv> {
-	async handle(credentialId: string, request: Request, keyId?: string): Promise<Response> {
+	handle(credentialId: string, request: Request, keyId?: string): Promise<Response> {
+		return answeringRequest(() => this.#handle(credentialId, request, keyId));
+	}
+
+	async #handle(credentialId: string, request: Request, keyId?: string): Promise<Response> {
 		const identity = await this.env.GATEWAY.identity(credentialId, keyId);
 		if (!identity) return Response.json({ error: "invalid_credential" }, { status: 401 });
 		const url = new URL(request.url);
