@@ -1,6 +1,7 @@
 import { log } from "../log.ts";
 import { REGISTRY_SEARCH_KEY, REGISTRY_SEARCH_VERSION_KEY } from "../registry/types.ts";
 import { decodeUtf8InSlices } from "./json-slices.ts";
+import { yieldToEventLoop } from "./quiet.ts";
 import { loadSearchIndex, loadSearchIndexInSlices, type ServiceSearch } from "./read.ts";
 import { parseSearchIndex, parseSearchIndexInSlices } from "./stored.ts";
 
@@ -31,7 +32,7 @@ interface Loaded {
 const cache = new Map<SearchIndexStore, Loaded>();
 
 /** Characters (or bytes) a background reload handles between two yields to live requests. */
-const SLICE_BYTES = 65_536;
+const SLICE_BYTES = 32_768;
 
 /** A check not settled by then was cut off with its request (waitUntil's own limit is 30 s): another may start. */
 const ABANDONED_CHECK_MS = 60_000;
@@ -67,8 +68,12 @@ async function readIndex(
 /** Reads the stamp and, when it changed, swaps the new index in; a failure keeps the loaded one until next time. */
 async function check(kv: SearchIndexStore, loaded: Loaded, ttl: number): Promise<void> {
 	try {
+		// Even the stamp's read waits until the search that started the check (and any other request) has answered,
+		// and so does the value's: on one thread, a KV read is work too.
+		await yieldToEventLoop();
 		const version = await kv.get(REGISTRY_SEARCH_VERSION_KEY, "text");
 		if (version !== null && version === loaded.version) return;
+		await yieldToEventLoop();
 		Object.assign(loaded, await readIndex(kv, version, true));
 	} catch (error) {
 		log("warn", "search index reload failed; still answering from the loaded index", { error });

@@ -20,8 +20,11 @@ const MOST_TRIES = 20;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** Lets other requests run: the next slice of a background load runs when none is in flight (or after ~20 ms). */
+/**
+ * Lets other requests run: the next slice of a background load runs a millisecond on (time for the answer of a
+ * request that just ended to leave through the same thread) and once none is in flight (or after ~20 ms).
+ */
 export async function yieldToEventLoop(): Promise<void> {
-	await sleep(0);
+	await sleep(1);
 	for (let tries = 0; answering > 0 && tries < MOST_TRIES; tries++) await sleep(1);
 }
