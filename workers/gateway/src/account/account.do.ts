@@ -38,7 +38,8 @@ const DRAIN_BATCH = 100;
 const MAX_DRAIN_BACKOFF_MS = 60_000;
 /**
  * How long a new entry waits before the alarm mirrors it to D1 (the DO is the source of truth; D1 is for reports and
- * export): the entries of a second go in one drain, and no drain runs between a paid call and the caller's next one.
+ * export): the entries of a second go in one drain, and a paid call's answer is not followed at once by a drain on
+ * the thread its caller's next call needs.
  */
 const MIRROR_DELAY_MS = 1_000;
 /** A test-only fault (docs/money.md, "Testing the faults"): never read in production. */
