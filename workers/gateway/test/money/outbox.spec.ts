@@ -138,6 +138,32 @@ describe("ledger outbox", () => {
 		await expectBalancedBooks(failing.id);
 	});
 
+	it("copies every column of every entry and receipt, as the Account DO has them", async () => {
+		const person = await createKey("authenticated", "columns@example.com", 20_000);
+		await autoApprove(person.key);
+		await activity(person.id, person.key, await order(person.key), "columns");
+		await expectMirrored(person.id);
+		const entryColumns =
+			"id, seq, kind, amount_cents, balance_after_cents, hold_id, receipt_id, reference, created_at";
+		const receiptColumns = "id, quote_id, service, tool, amount_cents, transaction_id, flagged, created_at";
+		const inDo = await runInDurableObject(account(person.id), (_instance, state) => ({
+			entries: state.storage.sql.exec(`SELECT ${entryColumns} FROM entries ORDER BY seq`).toArray(),
+			receipts: state.storage.sql.exec(`SELECT ${receiptColumns} FROM receipts ORDER BY id`).toArray(),
+		}));
+		const inD1 = async (table: string, columns: string, order: string) =>
+			(
+				await env.DB.prepare(`SELECT ${columns} FROM ${table} WHERE credential_id = ? ORDER BY ${order}`)
+					.bind(person.id)
+					.all()
+			).results;
+		// Every kind of row is there: credits, a fee captured, a hold released (no entry), a purchase with its receipt.
+		expect(new Set(inDo.entries.map((e) => e.kind))).toEqual(new Set(["credit", "usage", "purchase"]));
+		expect(inDo.entries.some((e) => e.hold_id !== null && e.reference !== null)).toBe(true);
+		expect(inDo.receipts).toHaveLength(1);
+		expect(await inD1("ledger_entries", entryColumns, "seq")).toEqual(inDo.entries);
+		expect(await inD1("receipts", receiptColumns, "id")).toEqual(inDo.receipts);
+	});
+
 	it("drains when the alarm wakes the object without its name, as alarms do under wrangler dev (regression)", async () => {
 		const { id } = await createKey("authenticated", "nameless@example.com", 0);
 		const named = account(id);
