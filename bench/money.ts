@@ -66,7 +66,7 @@ async function inWorker(
 	ctx: BenchContext,
 	name: string,
 	description: string,
-	input: { op: "ping" | "pairs"; credentials: number; concurrency: number },
+	input: { op: "ping" | "pairs" | "calls"; credentials: number; concurrency: number },
 	o: ProbeOptions,
 ): Promise<Probe> {
 	if (!ctx.money) throw new Error("the money suite needs the bench money Worker");
@@ -90,7 +90,7 @@ async function inWorker(
 	return {
 		name,
 		description,
-		unit: input.op === "ping" ? "call" : "pair",
+		unit: { ping: "call", pairs: "pair", calls: "paid call" }[input.op],
 		connections: input.concurrency,
 		count: r.ops,
 		duration_s: round(r.elapsed_ms / 1000),
@@ -436,6 +436,15 @@ export const moneySuite: Suite = {
 		say(
 			await inWorker(
 				ctx,
+				"calls",
+				`usage fee of a paid tool call (beginCall + endCall), one credential, ${c} at once`,
+				{ op: "calls", ...account, concurrency: c },
+				o,
+			),
+		);
+		say(
+			await inWorker(
+				ctx,
 				"ping-across",
 				`bare DO round trip, ${ACROSS} credentials, ${ACROSS} at once`,
 				{ op: "ping", credentials: ACROSS, concurrency: ACROSS },
@@ -475,6 +484,7 @@ export const moneySuite: Suite = {
 		const ping = probe(probes, "ping");
 		const pairs1 = probe(probes, "pairs-1");
 		const pairs = probe(probes, "pairs");
+		const calls = probe(probes, "calls");
 		const pingAcross = probe(probes, "ping-across");
 		const across = probe(probes, "pairs-across");
 		const flow1 = probe(probes, "flow-1");
@@ -493,6 +503,12 @@ export const moneySuite: Suite = {
 				target: { op: ">=", limit: 1_000 },
 			},
 			{ name: "  ÷ bare DO round trips/s (same concurrency)", value: pairs.per_s / ping.per_s, unit: "×" },
+			{
+				name: `paid tool calls' fees/s (beginCall + endCall), one credential (${calls.connections} at once)`,
+				value: calls.per_s,
+				unit: "calls/s",
+			},
+			{ name: "  ÷ bare DO round trips/s (same concurrency)", value: calls.per_s / ping.per_s, unit: "×" },
 			{ name: `hold + capture pairs/s, ${ACROSS} credentials`, value: across.per_s, unit: "pairs/s" },
 			{
 				name: "  ÷ bare DO round trips/s (same concurrency)",

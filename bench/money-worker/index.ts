@@ -18,8 +18,11 @@ import { Hono } from "hono";
 import { z } from "zod";
 
 const RunSchema = z.object({
-	/** `ping`: a round trip that touches no storage; `pairs`: hold 1¢ then capture it, each under its own key. */
-	op: z.enum(["ping", "pairs"]),
+	/**
+	 * `ping`: a round trip that touches no storage; `pairs`: hold 1¢ then capture it, each under its own key;
+	 * `calls`: a paid tool call's fee as the gateway charges it, `beginCall` (1¢) then `endCall` on success.
+	 */
+	op: z.enum(["ping", "pairs", "calls"]),
 	/** Funded credentials, used round robin. */
 	accounts: z
 		.array(z.string().regex(/^cred_[A-Za-z0-9]{1,64}$/))
@@ -63,6 +66,24 @@ async function loop(stubs: Stub[], input: Run, seconds: number, tag: string): Pr
 			const t0 = performance.now();
 			if (input.op === "ping") {
 				await stub.ping();
+			} else if (input.op === "calls") {
+				const begun = await stub.beginCall({
+					service: "bench",
+					tool: "paid_call",
+					fee_cents: 1,
+					per_minute: 1_000_000_000,
+					burst: 1_000_000_000,
+				});
+				if (!begun.ok || begun.hold_id === null) {
+					result.errors.push(`beginCall ${i}: ${describe(begun)}`);
+					continue;
+				}
+				const ended = await stub.endCall({ hold_id: begun.hold_id, success: true });
+				if (!ended.ok) {
+					result.errors.push(`endCall ${i}: ${describe(ended)}`);
+					continue;
+				}
+				result.captured[at] = (result.captured[at] ?? 0) + ended.charged_cents;
 			} else {
 				const key = `${input.run}:${tag}:${i}`;
 				const held = await stub.hold({ key: `h:${key}`, kind: "usage", amount_cents: 1, ttl_ms: 600_000 });
@@ -97,12 +118,13 @@ async function run(env: MoneyBenchEnv, input: Run) {
 	const stubs = input.accounts.map((id) => env.ACCOUNT.getByName(id));
 	await Promise.all(stubs.map((s) => s.ping()));
 	if (input.warmup_seconds > 0) await loop(stubs, input, input.warmup_seconds, "warmup");
-	const before = input.op === "pairs" ? await Promise.all(stubs.map((s) => s.audit())) : [];
+	const moves = input.op !== "ping";
+	const before = moves ? await Promise.all(stubs.map((s) => s.audit())) : [];
 	const measured = await loop(stubs, input, input.seconds, "measure");
 
 	// Every account must still balance, hold nothing, and be short by exactly what was captured.
 	const problems: string[] = [...measured.errors.slice(0, 10)];
-	if (input.op === "pairs") {
+	if (moves) {
 		const after = await Promise.all(stubs.map((s) => s.audit()));
 		for (const [i, a] of after.entries()) {
 			const expected = (before[i]?.balance_cents ?? 0) - (measured.captured[i] ?? 0);
