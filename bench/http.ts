@@ -36,7 +36,7 @@ import {
 	type WorkerEntry,
 } from "../scripts/lib/stack.ts";
 import { benchProviders } from "./lib/providers.ts";
-import { loadNow, type Target, target, writeSuiteResult } from "./lib/results.ts";
+import { loadNow, medianTarget, type Target, writeSuiteResult } from "./lib/results.ts";
 import { runBench } from "./lib/run.ts";
 import { planBenchWorkers } from "./lib/stack.ts";
 import { median } from "./lib/stats.ts";
@@ -296,9 +296,9 @@ async function measureRounds(ctx: BenchContext): Promise<SuiteResults[]> {
 function medianTargets(perRound: SuiteResults[], probes: readonly Probe[]): Target[] {
 	const rounds = (perRound.length > 0 ? perRound : [{}]).map((r) => suite.compare(r, probes));
 	return (rounds[0] ?? []).map((c, i) =>
-		target(
+		medianTarget(
 			c.name,
-			median(rounds.map((r) => r[i]?.value ?? Number.NaN)),
+			rounds.map((r) => r[i]?.value ?? Number.NaN),
 			c.unit,
 			c.target?.op,
 			c.target?.limit,

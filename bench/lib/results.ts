@@ -3,6 +3,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { availableParallelism, cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { table } from "../table.ts";
+import { median } from "./stats.ts";
 
 /** A figure checked against a target of issue 17 ("Done means"); `met` is undefined for context-only figures. */
 export interface Target {
@@ -13,14 +14,38 @@ export interface Target {
 	/** e.g. "≥ 0.85" or "≤ 1"; empty for context-only figures. */
 	target: string;
 	met?: boolean;
+	/** Each round's (or change's) own figure, when `value` is their median: how far apart they fell in one run. */
+	rounds?: number[];
+}
+
+/** A target's value with its unit, and each round's figure after it when there were several. */
+function shownValue(t: Target): string {
+	const value = `${t.value} ${t.unit}`.trim();
+	// Figures from a one-off probe repeat in every round: nothing to show then.
+	return t.rounds && new Set(t.rounds).size > 1 ? `${value} (rounds: ${t.rounds.join(", ")})` : value;
 }
 
 /** `value` checked against `op limit`, rounded to 2 decimals. */
 export function target(name: string, value: number, unit: string, op?: "<=" | ">=", limit?: number): Target {
-	const rounded = Math.round(value * 100) / 100;
+	const rounded = round2(value);
 	if (op === undefined || limit === undefined) return { name, value: rounded, unit, target: "" };
 	const met = Number.isFinite(rounded) && (op === "<=" ? rounded <= limit : rounded >= limit);
 	return { name, value: rounded, unit, target: `${op === "<=" ? "≤" : "≥"} ${limit}`, met };
+}
+
+/** {@link target} of the median of `rounds`, each round's figure kept beside it. */
+export function medianTarget(
+	name: string,
+	rounds: number[],
+	unit: string,
+	op?: "<=" | ">=",
+	limit?: number,
+): Target {
+	return { ...target(name, median(rounds), unit, op, limit), rounds: rounds.map(round2) };
+}
+
+function round2(value: number): number {
+	return Math.round(value * 100) / 100;
 }
 
 export const loadNow = (): number[] => loadavg().map((l) => Math.round(l * 100) / 100);
@@ -100,7 +125,7 @@ function markdown(result: SuiteResult, m: ReturnType<typeof machine>, at: string
 			["figure", "value", "target", ""],
 			...result.targets.map((t) => [
 				t.name,
-				`${t.value} ${t.unit}`.trim(),
+				shownValue(t),
 				t.target ? `${t.target} ${t.unit}`.trim() : "",
 				t.met === undefined ? "" : t.met ? "pass" : "**FAIL**",
 			]),
@@ -127,7 +152,7 @@ export function writeSuiteResult(root: string, result: SuiteResult): string {
 	writeFileSync(`${base}.md`, markdown(result, m, at));
 	const rows = [["target", "value", "wanted", ""]];
 	for (const t of result.targets)
-		rows.push([t.name, `${t.value} ${t.unit}`, t.target, t.met === undefined ? "" : t.met ? "pass" : "FAIL"]);
+		rows.push([t.name, shownValue(t), t.target, t.met === undefined ? "" : t.met ? "pass" : "FAIL"]);
 	process.stdout.write(
 		`\n${result.suite}: ${m.cores} cores, load ${m.load_average_at_start.join(" ")} → ${m.load_average_at_end.join(" ")}\n${table(rows)}\n\nresults: ${base}.json, ${base}.md\n`,
 	);
