@@ -234,6 +234,8 @@ describe("the chat site", () => {
 		);
 		await tab.page.goto("/");
 		await send(tab.page, `${id} tell me a long story`);
+		// The new conversation refreshes the history list: cut only once that answer is in, or the cut resets it too.
+		await tab.page.getByTestId("conversation-item").filter({ hasText: id }).waitFor();
 		await partly(tab.page, answer);
 		expect(await cutConnections(site.cutUrl)).toBeGreaterThan(0);
 		const message = await settled(tab.page);
