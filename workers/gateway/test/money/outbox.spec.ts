@@ -150,9 +150,9 @@ describe("ledger outbox", () => {
 			entries: state.storage.sql.exec(`SELECT ${entryColumns} FROM entries ORDER BY seq`).toArray(),
 			receipts: state.storage.sql.exec(`SELECT ${receiptColumns} FROM receipts ORDER BY id`).toArray(),
 		}));
-		const inD1 = async (table: string, columns: string, order: string) =>
+		const inD1 = async (table: string, columns: string, orderBy: string) =>
 			(
-				await env.DB.prepare(`SELECT ${columns} FROM ${table} WHERE credential_id = ? ORDER BY ${order}`)
+				await env.DB.prepare(`SELECT ${columns} FROM ${table} WHERE credential_id = ? ORDER BY ${orderBy}`)
 					.bind(person.id)
 					.all()
 			).results;
