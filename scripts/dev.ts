@@ -8,7 +8,8 @@
  * Ctrl-C stops everything.
  *
  * Flags:
- *   --smoke              exit 0 once everything is up and the printed examples (and the site) answer 2xx (CI)
+ *   --smoke              exit 0 once everything is up, the printed examples (and the site) answer 2xx, and no
+ *                        Worker printed an uncaught error meanwhile (CI)
  *   --show-admin-token   also print the ADMIN_TOKEN from .dev.vars
  *
  * Environment:
@@ -39,7 +40,7 @@ import { startFakeAnthropic } from "../test/fake-anthropic/server.ts";
 import { FAKE_STRIPE_WEBHOOK_SECRET, fakeStripeVars, startFakeStripe } from "../test/fake-stripe/server.ts";
 import { AdminClient, ensureDevCredential, fundDevCredential } from "./lib/admin.ts";
 import { gatewayDevVars } from "./lib/dev-vars.ts";
-import { isPortFree, makePrefixer, Supervisor } from "./lib/proc.ts";
+import { indent, isPortFree, makePrefixer, Supervisor } from "./lib/proc.ts";
 import {
 	applyMigrations,
 	assertPortsFree,
@@ -51,6 +52,7 @@ import {
 	planWorkers,
 	portFromEnv,
 	portsOf,
+	type RunningWorker,
 	type StackOptions,
 	seedRegistry,
 	startWorkersInOrder,
@@ -216,6 +218,7 @@ async function main(): Promise<void> {
 		if (chat) await checkChat(chat, credential.key);
 		const web = workers.find((w) => w.name === "web");
 		if (web) await checkSite(web);
+		await assertNothingUncaught(running);
 		await shutdown(0, "smoke run: everything answered; stopping.");
 	}
 	printBox(workers, credential.key, credential.created, flags["show-admin-token"] ? adminToken : undefined);
@@ -286,6 +289,18 @@ async function checkChat(chat: PlannedWorker, key: string): Promise<void> {
 		throw new Error(`POST ${url}: the stream ended with ${events.at(-1) ?? "nothing"}: ${text.slice(-500)}`);
 	}
 	say(`POST ${url} → ${events.length} events, ending with assistant.completed`);
+}
+
+/** How long a smoke run listens after its last check for errors the Workers report after answering. */
+const SETTLE_MS = 500;
+
+/** A smoke run fails on any uncaught error a Worker printed, even when every answer it checked was right. */
+async function assertNothingUncaught(running: readonly RunningWorker[]): Promise<void> {
+	await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+	const errors = running.flatMap(({ worker, proc }) =>
+		proc.uncaught.map((line) => `[${worker.name}] ${line}`),
+	);
+	if (errors.length > 0) throw new Error(`the Workers reported uncaught errors:\n${indent(errors)}`);
 }
 
 /** The site's page, and an API call through its Pages Function to the chat Worker (and on to the gateway). */

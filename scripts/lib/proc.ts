@@ -34,6 +34,8 @@ export class ManagedProcess {
 	readonly child: ChildProcess;
 	readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 	private readonly tail: string[] = [];
+	/** Every line reporting an uncaught error in a Worker (workerd prints `Uncaught …`), kept whole. */
+	readonly uncaught: string[] = [];
 	private readonly keepLines: number;
 	private exitInfo: { code: number | null; signal: NodeJS.Signals | null } | undefined;
 
@@ -110,8 +112,10 @@ export class ManagedProcess {
 
 	private remember(line: string): void {
 		// biome-ignore lint/suspicious/noControlCharactersInRegex: strips terminal color codes from kept lines
-		this.tail.push(line.replace(/\x1b\[[0-9;]*m/g, ""));
+		const plain = line.replace(/\x1b\[[0-9;]*m/g, "");
+		this.tail.push(plain);
 		if (this.tail.length > this.keepLines) this.tail.shift();
+		if (/\bUncaught\b/.test(plain)) this.uncaught.push(plain.trim());
 	}
 }
 

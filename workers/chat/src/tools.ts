@@ -1,5 +1,6 @@
 import type { Tool, ToolResultBlockParam, ToolUseBlock } from "@anthropic-ai/sdk/resources/messages";
 import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
+import { mcpInternalRequest } from "@penumbra/core/contracts";
 import { continueTrace, nextTraceparent } from "@penumbra/core/trace";
 
 /** What an MCP tool call returns, as far as the chat reads it. */
@@ -44,15 +45,12 @@ export async function mcpClient(
 	const trace = continueTrace(origin.traceparent);
 	const transport = new StreamableHTTPClientTransport(new URL("https://mcp.internal/mcp"), {
 		// An AbortSignal cannot cross RPC: the request goes without one.
-		fetch: (url, init) => {
+		fetch: async (url, init) => {
 			const headers = new Headers(init?.headers);
 			headers.set("traceparent", nextTraceparent(trace));
 			if (origin.request_id) headers.set("x-request-id", origin.request_id);
-			return env.MCP.handle(
-				credentialId,
-				new Request(url, { method: init?.method, headers, body: init?.body }),
-				keyId,
-			);
+			const request = await mcpInternalRequest(url, { method: init?.method, headers, body: init?.body });
+			return env.MCP.handle(credentialId, request, keyId);
 		},
 	});
 	// No elicitation capability, on purpose: nothing in this Worker may answer a purchase confirmation for the owner.

@@ -1,6 +1,6 @@
 import { env, exports } from "cloudflare:workers";
 import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
-import type { ChatEventData, ChatEventType } from "@penumbra/core/contracts";
+import { type ChatEventData, type ChatEventType, mcpInternalRequest } from "@penumbra/core/contracts";
 import type { CompiledService } from "@penumbra/core/registry";
 import { buildRegistry } from "@penumbra/core/registry";
 import { expect } from "vitest";
@@ -254,11 +254,7 @@ export async function readEvents(response: Response, options: ReadOptions = {}):
 export async function mcpAs(credentialId: string): Promise<Client> {
 	const transport = new StreamableHTTPClientTransport(new URL("https://mcp.internal/mcp"), {
 		// An AbortSignal cannot cross RPC: the request goes without one.
-		fetch: (url, init) =>
-			env.MCP.handle(
-				credentialId,
-				new Request(url, { method: init?.method, headers: init?.headers, body: init?.body }),
-			),
+		fetch: async (url, init) => env.MCP.handle(credentialId, await mcpInternalRequest(url, init)),
 	});
 	const client = new Client({ name: "penumbra-chat-tests", version: "0.0.0" });
 	await client.connect(transport);

@@ -1,4 +1,5 @@
 import { env, WorkerEntrypoint } from "cloudflare:workers";
+import { type McpInternalRequest, McpInternalRequestSchema } from "@penumbra/core/contracts";
 import { answeringRequest } from "@penumbra/core/search";
 import { keyProps, type SessionProps } from "./auth/props.ts";
 import { oauthProviderFor, UNIFIED_KEY } from "./auth/provider.ts";
@@ -36,19 +37,28 @@ function withProps(ctx: ExecutionContext, props: SessionProps | undefined): Exec
  * hold this binding, and the credential is checked with the gateway on every request.
  */
 export class McpInternal extends WorkerEntrypoint<McpEnv> {
-	handle(credentialId: string, request: Request, keyId?: string): Promise<Response> {
+	/** `request` is plain data (`mcpInternalRequest` of @penumbra/core/contracts), never a `Request`: see its schema. */
+	handle(credentialId: string, request: McpInternalRequest, keyId?: string): Promise<Response> {
 		return answeringRequest(() => this.#handle(credentialId, request, keyId));
 	}
 
-	async #handle(credentialId: string, request: Request, keyId?: string): Promise<Response> {
+	async #handle(credentialId: string, input: unknown, keyId?: string): Promise<Response> {
+		const parsed = McpInternalRequestSchema.safeParse(input);
+		if (!parsed.success) return Response.json({ error: "invalid_request" }, { status: 400 });
+		const request = parsed.data;
 		const identity = await this.env.GATEWAY.identity(credentialId, keyId);
 		if (!identity) return Response.json({ error: "invalid_credential" }, { status: 401 });
 		const url = new URL(request.url);
 		const target = new URL(`${url.pathname}${url.search}`, this.env.PUBLIC_URL);
 		if (target.pathname !== "/mcp") return Response.json({ error: "not_found" }, { status: 404 });
-		const forwarded = new Request(target, request);
-		forwarded.headers.set("host", target.host);
-		forwarded.headers.delete("authorization");
+		const headers = new Headers(request.headers);
+		headers.set("host", target.host);
+		headers.delete("authorization");
+		const forwarded = new Request(target, {
+			method: request.method,
+			headers,
+			...(request.body === undefined || request.method === "GET" ? {} : { body: request.body }),
+		});
 		const props: SessionProps = { ...identity, via: "session", ...(keyId ? { key_id: keyId } : {}) };
 		return mcp(forwarded, this.env, withProps(this.ctx, props));
 	}

@@ -2,7 +2,7 @@ import { env, exports } from "cloudflare:workers";
 import type { Client } from "@modelcontextprotocol/client";
 import type { Client as V1Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { ElicitRequestSchema } from "@modelcontextprotocol/sdk/types.js";
-import { AccountViewSchema } from "@penumbra/core/contracts";
+import { AccountViewSchema, mcpInternalRequest } from "@penumbra/core/contracts";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { SHIPFAST_SHIPMENT } from "../../../test/fixtures/shipfast.ts";
@@ -329,12 +329,12 @@ describe("a revoked key stops at the next call", () => {
 		await revokeKey(account.ownerKey, account.agentKeyId);
 		const internal = (
 			exports as unknown as {
-				McpInternal: { handle(id: string, request: Request, keyId?: string): Promise<Response> };
+				McpInternal: { handle(id: string, request: unknown, keyId?: string): Promise<Response> };
 			}
 		).McpInternal;
 		const refused = await internal.handle(
 			account.id,
-			new Request("https://mcp.internal/mcp", { method: "POST" }),
+			await mcpInternalRequest("https://mcp.internal/mcp", { method: "POST" }),
 			account.agentKeyId,
 		);
 		expect(refused.status).toBe(401);

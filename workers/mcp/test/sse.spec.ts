@@ -1,5 +1,6 @@
 import { exports } from "cloudflare:workers";
 import { StreamableHTTPClientTransport, Client as V2Client } from "@modelcontextprotocol/client";
+import { MCP_MAX_BODY_CHARS, mcpInternalRequest } from "@penumbra/core/contracts";
 import { describe, expect, it } from "vitest";
 import { callTool, connectSse, createKey, mcpFetch, mcpOrigin } from "./helpers.ts";
 
@@ -63,7 +64,9 @@ describe("signed-in transports", () => {
 
 /** Typed by hand: each Worker's generated types declare the main module, and the first one read wins. */
 const internal = (
-	exports as unknown as { McpInternal: { handle(id: string, request: Request): Promise<Response> } }
+	exports as unknown as {
+		McpInternal: { handle(id: string, request: unknown, keyId?: string): Promise<Response> };
+	}
 ).McpInternal;
 
 describe("McpInternal (our own Workers, over a service binding)", () => {
@@ -71,11 +74,7 @@ describe("McpInternal (our own Workers, over a service binding)", () => {
 		const { id } = await createKey("authenticated", 4321);
 		const transport = new StreamableHTTPClientTransport(new URL("https://mcp.internal/mcp"), {
 			// An AbortSignal cannot cross RPC: send the request without one.
-			fetch: (url, init) =>
-				internal.handle(
-					id,
-					new Request(url, { method: init?.method, headers: init?.headers, body: init?.body }),
-				),
+			fetch: async (url, init) => internal.handle(id, await mcpInternalRequest(url, init)),
 		});
 		const client = new V2Client({ name: "internal-test", version: "0.0.0" });
 		await client.connect(transport);
@@ -88,7 +87,33 @@ describe("McpInternal (our own Workers, over a service binding)", () => {
 			account: { balance_cents: 4321 },
 		});
 
-		const refused = await internal.handle("cred_doesnotexist", new Request("https://mcp.internal/mcp"));
+		const refused = await internal.handle(
+			"cred_doesnotexist",
+			await mcpInternalRequest("https://mcp.internal/mcp"),
+		);
 		expect(refused.status).toBe(401);
+	});
+
+	it("takes the request as plain data only, and refuses any other shape before it asks who the caller is", async () => {
+		const { id } = await createKey("authenticated", 100);
+		const post = await mcpInternalRequest("https://mcp.internal/mcp", {
+			method: "POST",
+			headers: { "content-type": "application/json" },
+			body: "{}",
+		});
+		expect(post).toMatchObject({ method: "POST", body: "{}" });
+		for (const bad of [
+			new Request("https://mcp.internal/mcp", { method: "POST", body: "{}" }),
+			{ ...post, url: "not a url" },
+			{ ...post, method: "PUT" },
+			{ ...post, headers: { "content-type": "application/json" } },
+			{ ...post, body: "x".repeat(MCP_MAX_BODY_CHARS + 1) },
+		]) {
+			const response = await internal.handle("cred_doesnotexist", bad);
+			expect(response.status).toBe(400);
+			expect(await response.json()).toEqual({ error: "invalid_request" });
+		}
+		const elsewhere = await internal.handle(id, { ...post, url: "https://mcp.internal/sse" });
+		expect(elsewhere.status).toBe(404);
 	});
 });

@@ -2,6 +2,7 @@ export * from "./alerts.ts";
 export * from "./chat.ts";
 export * from "./gateway.ts";
 export * from "./identity.ts";
+export * from "./mcp.ts";
 export * from "./metrics.ts";
 export * from "./money.ts";
 export * from "./operator.ts";
