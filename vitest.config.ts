@@ -96,16 +96,19 @@ function mcpWorker(scriptPath: string) {
 	return auxiliaryWorker("workers/mcp/wrangler.toml", scriptPath, {
 		...mcpDevVars(),
 		REGISTRY_CACHE_SECONDS: "0",
+		LOG_LEVEL: "warn",
 	});
 }
 
 /**
  * Test-only bindings of a project that runs the gateway as an auxiliary: its admin token, the migrations and
- * registry the setup file applies, and its HTTP API (GATEWAY_HTTP) for admin calls (credentials, credit).
+ * registry the setup file applies, and its HTTP API (GATEWAY_HTTP) for admin calls (credentials, credit). No
+ * access lines: a spec that checks them passes the Worker an env with LOG_LEVEL "info".
  */
 async function besideGateway(gateway: ReturnType<typeof gatewayWorker>, registry: string) {
 	return {
 		bindings: {
+			LOG_LEVEL: "warn",
 			TEST_ADMIN_TOKEN: ADMIN_TOKEN,
 			TEST_MIGRATIONS: await readD1Migrations("migrations"),
 			TEST_REGISTRY: registry,

@@ -112,7 +112,13 @@ async function planStack(fakeUrl: string): Promise<StackOptions> {
 		logLevel: "warn",
 		vars: {
 			gateway: { LOG_LEVEL: "warn" },
-			chat: { ANTHROPIC_BASE_URL: fakeUrl, ANTHROPIC_API_KEY: FAKE_KEY, ANTHROPIC_MODEL: MODEL },
+			mcp: { LOG_LEVEL: "warn" },
+			chat: {
+				LOG_LEVEL: "warn",
+				ANTHROPIC_BASE_URL: fakeUrl,
+				ANTHROPIC_API_KEY: FAKE_KEY,
+				ANTHROPIC_MODEL: MODEL,
+			},
 		},
 	};
 }

@@ -195,6 +195,7 @@ async function startStack(): Promise<StackOptions> {
 			gateway: { LOG_LEVEL: "warn", METRICS_STORE: suite.gatewayMetricsStore ?? "analytics-engine" },
 			"gateway-metrics-off": { LOG_LEVEL: "warn" },
 			"gateway-metrics-ae": { LOG_LEVEL: "warn" },
+			mcp: { LOG_LEVEL: "warn" },
 		},
 		providersDir: benchProviders(root, `${stateDir}-providers`),
 	};

@@ -41,7 +41,7 @@ export async function planStack(root: string, stateDir: string): Promise<StackOp
 		workers,
 		echo: false,
 		logLevel: "warn",
-		vars: { gateway: { LOG_LEVEL: "warn" }, mcp: { PUBLIC_URL: mcp?.origin ?? "" } },
+		vars: { gateway: { LOG_LEVEL: "warn" }, mcp: { LOG_LEVEL: "warn", PUBLIC_URL: mcp?.origin ?? "" } },
 	};
 }
 

@@ -1,7 +1,7 @@
 import { notFoundHandler, onErrorHandler, requestId, sameSiteWrites } from "@penumbra/core/middleware";
 import { type Context, Hono } from "hono";
 import { cors } from "hono/cors";
-import { type ChatApp, requireIdentity } from "./auth.ts";
+import { type Caller, type ChatApp, requireIdentity } from "./auth.ts";
 import { accountRoutes } from "./routes/account.ts";
 import { browsingRoutes } from "./routes/browsing.ts";
 import { chatRoutes } from "./routes/chat.ts";
@@ -20,7 +20,16 @@ function siteOrigin(env: ChatEnv): string {
 
 const app = new Hono<ChatApp>();
 
-app.use("*", requestId());
+// The access line names the caller's credential once authentication has run (none on public routes).
+app.use(
+	"*",
+	requestId<ChatApp>({
+		accessLog: {
+			level: (c) => c.env.LOG_LEVEL,
+			caller: (c) => (c.get("identity") as Caller | undefined)?.credential_id,
+		},
+	}),
+);
 app.use(
 	"/api/*",
 	cors({

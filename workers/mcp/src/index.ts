@@ -1,6 +1,7 @@
 import { env, WorkerEntrypoint } from "cloudflare:workers";
 import { type McpInternalRequest, McpInternalRequestSchema } from "@penumbra/core/contracts";
 import { answeringRequest } from "@penumbra/core/search";
+import { withAccessLine } from "./access.ts";
 import { keyProps, type SessionProps } from "./auth/props.ts";
 import { oauthProviderFor, UNIFIED_KEY } from "./auth/provider.ts";
 import { legacySse, sseSessionCaller } from "./legacy-sse.ts";
@@ -60,7 +61,12 @@ export class McpInternal extends WorkerEntrypoint<McpEnv> {
 			...(request.body === undefined || request.method === "GET" ? {} : { body: request.body }),
 		});
 		const props: SessionProps = { ...identity, via: "session", ...(keyId ? { key_id: keyId } : {}) };
-		return mcp(forwarded, this.env, withProps(this.ctx, props));
+		return withAccessLine(
+			forwarded,
+			this.env,
+			(tagged) => mcp(tagged, this.env, withProps(this.ctx, props)),
+			credentialId,
+		);
 	}
 }
 
@@ -111,7 +117,8 @@ async function sse(request: Request, env: McpEnv, ctx: ExecutionContext): Promis
 
 export default {
 	// Counted while it is answered: a background reload of the search index works between requests (core/search/quiet.ts).
-	fetch: (request, env, ctx) => answeringRequest(() => route(request, env, ctx)),
+	fetch: (request, env, ctx) =>
+		answeringRequest(() => withAccessLine(request, env, (tagged) => route(tagged, env, ctx))),
 } satisfies ExportedHandler<McpEnv>;
 
 async function route(request: Request, env: McpEnv, ctx: ExecutionContext): Promise<Response> {

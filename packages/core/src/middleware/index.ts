@@ -1,6 +1,9 @@
 export { type NotFoundOptions, notFoundHandler, onErrorHandler, problemFor } from "./problems.ts";
 export {
+	type AccessLine,
 	type AccessLogOptions,
+	accessLinesOn,
+	logAccess,
 	type RequestIdEnv,
 	type RequestIdOptions,
 	type RequestIdVariables,

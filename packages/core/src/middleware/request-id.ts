@@ -34,6 +34,38 @@ export interface RequestIdOptions<E extends RequestIdEnv> {
 
 const QUIET_LEVELS: ReadonlySet<string> = new Set(["warn", "error"]);
 
+/** Whether a Worker at this log level writes access lines ("warn" and "error" turn them off). */
+export function accessLinesOn(level: string | undefined): boolean {
+	return !QUIET_LEVELS.has(level ?? "");
+}
+
+/** One request as every Worker's access line says it (docs/operating.md). */
+export interface AccessLine {
+	request_id: string;
+	trace_id: string;
+	method: string;
+	/** The URL; only its path is logged (a query can carry what a log must not). */
+	url: string;
+	status: number;
+	/** `performance.now()` when the request came in. */
+	started: number;
+	/** Who called, when known: the credential id. */
+	caller?: string | undefined;
+}
+
+/** Writes one access line: an info log, so the Worker's configured level can silence it. */
+export function logAccess(line: AccessLine): void {
+	log("info", "request", {
+		request_id: line.request_id,
+		trace_id: line.trace_id,
+		method: line.method,
+		path: new URL(line.url).pathname,
+		status: line.status,
+		duration_ms: Math.round((performance.now() - line.started) * 10) / 10,
+		caller: line.caller,
+	});
+}
+
 /**
  * Accepts a sane incoming request id or makes one, exposes it as `requestId`, echoes it on the response and,
  * when `accessLog` is given, logs the request with its status, duration and trace id. The request's trace (`trace`)
@@ -55,14 +87,14 @@ export function requestId<E extends RequestIdEnv>(options: RequestIdOptions<E> =
 		// After the handlers, not before: a handler that returns its own Response (a stream, a forwarded answer)
 		// would otherwise drop the header.
 		c.res.headers.set(headerName, id);
-		if (accessLog && !QUIET_LEVELS.has(accessLog.level(c) ?? "")) {
-			log("info", "request", {
+		if (accessLog && accessLinesOn(accessLog.level(c))) {
+			logAccess({
 				request_id: id,
 				trace_id: trace.trace_id,
 				method: c.req.method,
-				path: new URL(c.req.url).pathname,
+				url: c.req.url,
 				status: c.res.status,
-				duration_ms: Math.round((performance.now() - started) * 10) / 10,
+				started,
 				caller: accessLog.caller?.(c),
 			});
 		}
