@@ -1,6 +1,9 @@
 import type { GatewayAnswer, OperatorCall } from "@penumbra/core/contracts";
+import { operatorSessions } from "@penumbra/core/db";
 import { PenumbraError, toProblem } from "@penumbra/core/errors";
 import { hashApiKey } from "@penumbra/core/keys";
+import { and, eq, gt, lte } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/d1";
 import { resolvedCallers } from "./middleware/auth.ts";
 
 /**
@@ -11,8 +14,6 @@ import { resolvedCallers } from "./middleware/auth.ts";
 export const OPERATOR_TOKEN_PREFIX = "ops_";
 const TOKEN_SHAPE = /^ops_[A-Za-z0-9_-]{43}$/;
 export const OPERATOR_SESSION_TTL_S = 12 * 3600;
-/** KV `REGISTRY` key of a session: the token's SHA-256, so a KV dump cannot be replayed. Expires by KV TTL. */
-const KV_PREFIX = "operator-session:";
 
 /** The admin routes a session may call, and only with GET: what the dashboard reads. */
 const OPERATOR_READS = [
@@ -42,32 +43,46 @@ function randomToken(): string {
 	return `${OPERATOR_TOKEN_PREFIX}${text}`;
 }
 
-/** A new session: the token (shown once) and when it ends. */
+/**
+ * A new session: the token (shown once) and when it ends. D1 keeps only the token's SHA-256 (a dump cannot be
+ * replayed); sessions that have ended are deleted in the same batch.
+ */
 export async function startOperatorSession(env: GatewayEnv): Promise<{ token: string; expires_at: string }> {
 	const token = randomToken();
-	const expiresAt = Date.now() + OPERATOR_SESSION_TTL_S * 1000;
-	await env.REGISTRY.put(
-		`${KV_PREFIX}${await hashApiKey(token)}`,
-		JSON.stringify({ expires_at: expiresAt }),
-		{
-			expirationTtl: OPERATOR_SESSION_TTL_S,
-		},
-	);
+	const now = Date.now();
+	const expiresAt = now + OPERATOR_SESSION_TTL_S * 1000;
+	const db = drizzle(env.DB);
+	await db.batch([
+		db.delete(operatorSessions).where(lte(operatorSessions.expiresAt, now)),
+		db
+			.insert(operatorSessions)
+			.values({ tokenHash: await hashApiKey(token), createdAt: now, expiresAt: expiresAt }),
+	]);
 	return { token, expires_at: new Date(expiresAt).toISOString() };
 }
 
+/** Signing out: the session is refused from the next request on, wherever it comes from. */
 export async function endOperatorSession(env: GatewayEnv, token: string): Promise<void> {
-	if (looksLikeOperatorToken(token)) await env.REGISTRY.delete(`${KV_PREFIX}${await hashApiKey(token)}`);
+	if (!looksLikeOperatorToken(token)) return;
+	await drizzle(env.DB)
+		.delete(operatorSessions)
+		.where(eq(operatorSessions.tokenHash, await hashApiKey(token)));
 }
 
-/** When the live session ends; null once it has (KV's TTL ends it; the stored time guards against KV lagging). */
+/** When the live session ends; null once it has (signed out, or past its 12 hours). */
 export async function operatorSessionEnd(env: GatewayEnv, token: string): Promise<number | null> {
 	if (!looksLikeOperatorToken(token)) return null;
-	const stored = await env.REGISTRY.get<{ expires_at: number }>(
-		`${KV_PREFIX}${await hashApiKey(token)}`,
-		"json",
-	);
-	return stored !== null && stored.expires_at > Date.now() ? stored.expires_at : null;
+	const row = await drizzle(env.DB)
+		.select({ expiresAt: operatorSessions.expiresAt })
+		.from(operatorSessions)
+		.where(
+			and(
+				eq(operatorSessions.tokenHash, await hashApiKey(token)),
+				gt(operatorSessions.expiresAt, Date.now()),
+			),
+		)
+		.get();
+	return row?.expiresAt ?? null;
 }
 
 async function operatorSessionLive(env: GatewayEnv, token: string): Promise<boolean> {

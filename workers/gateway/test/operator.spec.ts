@@ -49,9 +49,13 @@ describe("operator sessions", () => {
 		const hours = (Date.parse(expires_at) - started) / 3600_000;
 		expect(hours).toBeGreaterThan(11.9);
 		expect(hours).toBeLessThanOrEqual(12.01);
-		const stored = await env.REGISTRY.list({ prefix: "operator-session:" });
-		expect(stored.keys.map((k) => k.name)).toContain(`operator-session:${await hashApiKey(token)}`);
-		expect(JSON.stringify(stored)).not.toContain(token);
+		const stored = await env.DB.prepare("SELECT * FROM operator_sessions").all();
+		expect(stored.results).toContainEqual({
+			token_hash: await hashApiKey(token),
+			created_at: expect.any(Number),
+			expires_at: Date.parse(expires_at),
+		});
+		expect(JSON.stringify(stored.results)).not.toContain(token);
 
 		await expectProblem(await call("/v1/admin/sessions", { method: "POST" }), 401, "AUTH_REQUIRED");
 		// A session cannot make another (nor outlive itself that way).
@@ -133,13 +137,18 @@ describe("operator sessions", () => {
 		const unknown = `ops_${"A".repeat(43)}`;
 		await expectProblem(await call("/v1/admin/purchases", { headers: as(unknown) }), 401, "AUTH_REQUIRED");
 
-		// KV's expiry can lag: the stored end time is checked too.
+		// Past its end a session is refused, and the next sign-in deletes it.
 		const expired = await session();
-		await env.REGISTRY.put(
-			`operator-session:${await hashApiKey(expired)}`,
-			JSON.stringify({ expires_at: Date.now() - 1 }),
-		);
+		const expiredHash = await hashApiKey(expired);
+		await env.DB.prepare("UPDATE operator_sessions SET expires_at = ? WHERE token_hash = ?")
+			.bind(Date.now() - 1, expiredHash)
+			.run();
 		await expectProblem(await call("/v1/admin/purchases", { headers: as(expired) }), 401, "AUTH_REQUIRED");
+		const live = await session();
+		const hashes = (await env.DB.prepare("SELECT token_hash FROM operator_sessions").all()).results;
+		expect(hashes).not.toContainEqual({ token_hash: expiredHash });
+		expect(hashes).toContainEqual({ token_hash: await hashApiKey(live) });
+		await purchases(live);
 	});
 });
 

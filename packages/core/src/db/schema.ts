@@ -189,6 +189,16 @@ export const chatSessions = sqliteTable(
 );
 
 /**
+ * The operator dashboard's read-only sessions (`workers/gateway/src/operator.ts`), by the token's SHA-256 (never the
+ * token). In D1, not KV: signing out ends the session everywhere at once. Expired rows go when the next one starts.
+ */
+export const operatorSessions = sqliteTable("operator_sessions", {
+	tokenHash: text("token_hash").primaryKey(),
+	createdAt: integer("created_at", { mode: "number" }).notNull(),
+	expiresAt: integer("expires_at", { mode: "number" }).notNull(),
+});
+
+/**
  * Metric points when the store is D1 (`METRICS_STORE=d1`: `npm start`, tests); production writes them to Analytics
  * Engine instead. One row per point of `MetricPointSchema`; the cron deletes rows older than 7 days.
  */
