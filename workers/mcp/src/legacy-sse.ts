@@ -1,7 +1,8 @@
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import type { CallToolResult as V1CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import type { RequestInfo, CallToolResult as V1CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/cfworker-provider.js";
 import type { CallToolResult, InputRequiredResult } from "@modelcontextprotocol/server";
+import { continueTrace, requestIdFrom, TRACEPARENT_HEADER } from "@penumbra/core/trace";
 import { McpAgent } from "agents/mcp";
 import { type SessionProps, SessionPropsSchema } from "./auth/props.ts";
 import { confirmMessage, type HumanConfirm } from "./confirmation.ts";
@@ -30,8 +31,21 @@ export class LegacySseSession extends McpAgent {
 		return parsed.success ? parsed.data : null;
 	}
 
-	#call(): CallContext {
-		return { env: this.env as unknown as McpEnv, session: this.#session() };
+	/** One tool call's context; its request id and trace are those of the `POST /sse/message` that carried it. */
+	#call(extra: { requestInfo?: RequestInfo | undefined }): CallContext {
+		const headers = extra.requestInfo?.headers ?? {};
+		const header = (name: string) => {
+			const value = headers[name];
+			return typeof value === "string" ? value : undefined;
+		};
+		return {
+			env: this.env as unknown as McpEnv,
+			session: this.#session(),
+			origin: {
+				request_id: requestIdFrom(header("x-request-id")),
+				trace: continueTrace(header(TRACEPARENT_HEADER)),
+			},
+		};
 	}
 
 	/** Who opened this session (null: anonymous), for the check that each message comes from the same caller. */
@@ -61,23 +75,25 @@ export class LegacySseSession extends McpAgent {
 
 	async init(): Promise<void> {
 		const { run: _gs, ...getStartedDef } = TOOLS.get_started;
-		this.server.registerTool("get_started", getStartedDef, async () =>
-			v1(TOOLS.get_started.run(this.#call())),
+		this.server.registerTool("get_started", getStartedDef, async (extra) =>
+			v1(TOOLS.get_started.run(this.#call(extra))),
 		);
 		const { run: _ss, ...searchDef } = TOOLS.search_services;
-		this.server.registerTool("search_services", searchDef, async (args) =>
-			v1(TOOLS.search_services.run(this.#call(), args)),
+		this.server.registerTool("search_services", searchDef, async (args, extra) =>
+			v1(TOOLS.search_services.run(this.#call(extra), args)),
 		);
 		const { run: _lt, ...listDef } = TOOLS.list_tools;
-		this.server.registerTool("list_tools", listDef, async (args) =>
-			v1(TOOLS.list_tools.run(this.#call(), args)),
+		this.server.registerTool("list_tools", listDef, async (args, extra) =>
+			v1(TOOLS.list_tools.run(this.#call(extra), args)),
 		);
 		const { run: _ex, ...executeDef } = TOOLS.execute;
 		this.server.registerTool("execute", executeDef, async (args, extra) =>
-			v1(TOOLS.execute.run({ ...this.#call(), confirm: this.#confirm(extra.requestId) }, args)),
+			v1(TOOLS.execute.run({ ...this.#call(extra), confirm: this.#confirm(extra.requestId) }, args)),
 		);
 		const { run: _h, ...healthDef } = TOOLS.health;
-		this.server.registerTool("health", healthDef, async (args) => v1(TOOLS.health.run(this.#call(), args)));
+		this.server.registerTool("health", healthDef, async (args, extra) =>
+			v1(TOOLS.health.run(this.#call(extra), args)),
+		);
 	}
 }
 

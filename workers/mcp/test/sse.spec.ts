@@ -1,8 +1,17 @@
 import { exports } from "cloudflare:workers";
 import { StreamableHTTPClientTransport, Client as V2Client } from "@modelcontextprotocol/client";
 import { MCP_MAX_BODY_CHARS, mcpInternalRequest } from "@penumbra/core/contracts";
+import { parseTraceparent } from "@penumbra/core/trace";
 import { describe, expect, it } from "vitest";
-import { callTool, connectSse, createKey, mcpFetch, mcpOrigin } from "./helpers.ts";
+import {
+	callTool,
+	connectSse,
+	createKey,
+	mcpFetch,
+	mcpOrigin,
+	providerServices,
+	seedRegistry,
+} from "./helpers.ts";
 
 describe("legacy HTTP+SSE transport (/sse)", () => {
 	it("serves the same five tools and answers a search", async () => {
@@ -18,6 +27,40 @@ describe("legacy HTTP+SSE transport (/sse)", () => {
 		const result = await client.callTool({ name: "get_started", arguments: {} });
 		expect(result.structuredContent).toMatchObject({ auth_level: "anonymous" });
 		await client.close();
+	});
+
+	it("a tool call carries the id and trace of the message that asked for it, to the merchant", async () => {
+		const base = providerServices().find((s) => s.card.id === "fooddash");
+		if (!base) throw new Error("fooddash is not in the registry");
+		// FoodDash answered by the sandbox's echo, which returns the headers it was sent.
+		const echo = {
+			...base,
+			card: { ...base.card, id: "echo" },
+			upstream: `${new URL(base.upstream).origin}/_echo`,
+		};
+		await seedRegistry([...providerServices(), echo]);
+		try {
+			const { key } = await createKey("authenticated");
+			const traceId = "0af7651916cd43dd8448eb211c80319c";
+			const client = await connectSse({
+				headers: {
+					authorization: `Bearer ${key}`,
+					"x-request-id": "sse-message-trace-1",
+					traceparent: `00-${traceId}-b7ad6b7169203331-01`,
+				},
+			});
+			const result = await client.callTool({
+				name: "execute",
+				arguments: { service: "echo", tool: "search_restaurants", parameters: { city: "austin" } },
+			});
+			await client.close();
+			expect(result.isError, JSON.stringify(result)).toBeFalsy();
+			const echoed = result.structuredContent as { result: { headers: Record<string, string> } };
+			expect(parseTraceparent(echoed.result.headers.traceparent)?.trace_id).toBe(traceId);
+			expect(echoed.result.headers["x-request-id"]).toBe("sse-message-trace-1");
+		} finally {
+			await seedRegistry(providerServices());
+		}
 	});
 });
 
