@@ -196,6 +196,7 @@ async function startStack(): Promise<StackOptions> {
 			"gateway-metrics-off": { LOG_LEVEL: "warn" },
 			"gateway-metrics-ae": { LOG_LEVEL: "warn" },
 			mcp: { LOG_LEVEL: "warn" },
+			"mcp-in-process": { LOG_LEVEL: "warn" },
 		},
 		providersDir: benchProviders(root, `${stateDir}-providers`),
 	};
