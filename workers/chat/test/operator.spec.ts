@@ -16,9 +16,18 @@ async function expectProblem(response: Response, status: number, code: string) {
 	expect(JSON.parse(text)).toMatchObject({ code });
 }
 
+/** A client address of its own, so one test's sign-ins never count against another's limit. */
+function address(): { "cf-connecting-ip": string } {
+	const bytes = crypto.getRandomValues(new Uint8Array(2));
+	return { "cf-connecting-ip": `198.51.${bytes[0]}.${bytes[1]}` };
+}
+
 /** Signs in as the operator; `cookie` is `name=value` for a Cookie header. */
 async function operatorSignIn(): Promise<{ cookie: string; setCookie: string }> {
-	const response = await chatFetch("/api/operator/session", { json: { admin_token: env.TEST_ADMIN_TOKEN } });
+	const response = await chatFetch("/api/operator/session", {
+		headers: address(),
+		json: { admin_token: env.TEST_ADMIN_TOKEN },
+	});
 	const text = await response.text();
 	expect(response.status, text).toBe(200);
 	expect(JSON.parse(text)).toEqual({ signed_in: true, expires_at: expect.any(String) });
@@ -47,10 +56,38 @@ describe("operator sign-in", () => {
 	});
 
 	it("refuses a wrong admin token, and sets no cookie", async () => {
-		const response = await chatFetch("/api/operator/session", { json: { admin_token: "not-the-token" } });
+		const headers = address();
+		const response = await chatFetch("/api/operator/session", {
+			headers,
+			json: { admin_token: "not-the-token" },
+		});
 		await expectProblem(response, 403, "FORBIDDEN");
 		expect(response.headers.get("set-cookie")).toBeNull();
-		await expectProblem(await chatFetch("/api/operator/session", { json: {} }), 400, "VALIDATION_FAILED");
+		await expectProblem(
+			await chatFetch("/api/operator/session", { headers, json: {} }),
+			400,
+			"VALIDATION_FAILED",
+		);
+	});
+
+	it("takes at most 10 sign-ins a minute from one address, the right token included", async () => {
+		const headers = address();
+		for (let i = 0; i < 10; i++) {
+			const wrong = await chatFetch("/api/operator/session", {
+				headers,
+				json: { admin_token: `guess-${i}` },
+			});
+			await expectProblem(wrong, 403, "FORBIDDEN");
+		}
+		const limited = await chatFetch("/api/operator/session", {
+			headers,
+			json: { admin_token: env.TEST_ADMIN_TOKEN },
+		});
+		expect(limited.headers.get("retry-after")).toBe("60");
+		expect(limited.headers.get("set-cookie")).toBeNull();
+		await expectProblem(limited, 429, "RATE_LIMITED");
+		// Another address is not held back.
+		await operatorSignIn();
 	});
 
 	it("signing out ends the session at the gateway, not only the cookie", async () => {

@@ -83,6 +83,13 @@ async function read(c: Context<ChatApp>, path: string): Promise<Response> {
 const SignInSchema = z.object({ admin_token: z.string().trim().min(1).max(512) });
 
 operatorRoutes.post("/api/operator/session", async (c) => {
+	const ip = c.req.header("cf-connecting-ip") ?? "unknown";
+	if (!(await c.env.OPERATOR_SIGNIN_LIMITER.limit({ key: ip })).success) {
+		throw new PenumbraError("RATE_LIMITED", {
+			detail: "Too many operator sign-ins from this address. Wait a minute.",
+			extras: { retry_after_seconds: 60 },
+		});
+	}
 	const { admin_token } = parse(SignInSchema, await jsonBody(c), "/body");
 	const result = await call(c, admin_token, "POST", "/v1/admin/sessions");
 	if (result.status !== 201) return answer(result);
