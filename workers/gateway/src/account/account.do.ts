@@ -12,6 +12,7 @@ import {
 	type TopUp,
 } from "@penumbra/core/contracts";
 import { log } from "@penumbra/core/log";
+import { metricsOf } from "@penumbra/core/metrics";
 import { Abort, Book, isCents, type StoredQuote, utcDayStart } from "./book.ts";
 import { checkControls } from "./controls.ts";
 import { mirrorEntries } from "./ledger.ts";
@@ -75,6 +76,7 @@ export class AccountDO extends DurableObject<GatewayEnv> {
 		this.#desk = new PurchaseDesk({
 			book: this.#book,
 			env,
+			metrics: metricsOf(env, ctx),
 			credentialId: () => this.#credentialId,
 			transaction: (fn) => this.#transaction(fn),
 			injectFault: (point) => this.#injectFault(point),

@@ -3,6 +3,7 @@ import { readAmountCents, readTransactionId, readVerdict } from "@penumbra/core/
 import type { CompiledService, CompiledTool } from "@penumbra/core/registry";
 import type { UpstreamRequest } from "@penumbra/core/upstream-request";
 import { sendUpstream } from "../execute.ts";
+import type { UpstreamObserver } from "../metrics/observe.ts";
 
 /**
  * What one merchant call (a purchase, its repeat, or a status lookup) says about the order: sold (capture), refused
@@ -85,16 +86,20 @@ function verdictOutcome(verdict: "refused" | "unknown", value: unknown): Merchan
 			};
 }
 
-/** Sends the purchase (or its repeat with the same idempotency key) and says what the answer means. */
+/**
+ * Sends the purchase (or its repeat with the same idempotency key) and says what the answer means; the call is one
+ * `upstream` metric point of `observer`.
+ */
 export async function callPurchase(
 	env: GatewayEnv,
 	service: CompiledService,
 	tool: CompiledTool,
 	request: UpstreamRequest,
 	heldCents: number,
+	observer: UpstreamObserver,
 ): Promise<MerchantOutcome> {
 	try {
-		return readSale(tool, (await sendUpstream(env, service, request)).body, heldCents);
+		return readSale(tool, (await sendUpstream(env, service, request, observer)).body, heldCents);
 	} catch (error) {
 		return classifyFailure(error);
 	}
@@ -110,9 +115,10 @@ export async function lookUpPurchase(
 	tool: CompiledTool,
 	request: UpstreamRequest,
 	heldCents: number,
+	observer: UpstreamObserver,
 ): Promise<MerchantOutcome> {
 	try {
-		return readSale(tool, (await sendUpstream(env, service, request)).body, heldCents);
+		return readSale(tool, (await sendUpstream(env, service, request, observer)).body, heldCents);
 	} catch (error) {
 		if (error instanceof PenumbraError && upstreamStatus(error) === 404) {
 			return {

@@ -1,7 +1,9 @@
 import { fail, failureOf, type PendingPurchase, type Receipt, type Result } from "@penumbra/core/contracts";
 import { PenumbraError } from "@penumbra/core/errors";
 import { log } from "@penumbra/core/log";
+import type { Metrics } from "@penumbra/core/metrics";
 import type { CompiledService, CompiledTool } from "@penumbra/core/registry";
+import { pointId } from "../metrics/record.ts";
 import { buildPurchaseRequest, buildStatusRequest, statusToolOf } from "../purchase-request.ts";
 import { Registry } from "../registry.ts";
 import type { Attempt, Book } from "./book.ts";
@@ -36,10 +38,12 @@ export interface PurchaseAnswer {
 	replayed: boolean;
 }
 
-/** What the purchase desk needs from its Account DO: the book, the env, and its transactions. */
+/** What the purchase desk needs from its Account DO: the book, the env, its metrics, and its transactions. */
 export interface DeskHost {
 	book: Book;
 	env: GatewayEnv;
+	/** Records each merchant call as an `upstream` point, as the gateway's own upstream calls are. */
+	metrics: Metrics;
 	credentialId(): string;
 	transaction<T extends object>(fn: () => Result<T>): Result<T>;
 	injectFault(point: string): void;
@@ -81,7 +85,11 @@ export class PurchaseDesk {
 			const request = this.#purchaseRequest(service, tool, attempt, input.parameters);
 			request.headers.set("x-request-id", input.request_id);
 			if (input.traceparent) request.headers.set("traceparent", input.traceparent);
-			outcome = await callPurchase(this.#host.env, service, tool, request, hold.amount_cents);
+			outcome = await callPurchase(this.#host.env, service, tool, request, hold.amount_cents, {
+				metrics: this.#host.metrics,
+				request_id: pointId(input.request_id),
+				tool: tool.name,
+			});
 		} catch (error) {
 			// The request could not be built (the registry's tool changed): nothing reached the merchant.
 			if (!(error instanceof PenumbraError)) throw error;
@@ -285,9 +293,11 @@ export class PurchaseDesk {
 			const request = statusTool
 				? buildStatusRequest(this.#host.env, service, statusTool, attempt.idempotency_key)
 				: this.#purchaseRequest(service, tool, attempt, attempt.parameters ?? "{}");
+			// The alarm's own call: no request of anyone's.
+			const observer = { metrics: this.#host.metrics, request_id: "", tool: (statusTool ?? tool).name };
 			outcome = await (statusTool
-				? lookUpPurchase(this.#host.env, service, tool, request, hold.amount_cents)
-				: callPurchase(this.#host.env, service, tool, request, hold.amount_cents));
+				? lookUpPurchase(this.#host.env, service, tool, request, hold.amount_cents, observer)
+				: callPurchase(this.#host.env, service, tool, request, hold.amount_cents, observer));
 		} catch (error) {
 			if (!(error instanceof PenumbraError)) throw error;
 			outcome = { kind: "unknown", error };

@@ -74,6 +74,8 @@ async function buy(key: string, service: string): Promise<Response> {
 const started = Date.now();
 let key: string;
 let boughtCents = 0;
+/** The request id of the buy that went through: its merchant call's point carries it. */
+let boughtRequestId = "";
 
 beforeAll(async () => {
 	await addServices(
@@ -99,6 +101,7 @@ beforeAll(async () => {
 	const bought = await buy(key, "fooddash");
 	expect(bought.status, await bought.clone().text()).toBe(200);
 	boughtCents = (await json<{ receipt: { amount_cents: number } }>(bought)).receipt.amount_cents;
+	boughtRequestId = bought.headers.get("x-request-id") ?? "";
 	expect((await buy(key, "refusedash")).status).toBe(422);
 	await expectProblem(await buy(poor, "fooddash"), 402, "INSUFFICIENT_FUNDS");
 
@@ -117,6 +120,21 @@ beforeAll(async () => {
 
 describe("GET /v1/admin/metrics after a scripted mix", () => {
 	const since = () => new Date(started - 1000).toISOString();
+
+	it("records the Account DO's merchant call as an upstream point of the purchase's request", async () => {
+		expect(boughtRequestId).not.toBe("");
+		await vi.waitFor(
+			async () => {
+				const rows = await env.DB.prepare(
+					"SELECT service, tool, status, outcome FROM metric_points WHERE kind = 'upstream' AND request_id = ?",
+				)
+					.bind(boughtRequestId)
+					.all();
+				expect(rows.results).toEqual([{ service: "fooddash", tool: "checkout", status: 201, outcome: "ok" }]);
+			},
+			{ timeout: 4_000, interval: 100 },
+		);
+	});
 
 	it("counts every request, upstream call and purchase of each service exactly", async () => {
 		// Points are inserted in batches shortly after each answer: wait until all of them are in.
@@ -151,17 +169,22 @@ describe("GET /v1/admin/metrics after a scripted mix", () => {
 					upstream_availability: 0,
 				});
 				expect(group(r, "meterfee")).toMatchObject({ requests: 2, revenue_cents: 6 });
-				// Three quotes (one precheck upstream call each) and two buys: one bought, one refused for lack of funds.
+				// Three quotes (one precheck upstream call each) and two buys: one bought (the Account DO's merchant call,
+				// an upstream point too), one refused for lack of funds (no merchant call).
 				expect(group(r, "fooddash")).toMatchObject({
 					requests: 5,
 					errors: 1,
-					upstream_calls: 3,
+					upstream_calls: 4,
+					upstream_failures: 0,
 					purchases: { bought: 1, released: 0, unknown: 0, refused: 1 },
 					revenue_cents: boughtCents,
 				});
+				// Its precheck, and the checkout it refused (422: the caller's business, not a failure of the merchant).
 				expect(group(r, "refusedash")).toMatchObject({
 					requests: 2,
 					errors: 1,
+					upstream_calls: 2,
+					upstream_failures: 0,
 					purchases: { bought: 0, released: 1, unknown: 0, refused: 0 },
 					revenue_cents: 0,
 				});
