@@ -1,10 +1,21 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import { accessLinesOn, logAccess } from "@penumbra/core/middleware";
 import { continueTrace, requestIdFrom, TRACEPARENT_HEADER, tagRequest } from "@penumbra/core/trace";
+
+/** The caller of the request being answered, as far as it is known yet (`noteCaller`). */
+const answering = new AsyncLocalStorage<{ caller?: string }>();
+
+/** Names the credential the request being answered acts for, for its access line (the first one named stays). */
+export function noteCaller(credentialId: string): void {
+	const line = answering.getStore();
+	if (line) line.caller ??= credentialId;
+}
 
 /**
  * Answers `request` and writes this Worker's access line for it (docs/operating.md). The request's id and trace are
  * settled here and written onto the request it answers, so the MCP server's gateway calls carry the same request id
- * and trace id as the line. `caller`: the credential, when it is known before the answer (the chat's lane).
+ * and trace id as the line. The caller is the credential passed as `caller`, else the one `noteCaller` named while
+ * answering (once a key or token was resolved), else none (anonymous).
  */
 export async function withAccessLine(
 	request: Request,
@@ -20,9 +31,10 @@ export async function withAccessLine(
 	};
 	const tagged = new Request(request);
 	tagRequest(tagged.headers, call);
+	const line: { caller?: string } = caller ? { caller } : {};
 	let status = 500;
 	try {
-		const response = await answer(tagged);
+		const response = await answering.run(line, () => answer(tagged));
 		status = response.status;
 		return response;
 	} finally {
@@ -33,7 +45,7 @@ export async function withAccessLine(
 			url: request.url,
 			status,
 			started,
-			caller,
+			caller: line.caller,
 		});
 	}
 }

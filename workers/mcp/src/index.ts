@@ -1,7 +1,7 @@
 import { env, WorkerEntrypoint } from "cloudflare:workers";
 import { type McpInternalRequest, McpInternalRequestSchema } from "@penumbra/core/contracts";
 import { answeringRequest } from "@penumbra/core/search";
-import { withAccessLine } from "./access.ts";
+import { noteCaller, withAccessLine } from "./access.ts";
 import { keyProps, type SessionProps } from "./auth/props.ts";
 import { oauthProviderFor, UNIFIED_KEY } from "./auth/provider.ts";
 import { legacySse, sseSessionCaller } from "./legacy-sse.ts";
@@ -100,6 +100,7 @@ function sameCaller(a: SessionProps | null, b: SessionProps | null): boolean {
 async function sse(request: Request, env: McpEnv, ctx: ExecutionContext): Promise<Response> {
 	const caller = await presented(request, env);
 	if (caller instanceof Response) return caller;
+	if (caller) noteCaller(caller.credential_id);
 	const url = new URL(request.url);
 	if (url.pathname === "/sse/message") {
 		const sessionId = url.searchParams.get("sessionId");

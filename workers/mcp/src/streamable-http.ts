@@ -13,6 +13,7 @@ import {
 } from "@modelcontextprotocol/server";
 import { readBounded } from "@penumbra/core/http";
 import { log } from "@penumbra/core/log";
+import { noteCaller } from "./access.ts";
 import { type SessionProps, SessionPropsSchema } from "./auth/props.ts";
 
 /** The SDK's bound on a request body (4 MiB). */
@@ -169,7 +170,10 @@ export function streamableHttp(
 		const props = ctx.props as object | undefined;
 		const authInfo =
 			props && SessionPropsSchema.safeParse(props).success ? authInfoOf(props as SessionProps) : undefined;
-		if (authInfo) parsedProps.add(props as object);
+		if (authInfo) {
+			parsedProps.add(props as object);
+			noteCaller((props as SessionProps).credential_id);
+		}
 		const requestOptions: McpHandlerRequestOptions = {
 			...(authInfo && { authInfo }),
 			...(parsedBody !== undefined && { parsedBody }),

@@ -64,19 +64,22 @@ describe("the MCP Worker's access line", () => {
 			}),
 		]);
 		expect(JSON.stringify(lines)).not.toContain("not-for-logs");
+		expect(lines[0]?.caller).toBeUndefined();
 		// At the configured level (warn in tests, as a bench runs): no line.
 		expect(await accessLines((ctx) => worker.fetch(incoming("/health"), env, ctx))).toEqual([]);
 	});
 
-	it("gives a request without an id or trace new ones, and logs a key's request without the key", async () => {
-		const { key } = await createKey("authenticated", 0);
+	it("gives a request without an id or trace new ones, and names a key's credential, never the key", async () => {
+		const { id, key } = await createKey("authenticated", 0);
 		const request = incoming("/mcp", {
 			method: "POST",
 			headers: { ...JSON_RPC, authorization: `Bearer ${key}` },
 			body: INITIALIZE,
 		});
 		const lines = await accessLines((ctx) => worker.fetch(request, logging, ctx));
-		expect(lines).toEqual([expect.objectContaining({ method: "POST", path: "/mcp", status: 200 })]);
+		expect(lines).toEqual([
+			expect.objectContaining({ method: "POST", path: "/mcp", status: 200, caller: id }),
+		]);
 		expect(lines[0]?.request_id).toMatch(/^[A-Za-z0-9._-]{8,128}$/);
 		expect(lines[0]?.trace_id).toMatch(/^[0-9a-f]{32}$/);
 		expect(JSON.stringify(lines)).not.toContain(key);
