@@ -2,10 +2,12 @@
  * `npm run bench [-- options]`: runs every bench suite (or those named), one after the other, each in its own
  * process with its own local stack on free ports; a suite's stack is stopped before the next starts. Each suite
  * writes bench/results/<run>-<suite>.json and .md; this writes bench/results/<run>.md and latest.md, every suite's
- * markdown of this run together. `--help` lists the suites and options.
+ * markdown of this run together. Before each suite after the first it waits for the machine to settle (below).
+ * `--help` lists the suites and options.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { availableParallelism, loadavg } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 
@@ -65,7 +67,8 @@ const HELP = `Usage: npm run bench [-- [--suite NAME]... [--quick] [--strict]]
 
 Runs every suite below in sequence (or only those given with --suite, in the order given), each on its own local
 stack (wrangler dev, free ports, state in /dev/shm), and writes bench/results/<run>-<suite>.json and .md plus
-bench/results/latest.md. Details: bench/README.md.
+bench/results/latest.md. Each suite after the first waits (at most 90 s) until the 1-minute load average is at
+most half the cores. Details: bench/README.md.
 
 Suites:
 ${SUITES.map((s) => `  ${s.name.padEnd(10)} ${s.what}`).join("\n")}
@@ -110,6 +113,30 @@ function pickSuites(names: string[] | undefined): SuiteEntry[] {
 let current: ChildProcess | null = null;
 let interrupted = false;
 
+/**
+ * A suite that starts while the last one's processes still wind down (wrangler and workerd exiting, their garbage
+ * collected) measures that too: on 2 cores, MCP execute − REST p50 right after the gateway suite was 2.01-3.16 ms
+ * against 1.28-1.35 ms alone. So the next suite waits until the 1-minute load average is at most half the cores,
+ * for at most MOST_SETTLE_MS.
+ */
+const SETTLED_LOAD_PER_CORE = 0.5;
+const MOST_SETTLE_MS = 90_000;
+
+async function settle(): Promise<void> {
+	const target = availableParallelism() * SETTLED_LOAD_PER_CORE;
+	const oneMinute = () => Math.round((loadavg()[0] ?? 0) * 100) / 100;
+	const from = oneMinute();
+	const started = Date.now();
+	while (oneMinute() > target && Date.now() - started < MOST_SETTLE_MS && !interrupted) {
+		await new Promise((resolve) => setTimeout(resolve, 1000));
+	}
+	const waited = Math.round((Date.now() - started) / 1000);
+	const settled = oneMinute() <= target ? "settled" : "still busy, going on";
+	process.stdout.write(
+		`[bench] load ${from} → ${oneMinute()} in ${waited} s (≤ ${target} wanted): ${settled}\n`,
+	);
+}
+
 /** Runs one suite's script with this Node (Node 24 under npm) and resolves with its exit code. */
 function runSuite(suite: SuiteEntry, flags: string[], stamp: string): Promise<number> {
 	const [script = "", ...rest] = suite.command;
@@ -149,9 +176,11 @@ async function main(): Promise<number> {
 		.replaceAll(":", "-")
 		.replace(/\.\d+Z$/, "Z");
 	const codes: [string, number][] = [];
-	for (const suite of suites) {
+	for (const [index, suite] of suites.entries()) {
 		if (interrupted) break;
 		process.stdout.write(`\n=== bench suite ${suite.name}: ${suite.what}\n`);
+		// A quick run measures nothing: no wait.
+		if (index > 0 && !args.quick) await settle();
 		codes.push([suite.name, await runSuite(suite, flags, stamp)]);
 	}
 	const dir = join(root, "bench", "results");
