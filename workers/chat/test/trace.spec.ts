@@ -1,18 +1,11 @@
 import { env } from "cloudflare:workers";
 import { parseTraceparent } from "@penumbra/core/trace";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { echoService } from "../../../test/fixtures/echo.ts";
 import { chatFetch, createKey, fake, providerServices, readStream, seedRegistry } from "./helpers.ts";
 
-/** FoodDash answered by the sandbox's echo, as service `echo` (its upstream key is configured for tests). */
 beforeAll(async () => {
-	const base = providerServices().find((s) => s.card.id === "fooddash");
-	if (!base) throw new Error("fooddash is not in the registry");
-	const echo = {
-		...base,
-		card: { ...base.card, id: "echo" },
-		upstream: `${new URL(base.upstream).origin}/_echo`,
-	};
-	await seedRegistry([...providerServices(), echo]);
+	await seedRegistry([...providerServices(), echoService(providerServices())]);
 });
 
 afterAll(async () => {

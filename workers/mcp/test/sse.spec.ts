@@ -3,6 +3,7 @@ import { StreamableHTTPClientTransport, Client as V2Client } from "@modelcontext
 import { MCP_MAX_BODY_CHARS, mcpInternalRequest } from "@penumbra/core/contracts";
 import { parseTraceparent } from "@penumbra/core/trace";
 import { describe, expect, it } from "vitest";
+import { echoService } from "../../../test/fixtures/echo.ts";
 import {
 	callTool,
 	connectSse,
@@ -30,15 +31,7 @@ describe("legacy HTTP+SSE transport (/sse)", () => {
 	});
 
 	it("a tool call carries the id and trace of the message that asked for it, to the merchant", async () => {
-		const base = providerServices().find((s) => s.card.id === "fooddash");
-		if (!base) throw new Error("fooddash is not in the registry");
-		// FoodDash answered by the sandbox's echo, which returns the headers it was sent.
-		const echo = {
-			...base,
-			card: { ...base.card, id: "echo" },
-			upstream: `${new URL(base.upstream).origin}/_echo`,
-		};
-		await seedRegistry([...providerServices(), echo]);
+		await seedRegistry([...providerServices(), echoService(providerServices())]);
 		try {
 			const { key } = await createKey("authenticated");
 			const traceId = "0af7651916cd43dd8448eb211c80319c";
