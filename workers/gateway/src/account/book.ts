@@ -60,6 +60,9 @@ export type Attempt = {
 	next_at: number | null;
 	last_error: string | null;
 	resolved_at: number | null;
+	/** The request that started the purchase, and its traceparent: the alarm's calls carry them (null before v7). */
+	request_id: string | null;
+	traceparent: string | null;
 };
 
 /** The merchant's idempotency key for a purchase: derived from our quote, so every retry of it sends the same one. */
@@ -436,7 +439,13 @@ export class Book {
 	 */
 	startCall(
 		hold: Hold,
-		attempt: { service: string; tool: string; parameters: string },
+		attempt: {
+			service: string;
+			tool: string;
+			parameters: string;
+			request_id: string | null;
+			traceparent: string | null;
+		},
 		now: number,
 		deadline: number,
 		expiresAt: number,
@@ -448,8 +457,8 @@ export class Book {
 			hold.id,
 		);
 		this.#sql.exec(
-			`INSERT INTO purchase_attempts (hold_id, quote_id, service, tool, idempotency_key, parameters, calls, started_at, next_at, last_error, resolved_at)
-			VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, NULL, NULL)
+			`INSERT INTO purchase_attempts (hold_id, quote_id, service, tool, idempotency_key, parameters, calls, started_at, next_at, last_error, resolved_at, request_id, traceparent)
+			VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, NULL, NULL, ?, ?)
 			ON CONFLICT(hold_id) DO UPDATE SET parameters = excluded.parameters, calls = calls + 1, next_at = excluded.next_at`,
 			hold.id,
 			hold.quote_id,
@@ -459,6 +468,8 @@ export class Book {
 			attempt.parameters,
 			now,
 			deadline,
+			attempt.request_id,
+			attempt.traceparent,
 		);
 		const stored = this.attempt(hold.id);
 		if (!stored) throw new Error("unreachable: the attempt was just written");

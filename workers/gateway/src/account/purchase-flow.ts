@@ -3,6 +3,7 @@ import { PenumbraError } from "@penumbra/core/errors";
 import { log } from "@penumbra/core/log";
 import type { Metrics } from "@penumbra/core/metrics";
 import type { CompiledService, CompiledTool } from "@penumbra/core/registry";
+import { continueTrace, tagRequest } from "@penumbra/core/trace";
 import { pointId } from "../metrics/record.ts";
 import { buildPurchaseRequest, buildStatusRequest, statusToolOf } from "../purchase-request.ts";
 import { Registry } from "../registry.ts";
@@ -293,8 +294,14 @@ export class PurchaseDesk {
 			const request = statusTool
 				? buildStatusRequest(this.#host.env, service, statusTool, attempt.idempotency_key)
 				: this.#purchaseRequest(service, tool, attempt, attempt.parameters ?? "{}");
-			// The alarm's own call: no request of anyone's.
-			const observer = { metrics: this.#host.metrics, request_id: "", tool: (statusTool ?? tool).name };
+			// The purchase's own request id and trace (none for an attempt from before schema version 7).
+			const origin = { request_id: attempt.request_id ?? "", trace: continueTrace(attempt.traceparent) };
+			if (attempt.request_id) tagRequest(request.headers, origin);
+			const observer = {
+				metrics: this.#host.metrics,
+				request_id: pointId(origin.request_id),
+				tool: (statusTool ?? tool).name,
+			};
 			outcome = await (statusTool
 				? lookUpPurchase(this.#host.env, service, tool, request, hold.amount_cents, observer)
 				: callPurchase(this.#host.env, service, tool, request, hold.amount_cents, observer));

@@ -41,6 +41,9 @@ export function startPurchase(
 		tool: string;
 		parameters: string;
 		call_ms: number;
+		/** The request buying, and its traceparent: kept with the attempt for the alarm's later calls. */
+		request_id?: string | undefined;
+		traceparent?: string | undefined;
 	},
 	now: number,
 ): Result<PurchaseStart> {
@@ -103,7 +106,13 @@ export function startPurchase(
 	}
 	const attempt = book.startCall(
 		hold,
-		{ service: quote.service, tool: quote.tool, parameters: input.parameters },
+		{
+			service: quote.service,
+			tool: quote.tool,
+			parameters: input.parameters,
+			request_id: input.request_id ?? null,
+			traceparent: input.traceparent ?? null,
+		},
 		now,
 		now + input.call_ms + CALL_DEADLINE_MARGIN_MS,
 		now + PURCHASE_RESOLVE_WINDOW_MS,

@@ -6,7 +6,7 @@ import { TOP_UP_TABLES } from "./top-ups.ts";
  * `prepareStorage` runs in every new instance: it creates what is missing and migrates data written by an older
  * version of this code on first touch, inside one transaction.
  */
-const SCHEMA_VERSION = 6;
+const SCHEMA_VERSION = 7;
 
 /** How long a purchase whose outcome is unknown keeps its hold while the DO resolves it (docs/money.md). */
 export const PURCHASE_RESOLVE_WINDOW_MS = 24 * 3600 * 1000;
@@ -95,7 +95,9 @@ const TABLES: readonly string[] = [
 		started_at INTEGER NOT NULL,
 		next_at INTEGER,
 		last_error TEXT,
-		resolved_at INTEGER
+		resolved_at INTEGER,
+		request_id TEXT,
+		traceparent TEXT
 	)`,
 	"CREATE INDEX IF NOT EXISTS purchase_attempts_next ON purchase_attempts (resolved_at, next_at)",
 	...TOP_UP_TABLES,
@@ -208,6 +210,20 @@ function migrateFromV3(sql: SqlStorage): void {
 	sql.exec("DROP TABLE entries_v3");
 }
 
+/**
+ * Version 7: a purchase attempt keeps the request id and traceparent of the call that started it, so the alarm's
+ * later calls (repeats, status lookups) carry the purchase's trace. Attempts from before have neither.
+ */
+function migrateToV7(sql: SqlStorage): void {
+	const columns = sql
+		.exec<{ name: string }>("SELECT name FROM pragma_table_info('purchase_attempts')")
+		.toArray()
+		.map((c) => c.name);
+	for (const column of ["request_id", "traceparent"]) {
+		if (!columns.includes(column)) sql.exec(`ALTER TABLE purchase_attempts ADD COLUMN ${column} TEXT`);
+	}
+}
+
 /** Creates or migrates this object's tables; returns the version it found (0: a new object). */
 export function prepareStorage(storage: DurableObjectStorage): number {
 	const sql = storage.sql;
@@ -219,6 +235,7 @@ export function prepareStorage(storage: DurableObjectStorage): number {
 		// Up to version 5 the rate limits were a table; they are kept in memory since (`rate-limit.ts`).
 		if (found >= 1 && found <= 5) sql.exec("DROP TABLE IF EXISTS rate");
 		for (const statement of TABLES) sql.exec(statement);
+		if (found >= 1 && found <= 6) migrateToV7(sql);
 		if (found !== SCHEMA_VERSION) {
 			sql.exec(
 				"INSERT INTO meta (key, value) VALUES ('schema_version', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",

@@ -60,7 +60,7 @@ describe("an account written before key liveness (schema version 4)", () => {
 			const stored = sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'schema_version'").one();
 			return { version, tables: tables.length, stored: stored.value };
 		});
-		expect(found).toEqual({ version: 4, tables: 1, stored: "6" });
+		expect(found).toEqual({ version: 4, tables: 1, stored: "7" });
 		expect(await stub.audit()).toMatchObject({ balance_cents: 250, entries_sum_cents: 250 });
 		expect(await stub.checkLive({ key_id: "key_before" })).toEqual({ ok: true, live: true });
 		await stub.revokeKey({ key_id: "key_before" });

@@ -131,7 +131,7 @@ describe("an account written before money columns ended in _cents", () => {
 		const refund = await stub.refund({ key: "refund-after-migration", receipt_id: "rcpt_1" });
 		expect(refund).toMatchObject({ ok: true, entry: { amount_cents: 200 }, balance_cents: 900 });
 		const again = await runInDurableObject(stub, (_instance, state) => prepareStorage(state.storage));
-		expect(again).toBe(6);
+		expect(again).toBe(7);
 	});
 });
 
@@ -248,7 +248,7 @@ describe("an account written before the Account DO owned its purchases (schema v
 		expect((await stub.summary()).pending_purchases[1]?.status).toBe("in_flight");
 		expect(await stub.audit()).toMatchObject({ balance_cents: 1000, entries_sum_cents: 1000 });
 		const again = await runInDurableObject(stub, (_instance, state) => prepareStorage(state.storage));
-		expect(again).toBe(6);
+		expect(again).toBe(7);
 	});
 });
 
@@ -272,5 +272,51 @@ describe("an account written while rate limits were stored (schema version 5)", 
 		const call = { service: "skycast", tool: "current", fee_cents: 0, per_minute: 60, burst: 1 };
 		expect(await stub.beginCall(call)).toEqual({ ok: true, hold_id: null });
 		expect(await stub.beginCall(call)).toMatchObject({ ok: false, code: "RATE_LIMITED" });
+	});
+});
+
+describe("an account written before purchase attempts kept their request (schema version 6)", () => {
+	it("gains the request_id and traceparent columns, its attempt kept with neither", async () => {
+		const stub = account("cred_migrated6");
+		await stub.credit({ key: "fund-attempt-v6", amount_cents: 1_000 });
+		await stub.saveQuote({
+			id: "q_attemptv6",
+			service: "fooddash",
+			tool: "checkout",
+			params_hash: "h",
+			amount_cents: 300,
+			expires_at: Date.now() + 600_000,
+			precheck: "{}",
+			signature: "s",
+		});
+		const begun = await stub.beginPurchase({
+			quote_id: "q_attemptv6",
+			params_hash: "h",
+			service: "fooddash",
+			tool: "checkout",
+		});
+		if (!begun.ok || !begun.hold) throw new Error("purchase not begun");
+		const holdId = begun.hold.id;
+		const found = await runInDurableObject(stub, (_instance, state) => {
+			const sql = state.storage.sql;
+			// Version 6's attempts had neither column.
+			sql.exec("ALTER TABLE purchase_attempts DROP COLUMN request_id");
+			sql.exec("ALTER TABLE purchase_attempts DROP COLUMN traceparent");
+			sql.exec("UPDATE meta SET value = '6' WHERE key = 'schema_version'");
+			const version = prepareStorage(state.storage);
+			const attempt = sql
+				.exec<{ hold_id: string; calls: number; request_id: string | null; traceparent: string | null }>(
+					"SELECT hold_id, calls, request_id, traceparent FROM purchase_attempts",
+				)
+				.toArray();
+			const stored = sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'schema_version'").one();
+			return { version, attempt, stored: stored.value };
+		});
+		expect(found).toEqual({
+			version: 6,
+			attempt: [{ hold_id: holdId, calls: 1, request_id: null, traceparent: null }],
+			stored: "7",
+		});
+		expect(await stub.audit()).toMatchObject({ balance_cents: 1_000, entries_sum_cents: 1_000 });
 	});
 });

@@ -2,7 +2,7 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import type { PendingPurchase } from "@penumbra/core/contracts";
 import type { CompiledService } from "@penumbra/core/registry";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { AccountDO } from "../../src/account/account.do.ts";
 import {
 	addServices,
@@ -146,6 +146,7 @@ describe("a purchase whose merchant took the order", () => {
 		const b = await buyer("charged-5xx@example.com");
 		const q = await quote(b.key, b.parameters, "refusedash");
 		const first = await buy(b.key, b.parameters, q.quote_id, "refusedash");
+		const firstRequest = first.headers.get("x-request-id");
 		expect(first.headers.get("retry-after")).not.toBeNull();
 		expect(await expectProblem(first, 502, "UPSTREAM_ERROR")).toMatchObject({
 			outcome: "unknown",
@@ -171,6 +172,22 @@ describe("a purchase whose merchant took the order", () => {
 		);
 		await expectBalancedBooks(b.id);
 		await expectMirrored(b.id);
+		// The alarm's status lookup carries the request id of the purchase's first call (its upstream point says so;
+		// the retry's own call has the retry's id).
+		await vi.waitFor(
+			async () => {
+				const points = await env.DB.prepare(
+					"SELECT tool, status FROM metric_points WHERE kind = 'upstream' AND request_id = ? ORDER BY at_ms",
+				)
+					.bind(firstRequest)
+					.all();
+				expect(points.results).toEqual([
+					{ tool: "checkout", status: 503 },
+					{ tool: expect.not.stringMatching(/^checkout$/), status: 200 },
+				]);
+			},
+			{ timeout: 4_000, interval: 100 },
+		);
 	});
 
 	it("answers 5xx without charging: released after the lookup finds no order, no receipt", async () => {
