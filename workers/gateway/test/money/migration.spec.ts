@@ -1,7 +1,7 @@
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { prepareStorage } from "../../src/account/schema.ts";
-import { account } from "./money.ts";
+import { account, beginPurchaseByHand } from "./money.ts";
 
 /**
  * Accounts written by the code before money columns were named in cents (schema version 1, no `schema_version` in
@@ -279,24 +279,7 @@ describe("an account written before purchase attempts kept their request (schema
 	it("gains the request_id and traceparent columns, its attempt kept with neither", async () => {
 		const stub = account("cred_migrated6");
 		await stub.credit({ key: "fund-attempt-v6", amount_cents: 1_000 });
-		await stub.saveQuote({
-			id: "q_attemptv6",
-			service: "fooddash",
-			tool: "checkout",
-			params_hash: "h",
-			amount_cents: 300,
-			expires_at: Date.now() + 600_000,
-			precheck: "{}",
-			signature: "s",
-		});
-		const begun = await stub.beginPurchase({
-			quote_id: "q_attemptv6",
-			params_hash: "h",
-			service: "fooddash",
-			tool: "checkout",
-		});
-		if (!begun.ok || !begun.hold) throw new Error("purchase not begun");
-		const holdId = begun.hold.id;
+		const holdId = await beginPurchaseByHand(stub, "q_attemptv6", 300);
 		const found = await runInDurableObject(stub, (_instance, state) => {
 			const sql = state.storage.sql;
 			// Version 6's attempts had neither column.

@@ -30,6 +30,35 @@ export function account(credentialId: string) {
 }
 
 /** A small FoodDash order (the first item of an Austin restaurant, `quantity` of them), found with `key`. */
+/**
+ * A FoodDash checkout begun on `stub` by hand, as the gateway's purchase begins one (a saved quote of `amountCents`
+ * under `quoteId`, then `beginPurchase`): its hold's id.
+ */
+export async function beginPurchaseByHand(
+	stub: ReturnType<typeof account>,
+	quoteId: string,
+	amountCents: number,
+): Promise<string> {
+	await stub.saveQuote({
+		id: quoteId,
+		service: "fooddash",
+		tool: "checkout",
+		params_hash: "h",
+		amount_cents: amountCents,
+		expires_at: Date.now() + 600_000,
+		precheck: "{}",
+		signature: "s",
+	});
+	const begun = await stub.beginPurchase({
+		quote_id: quoteId,
+		params_hash: "h",
+		service: "fooddash",
+		tool: "checkout",
+	});
+	if (!begun.ok || !begun.hold) throw new Error("purchase not begun");
+	return begun.hold.id;
+}
+
 export async function order(key: string, quantity = 2): Promise<Record<string, unknown>> {
 	const found = await json<{ result: { restaurants: { restaurant_id: string; city: string }[] } }>(
 		await call("/v1/services/fooddash/tools/search_restaurants", {

@@ -18,6 +18,7 @@ import {
 	account,
 	accountView,
 	autoApprove,
+	beginPurchaseByHand,
 	books,
 	buy,
 	expectBalancedBooks,
@@ -303,24 +304,7 @@ describe("holds", () => {
 			merchant_deny: [],
 			frozen: false,
 		});
-		await stub.saveQuote({
-			id: "q_expiredhold",
-			service: "fooddash",
-			tool: "checkout",
-			params_hash: "h",
-			amount_cents: 300,
-			expires_at: Date.now() + 600_000,
-			precheck: "{}",
-			signature: "s",
-		});
-		const begun = await stub.beginPurchase({
-			quote_id: "q_expiredhold",
-			params_hash: "h",
-			service: "fooddash",
-			tool: "checkout",
-		});
-		if (!begun.ok || !begun.hold) throw new Error("purchase not begun");
-		const holdId = begun.hold.id;
+		const holdId = await beginPurchaseByHand(stub, "q_expiredhold", 300);
 		const completed = await runInDurableObject(stub, (instance, state) => {
 			if (!(instance instanceof AccountDO)) throw new Error("not the Account DO");
 			state.storage.sql.exec("UPDATE holds SET expires_at = ? WHERE id = ?", Date.now() - 1, holdId);
