@@ -91,6 +91,17 @@ export interface RequestTrace {
 }
 
 /**
+ * The request id and trace of an incoming request, from its headers (`header(name)`): a sane `x-request-id` kept,
+ * else a new one; a valid `traceparent` continued with a new span, else a new trace.
+ */
+export function incomingTrace(header: (name: string) => string | null | undefined): RequestTrace {
+	return {
+		request_id: requestIdFrom(header("x-request-id")),
+		trace: continueTrace(header(TRACEPARENT_HEADER)),
+	};
+}
+
+/**
  * Tags an outgoing request (to an upstream merchant, another Worker) with the call's request id and a
  * `traceparent` of a new span of its trace, so the receiver logs the same ids.
  */

@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { accessLinesOn, logAccess } from "@penumbra/core/middleware";
-import { continueTrace, requestIdFrom, TRACEPARENT_HEADER, tagRequest } from "@penumbra/core/trace";
+import { incomingTrace, tagRequest } from "@penumbra/core/trace";
 
 /** The caller of the request being answered, as far as it is known yet (`noteCaller`). */
 const answering = new AsyncLocalStorage<{ caller?: string }>();
@@ -25,10 +25,7 @@ export async function withAccessLine(
 ): Promise<Response> {
 	if (!accessLinesOn(env.LOG_LEVEL)) return answer(request);
 	const started = performance.now();
-	const call = {
-		request_id: requestIdFrom(request.headers.get("x-request-id")),
-		trace: continueTrace(request.headers.get(TRACEPARENT_HEADER)),
-	};
+	const call = incomingTrace((name) => request.headers.get(name));
 	const tagged = new Request(request);
 	tagRequest(tagged.headers, call);
 	const line: { caller?: string } = caller ? { caller } : {};

@@ -2,7 +2,7 @@ import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { RequestInfo, CallToolResult as V1CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/cfworker-provider.js";
 import type { CallToolResult, InputRequiredResult } from "@modelcontextprotocol/server";
-import { continueTrace, requestIdFrom, TRACEPARENT_HEADER } from "@penumbra/core/trace";
+import { incomingTrace } from "@penumbra/core/trace";
 import { McpAgent } from "agents/mcp";
 import { type SessionProps, SessionPropsSchema } from "./auth/props.ts";
 import { confirmMessage, type HumanConfirm } from "./confirmation.ts";
@@ -34,18 +34,11 @@ export class LegacySseSession extends McpAgent {
 	/** One tool call's context; its request id and trace are those of the `POST /sse/message` that carried it. */
 	#call(extra: { requestInfo?: RequestInfo | undefined }): CallContext {
 		const headers = extra.requestInfo?.headers ?? {};
-		const header = (name: string) => {
+		const origin = incomingTrace((name) => {
 			const value = headers[name];
 			return typeof value === "string" ? value : undefined;
-		};
-		return {
-			env: this.env as unknown as McpEnv,
-			session: this.#session(),
-			origin: {
-				request_id: requestIdFrom(header("x-request-id")),
-				trace: continueTrace(header(TRACEPARENT_HEADER)),
-			},
-		};
+		});
+		return { env: this.env as unknown as McpEnv, session: this.#session(), origin };
 	}
 
 	/** Who opened this session (null: anonymous), for the check that each message comes from the same caller. */

@@ -1,6 +1,6 @@
 import { type McpRequestContext, McpServer } from "@modelcontextprotocol/server";
 import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/server/validators/cf-worker";
-import { continueTrace, type RequestTrace, requestIdFrom, TRACEPARENT_HEADER } from "@penumbra/core/trace";
+import { incomingTrace, type RequestTrace } from "@penumbra/core/trace";
 import { liveCheckOf } from "./auth/live.ts";
 import { multiRoundTripConfirm } from "./confirmation.ts";
 import { INSTRUCTIONS, SERVER_INFO } from "./server-info.ts";
@@ -33,11 +33,7 @@ function clientIp(ctx: McpRequestContext): string | undefined {
  * continued with a new span; a malformed one is dropped): every gateway call of the request carries both.
  */
 function originOf(ctx: McpRequestContext): RequestTrace {
-	const headers = ctx.requestInfo?.headers;
-	return {
-		request_id: requestIdFrom(headers?.get("x-request-id")),
-		trace: continueTrace(headers?.get(TRACEPARENT_HEADER)),
-	};
+	return incomingTrace((name) => ctx.requestInfo?.headers.get(name));
 }
 
 /** A fresh server per request (stateless Streamable HTTP): the five meta-tools, acting as the request's caller. */
