@@ -11,13 +11,11 @@ import {
 	originValidationResponse,
 	WebStandardStreamableHTTPServerTransport,
 } from "@modelcontextprotocol/server";
+import { MCP_MAX_BODY_BYTES } from "@penumbra/core/contracts";
 import { readBounded } from "@penumbra/core/http";
 import { log } from "@penumbra/core/log";
 import { noteCaller } from "./access.ts";
 import { type SessionProps, SessionPropsSchema } from "./auth/props.ts";
-
-/** The SDK's bound on a request body (4 MiB). */
-const MAX_BODY_BYTES = 4 * 1024 * 1024;
 
 const CORS = {
 	"access-control-allow-origin": "*",
@@ -67,20 +65,24 @@ type Body = { ok: true; parsed: unknown } | { ok: false; response: Response };
 
 const tooLarge = (): Body => ({
 	ok: false,
-	response: rpcError(413, -32000, `Payload Too Large: Request body must not exceed ${MAX_BODY_BYTES} bytes`),
+	response: rpcError(
+		413,
+		-32000,
+		`Payload Too Large: Request body must not exceed ${MCP_MAX_BODY_BYTES} bytes`,
+	),
 });
 
 /** A JSON POST body, read and parsed once (the SDK's classifier and transport are handed the parsed value). */
 async function readJsonBody(request: Request): Promise<Body> {
 	const declared = request.headers.get("content-length");
-	if (declared !== null && Number(declared) > MAX_BODY_BYTES) return tooLarge();
+	if (declared !== null && Number(declared) > MCP_MAX_BODY_BYTES) return tooLarge();
 	let text = "";
 	if (request.body) {
 		// A declared length is held to by the runtime; without one the body is read up to the bound.
 		const bytes =
 			declared !== null
 				? new Uint8Array(await request.arrayBuffer())
-				: await readBounded(request.body, MAX_BODY_BYTES);
+				: await readBounded(request.body, MCP_MAX_BODY_BYTES);
 		if (bytes === null) return tooLarge();
 		text = new TextDecoder().decode(bytes);
 	}

@@ -1,6 +1,6 @@
 import { exports } from "cloudflare:workers";
 import { StreamableHTTPClientTransport, Client as V2Client } from "@modelcontextprotocol/client";
-import { MCP_MAX_BODY_CHARS, mcpInternalRequest } from "@penumbra/core/contracts";
+import { MCP_MAX_BODY_BYTES, mcpInternalRequest } from "@penumbra/core/contracts";
 import { parseTraceparent } from "@penumbra/core/trace";
 import { describe, expect, it } from "vitest";
 import { echoService } from "../../../test/fixtures/echo.ts";
@@ -143,7 +143,7 @@ describe("McpInternal (our own Workers, over a service binding)", () => {
 			{ ...post, url: "not a url" },
 			{ ...post, method: "PUT" },
 			{ ...post, headers: { "content-type": "application/json" } },
-			{ ...post, body: "x".repeat(MCP_MAX_BODY_CHARS + 1) },
+			{ ...post, body: "x".repeat(MCP_MAX_BODY_BYTES + 1) },
 		]) {
 			const response = await internal.handle("cred_doesnotexist", bad);
 			expect(response.status).toBe(400);

@@ -1,7 +1,10 @@
 import { z } from "zod";
 
-/** The MCP server's bound on a request body (the SDK's 4 MiB), in characters here: a byte is at most one. */
-export const MCP_MAX_BODY_CHARS = 4 * 1024 * 1024;
+/**
+ * The MCP server's bound on a request body (the SDK's 4 MiB). The plain form below bounds its body's characters by
+ * it too (a character is at least one byte); the server holds the bytes to it.
+ */
+export const MCP_MAX_BODY_BYTES = 4 * 1024 * 1024;
 
 /**
  * One MCP HTTP request from another of our Workers (the chat's model loop) to the MCP Worker's `McpInternal`
@@ -13,7 +16,7 @@ export const McpInternalRequestSchema = z.object({
 	url: z.url(),
 	method: z.enum(["GET", "POST", "DELETE"]),
 	headers: z.array(z.tuple([z.string(), z.string()])).max(64),
-	body: z.string().max(MCP_MAX_BODY_CHARS).optional(),
+	body: z.string().max(MCP_MAX_BODY_BYTES).optional(),
 });
 export type McpInternalRequest = z.infer<typeof McpInternalRequestSchema>;
 
