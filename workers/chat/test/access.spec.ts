@@ -1,6 +1,6 @@
-import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { accessLinesOf } from "../../../test/fixtures/access-lines.ts";
 import worker from "../src/index.ts";
 import { CHAT_ORIGIN, createKey } from "./helpers.ts";
 
@@ -19,18 +19,8 @@ function chatRequest(path: string, headers: Record<string, string> = {}): Reques
 }
 
 /** The access lines the Worker wrote answering `request` with `workerEnv`. */
-async function accessLines(
-	request: Request,
-	workerEnv: ChatEnv = logging,
-): Promise<Record<string, unknown>[]> {
-	const out = vi.spyOn(console, "log").mockImplementation(() => {});
-	const ctx = createExecutionContext();
-	const response = await worker.fetch(request, workerEnv, ctx);
-	await response.body?.cancel();
-	await waitOnExecutionContext(ctx);
-	const lines = out.mock.calls.map((call) => JSON.parse(String(call[0])) as Record<string, unknown>);
-	out.mockRestore();
-	return lines.filter((line) => line.msg === "request");
+function accessLines(request: Request, workerEnv: ChatEnv = logging): Promise<Record<string, unknown>[]> {
+	return accessLinesOf((ctx) => worker.fetch(request, workerEnv, ctx));
 }
 
 describe("the chat Worker's access line", () => {

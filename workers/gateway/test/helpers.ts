@@ -156,3 +156,21 @@ export async function expectProblem(
 	expect(JSON.stringify(problem)).not.toMatch(/at .+\.ts:\d+|stack/i);
 	return problem;
 }
+
+/** An `upstream` metric point as the d1 store keeps it (tests run with METRICS_STORE=d1). */
+export interface UpstreamPoint {
+	service: string;
+	tool: string;
+	status: number;
+	outcome: string;
+}
+
+/** The `upstream` points stored under `requestId`, oldest first. */
+export async function upstreamPointsOf(requestId: string | null): Promise<UpstreamPoint[]> {
+	const rows = await env.DB.prepare(
+		"SELECT service, tool, status, outcome FROM metric_points WHERE kind = 'upstream' AND request_id = ? ORDER BY at_ms, id",
+	)
+		.bind(requestId)
+		.all<UpstreamPoint>();
+	return rows.results;
+}

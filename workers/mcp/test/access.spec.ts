@@ -1,7 +1,7 @@
-import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { mcpInternalRequest } from "@penumbra/core/contracts";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { accessLinesOf } from "../../../test/fixtures/access-lines.ts";
 import worker, { McpInternal } from "../src/index.ts";
 import { createKey, withHost } from "./helpers.ts";
 
@@ -15,20 +15,6 @@ const logging = { ...env, LOG_LEVEL: "info" } as McpEnv;
 /** A request as the Worker's entry receives it (what tests build has no incoming `cf` properties). */
 function incoming(path: string, init?: RequestInit): Request<unknown, IncomingRequestCfProperties> {
 	return withHost(`${env.PUBLIC_URL}${path}`, init) as Request<unknown, IncomingRequestCfProperties>;
-}
-
-/** The access lines this Worker wrote while `run` ran. */
-async function accessLines(
-	run: (ctx: ExecutionContext) => Promise<Response>,
-): Promise<Record<string, unknown>[]> {
-	const out = vi.spyOn(console, "log").mockImplementation(() => {});
-	const ctx = createExecutionContext();
-	const response = await run(ctx);
-	await response.body?.cancel();
-	await waitOnExecutionContext(ctx);
-	const lines = out.mock.calls.map((call) => JSON.parse(String(call[0])) as Record<string, unknown>);
-	out.mockRestore();
-	return lines.filter((line) => line.msg === "request");
 }
 
 const INITIALIZE = JSON.stringify({
@@ -51,7 +37,7 @@ describe("the MCP Worker's access line", () => {
 		const request = incoming("/health?token=not-for-logs", {
 			headers: { "x-request-id": "mcp-access-1", traceparent },
 		});
-		const lines = await accessLines((ctx) => worker.fetch(request, logging, ctx));
+		const lines = await accessLinesOf((ctx) => worker.fetch(request, logging, ctx));
 		expect(lines).toEqual([
 			expect.objectContaining({
 				level: "info",
@@ -66,7 +52,7 @@ describe("the MCP Worker's access line", () => {
 		expect(JSON.stringify(lines)).not.toContain("not-for-logs");
 		expect(lines[0]?.caller).toBeUndefined();
 		// At the configured level (warn in tests, as a bench runs): no line.
-		expect(await accessLines((ctx) => worker.fetch(incoming("/health"), env, ctx))).toEqual([]);
+		expect(await accessLinesOf((ctx) => worker.fetch(incoming("/health"), env, ctx))).toEqual([]);
 	});
 
 	it("gives a request without an id or trace new ones, and names a key's credential, never the key", async () => {
@@ -76,7 +62,7 @@ describe("the MCP Worker's access line", () => {
 			headers: { ...JSON_RPC, authorization: `Bearer ${key}` },
 			body: INITIALIZE,
 		});
-		const lines = await accessLines((ctx) => worker.fetch(request, logging, ctx));
+		const lines = await accessLinesOf((ctx) => worker.fetch(request, logging, ctx));
 		expect(lines).toEqual([
 			expect.objectContaining({ method: "POST", path: "/mcp", status: 200, caller: id }),
 		]);
@@ -92,7 +78,7 @@ describe("the MCP Worker's access line", () => {
 			headers: { ...JSON_RPC, "x-request-id": "mcp-access-chat-1", traceparent },
 			body: INITIALIZE,
 		});
-		const lines = await accessLines((ctx) => new McpInternal(ctx, logging).handle(id, request));
+		const lines = await accessLinesOf((ctx) => new McpInternal(ctx, logging).handle(id, request));
 		expect(lines).toEqual([
 			expect.objectContaining({
 				request_id: "mcp-access-chat-1",

@@ -15,6 +15,7 @@ import {
 	json,
 	ORIGIN,
 	ownerKeyOf,
+	upstreamPointsOf,
 } from "../helpers.ts";
 
 /**
@@ -125,12 +126,9 @@ describe("GET /v1/admin/metrics after a scripted mix", () => {
 		expect(boughtRequestId).not.toBe("");
 		await vi.waitFor(
 			async () => {
-				const rows = await env.DB.prepare(
-					"SELECT service, tool, status, outcome FROM metric_points WHERE kind = 'upstream' AND request_id = ?",
-				)
-					.bind(boughtRequestId)
-					.all();
-				expect(rows.results).toEqual([{ service: "fooddash", tool: "checkout", status: 201, outcome: "ok" }]);
+				expect(await upstreamPointsOf(boughtRequestId)).toEqual([
+					{ service: "fooddash", tool: "checkout", status: 201, outcome: "ok" },
+				]);
 			},
 			{ timeout: 4_000, interval: 100 },
 		);

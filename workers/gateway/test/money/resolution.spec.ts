@@ -12,6 +12,7 @@ import {
 	json,
 	providerService,
 	sandboxOrigin,
+	upstreamPointsOf,
 } from "../helpers.ts";
 import {
 	ADMIN,
@@ -177,14 +178,14 @@ describe("a purchase whose merchant took the order", () => {
 		// the retry's own call has the retry's id).
 		await vi.waitFor(
 			async () => {
-				const points = await env.DB.prepare(
-					"SELECT tool, status FROM metric_points WHERE kind = 'upstream' AND request_id = ? ORDER BY at_ms",
-				)
-					.bind(firstRequest)
-					.all();
-				expect(points.results).toEqual([
-					{ tool: "checkout", status: 503 },
-					{ tool: expect.not.stringMatching(/^checkout$/), status: 200 },
+				expect(await upstreamPointsOf(firstRequest)).toEqual([
+					{ service: "refusedash", tool: "checkout", status: 503, outcome: "5xx" },
+					{
+						service: "refusedash",
+						tool: expect.not.stringMatching(/^checkout$/),
+						status: 200,
+						outcome: "ok",
+					},
 				]);
 			},
 			{ timeout: 4_000, interval: 100 },
