@@ -1,3 +1,4 @@
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import type { OperatorPurchases } from "@penumbra/core/contracts";
 import { hashApiKey } from "@penumbra/core/keys";
@@ -11,7 +12,7 @@ import {
 	providerService,
 	sandboxOrigin,
 } from "./helpers.ts";
-import { autoApprove, buy, order, quote } from "./money/money.ts";
+import { account, accountView, autoApprove, beginPurchaseByHand, buy, order, quote } from "./money/money.ts";
 
 /**
  * Operator sessions (the site's dashboard): made with the ADMIN_TOKEN, they read metrics, alerts and purchases and
@@ -34,10 +35,38 @@ async function session(): Promise<string> {
 
 const as = (token: string) => ({ authorization: `Bearer ${token}` });
 
-async function purchases(token: string): Promise<OperatorPurchases> {
-	const response = await call("/v1/admin/purchases", { headers: as(token) });
+async function purchases(token: string, query = ""): Promise<OperatorPurchases> {
+	const response = await call(`/v1/admin/purchases${query}`, { headers: as(token) });
 	expect(response.status, await response.clone().text()).toBe(200);
 	return (await contracts()).OperatorPurchasesSchema.parse(await response.json());
+}
+
+/** The purchases once the account's unresolved purchase (and, with `recent`, its receipt) is in the list. */
+async function purchasesOnceListed(
+	token: string,
+	credentialId: string,
+	{ recent = true } = {},
+): Promise<OperatorPurchases> {
+	let listed = await purchases(token);
+	const shown = (l: OperatorPurchases) =>
+		l.unresolved.some((p) => p.credential_id === credentialId) &&
+		(!recent || l.recent.some((r) => r.credential_id === credentialId));
+	for (let i = 0; i < 100 && !shown(listed); i++) {
+		await scheduler.wait(50);
+		listed = await purchases(token);
+	}
+	expect(shown(listed), JSON.stringify(listed)).toBe(true);
+	return listed;
+}
+
+function watchRow(credentialId: string): Promise<{ since: number } | null> {
+	return env.DB.prepare("SELECT since FROM purchase_watch WHERE credential_id = ?")
+		.bind(credentialId)
+		.first<{ since: number }>();
+}
+
+async function watchCount(): Promise<number> {
+	return (await env.DB.prepare("SELECT COUNT(*) AS n FROM purchase_watch").first<{ n: number }>())?.n ?? 0;
 }
 
 describe("operator sessions", () => {
@@ -170,12 +199,9 @@ describe("GET /v1/admin/purchases", () => {
 		await expectProblem(await buy(buyer.key, parameters, lost.quote_id, "refusedash"), 502, "UPSTREAM_ERROR");
 
 		const token = await session();
-		// The receipt reaches D1 when the account's outbox drains (after the answer): wait for it.
-		let listed = await purchases(token);
-		for (let i = 0; i < 100 && !listed.recent.some((r) => r.credential_id === buyer.id); i++) {
-			await scheduler.wait(50);
-			listed = await purchases(token);
-		}
+		// The receipt reaches D1 when the account's outbox drains, and the account is listed as one to ask when its
+		// alarm writes `purchase_watch`, both a second after the answer: wait for them.
+		const listed = await purchasesOnceListed(token, buyer.id);
 		expect(listed.recent.find((r) => r.credential_id === buyer.id)).toMatchObject({
 			service: "fooddash",
 			tool: "checkout",
@@ -192,6 +218,77 @@ describe("GET /v1/admin/purchases", () => {
 		]);
 		expect(listed.accounts_checked).toBeGreaterThan(0);
 		expect(listed.accounts_total).toBeGreaterThanOrEqual(listed.accounts_checked);
+	});
+
+	it("asks every account with a purchase unresolved, however many were active since, and forgets it once settled", async () => {
+		// Charges, then answers 503 (the outcome is unknown); right after, the merchant answers 503 to everything, its
+		// status lookup too (the account asks again a second later at the earliest): it stays unknown meanwhile.
+		const fooddash = providerService("fooddash");
+		const refusedash = (faults: string) =>
+			addServices({
+				...fooddash,
+				card: { ...fooddash.card, id: "refusedash" },
+				upstream: `${sandboxOrigin()}/_fault/${faults}/fooddash`,
+			});
+		await refusedash("charge-then-status=503,only=checkout");
+		const waiting = await createKey("authenticated", "operator-waiting@example.com", 20_000);
+		await autoApprove(waiting.key);
+		const parameters = await order(waiting.key);
+		const lost = await quote(waiting.key, parameters, "refusedash");
+		const before = (await accountView(waiting.key)).balance_cents;
+		await expectProblem(
+			await buy(waiting.key, parameters, lost.quote_id, "refusedash"),
+			502,
+			"UPSTREAM_ERROR",
+		);
+		await refusedash("status=503");
+		const token = await session();
+		await purchasesOnceListed(token, waiting.id, { recent: false });
+		expect(await watchRow(waiting.id)).toEqual({ since: expect.any(Number) });
+
+		// Three accounts active since: the list still asks the waiting one (it asked the most recently active ones).
+		for (let i = 0; i < 3; i++) await createKey("authenticated", `operator-busy-${i}@example.com`, 500);
+		const watched = await watchCount();
+		const listed = await purchases(token, `?accounts=${watched}`);
+		expect(listed.unresolved.filter((p) => p.credential_id === waiting.id)).toEqual([
+			// Unknown, or in flight again while the account asks.
+			expect.objectContaining({ service: "refusedash", amount_cents: lost.amount_cents }),
+		]);
+		expect(listed).toMatchObject({ accounts_checked: watched, accounts_total: watched });
+
+		// Once its status lookup answers, the account's alarm finds the order: captured, and the row goes in that run.
+		await refusedash("charge-then-status=503,only=checkout");
+		for (let i = 0; i < 50 && (await watchRow(waiting.id)); i++) {
+			await runDurableObjectAlarm(account(waiting.id));
+			await scheduler.wait(100);
+		}
+		expect(await watchRow(waiting.id)).toBeNull();
+		const after = await purchases(token, "?accounts=1000");
+		expect(after.unresolved.filter((p) => p.credential_id === waiting.id)).toEqual([]);
+		expect(after.accounts_total).toBe(watched - 1);
+		expect((await accountView(waiting.key)).balance_cents).toBe(before - lost.amount_cents);
+	});
+
+	it("lists an account whose watch row could not be written at first, once its alarm tries again", async () => {
+		const { id } = await createKey("authenticated", "operator-retry@example.com", 20_000);
+		const stub = account(id);
+		await runInDurableObject(stub, (_, state) => {
+			state.storage.kv.put("test:fault", "before-watch");
+		});
+		const holdId = await beginPurchaseByHand(stub, "q_watch_retry", 500);
+		expect(await runDurableObjectAlarm(stub)).toBe(true);
+		expect(await watchRow(id)).toBeNull();
+		// The failed write left the alarm set: its next run writes the row.
+		expect(await runInDurableObject(stub, (_, state) => state.storage.getAlarm())).not.toBeNull();
+		expect(await runDurableObjectAlarm(stub)).toBe(true);
+		expect(await watchRow(id)).toEqual({ since: expect.any(Number) });
+
+		// Settled outside the alarm (the merchant's sale recorded): the next run removes the row.
+		expect(
+			(await stub.completePurchase({ hold_id: holdId, amount_cents: 500, transaction_id: "t_1" })).ok,
+		).toBe(true);
+		expect(await runDurableObjectAlarm(stub)).toBe(true);
+		expect(await watchRow(id)).toBeNull();
 	});
 
 	it("needs the admin token or a session", async () => {

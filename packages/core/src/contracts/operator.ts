@@ -30,7 +30,10 @@ export type RecentPurchase = z.infer<typeof RecentPurchaseSchema>;
 export const OperatorPurchasesSchema = z.object({
 	recent: z.array(RecentPurchaseSchema),
 	unresolved: z.array(PendingPurchaseSchema.extend({ credential_id: z.string() })),
-	/** Accounts asked for unresolved purchases (the most recently active first), of how many there are. */
+	/**
+	 * Accounts asked for unresolved purchases, of how many have one (D1's `purchase_watch`): the longest waiting first,
+	 * up to the route's `accounts`.
+	 */
 	accounts_checked: z.number().int().nonnegative(),
 	accounts_total: z.number().int().nonnegative(),
 });

@@ -199,6 +199,21 @@ export const operatorSessions = sqliteTable("operator_sessions", {
 });
 
 /**
+ * The accounts with a purchase in flight or of unknown outcome, one row each, kept by that account's Durable Object
+ * (`AccountDO`, from its alarm) so the operators' list asks those accounts and no others. The DO stays the truth:
+ * the row only says where to ask, and goes once nothing is pending there.
+ */
+export const purchaseWatch = sqliteTable(
+	"purchase_watch",
+	{
+		credentialId: text("credential_id").primaryKey(),
+		/** When the account was first seen with a purchase pending (epoch ms): the list asks the longest waiting first. */
+		since: integer("since", { mode: "number" }).notNull(),
+	},
+	(t) => [index("purchase_watch_since_idx").on(t.since)],
+);
+
+/**
  * Metric points when the store is D1 (`METRICS_STORE=d1`: `npm start`, tests); production writes them to Analytics
  * Engine instead. One row per point of `MetricPointSchema`; the cron deletes rows older than 7 days.
  */

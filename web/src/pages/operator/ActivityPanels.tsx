@@ -58,23 +58,31 @@ export function PurchasesBody({ data }: { data: OperatorPurchases }) {
 				<p className="muted" data-testid="op-no-unresolved">
 					No purchase is waiting for its merchant's answer
 					{data.accounts_checked < data.accounts_total
-						? ` (in the ${data.accounts_checked} most recently active of ${data.accounts_total} accounts)`
+						? ` (in the ${data.accounts_checked} longest waiting of the ${data.accounts_total} accounts listed with one)`
 						: ""}
 					.
 				</p>
 			) : (
-				<ul className="op-list" data-testid="op-unresolved">
-					{data.unresolved.map((p) => (
-						<li key={p.hold_id} data-testid="op-unresolved-row" data-service={p.service}>
-							<strong>
-								{p.service} · {p.tool}
-							</strong>{" "}
-							{dollars(p.amount_cents)} held since {dateTime(p.since)} (
-							{p.status === "in_flight" ? "in flight" : "outcome unknown"}, {pluralize(p.calls, "call")}).{" "}
-							<span className="muted">{p.next}</span>
-						</li>
-					))}
-				</ul>
+				<>
+					<ul className="op-list" data-testid="op-unresolved">
+						{data.unresolved.map((p) => (
+							<li key={p.hold_id} data-testid="op-unresolved-row" data-service={p.service}>
+								<strong>
+									{p.service} · {p.tool}
+								</strong>{" "}
+								{dollars(p.amount_cents)} held since {dateTime(p.since)} (
+								{p.status === "in_flight" ? "in flight" : "outcome unknown"}, {pluralize(p.calls, "call")}).{" "}
+								<span className="muted">{p.next}</span>
+							</li>
+						))}
+					</ul>
+					{data.accounts_checked < data.accounts_total ? (
+						<p className="muted">
+							From the {data.accounts_checked} longest waiting of the {data.accounts_total} accounts listed
+							with one.
+						</p>
+					) : null}
+				</>
 			)}
 			<h3>Recent</h3>
 			{data.recent.length === 0 ? (

@@ -60,6 +60,8 @@ export class AccountDO extends DurableObject<GatewayEnv> {
 	/** Per-provider rate limits of this credential, in memory (`rate-limit.ts`). */
 	readonly #rates = new RateLimits();
 	#drainFailures = 0;
+	/** Failed tries in a row to bring D1's `purchase_watch` row in step ({@link #syncWatch}). */
+	#watchFailures = 0;
 	/**
 	 * When the alarm is set for, as far as this instance knows: null when none is, undefined until read (a new
 	 * instance, or after an alarm run failed and the runtime keeps it for its retry). Only {@link #wake} sets the
@@ -592,10 +594,8 @@ export class AccountDO extends DurableObject<GatewayEnv> {
 		// An alarm already due fires before anything a write can need: nothing to read or set.
 		if (typeof this.#alarmAt === "number" && this.#alarmAt <= now) return;
 		// Runs after every write: whether anything waits, not how much (a long D1 outage makes that count large).
-		const wait =
-			this.#drainFailures > 0
-				? Math.min(250 * 2 ** this.#drainFailures, MAX_DRAIN_BACKOFF_MS)
-				: MIRROR_DELAY_MS;
+		const failures = Math.max(this.#drainFailures, this.#watchFailures);
+		const wait = failures > 0 ? Math.min(250 * 2 ** failures, MAX_DRAIN_BACKOFF_MS) : MIRROR_DELAY_MS;
 		const at = this.#book.nextWake(now + wait);
 		if (at === null) return;
 		if (this.#alarmAt !== undefined) {
@@ -624,12 +624,46 @@ export class AccountDO extends DurableObject<GatewayEnv> {
 			this.ctx.storage.transactionSync(() => this.#book.expire(now, IDEMPOTENCY_TTL_MS));
 			await this.#desk.resolveDue(now);
 			await this.flush();
+			await this.#syncWatch();
 		} catch (error) {
 			// The runtime retries a failed alarm on its own schedule: read it again before the next write sets one.
 			this.#alarmAt = undefined;
 			throw error;
 		}
 		this.#wake();
+	}
+
+	/**
+	 * Brings this account's row in D1's `purchase_watch` in step with whether a purchase here is in flight or of
+	 * unknown outcome: the operators' list asks only the accounts with a row. `meta.watched` is what D1 was last told;
+	 * `nextWake` sets the alarm while the two differ, so a failed write (or a purchase that changed meanwhile) is
+	 * tried again, and the row never stays missing.
+	 */
+	async #syncWatch(): Promise<void> {
+		const pending = this.#book.hasPendingPurchases();
+		if (pending === (this.#book.meta("watched") !== undefined)) return;
+		const credentialId = this.#credentialId;
+		try {
+			this.#injectFault("before-watch");
+			if (pending) {
+				const since = Date.now();
+				await this.env.DB.prepare(
+					"INSERT INTO purchase_watch (credential_id, since) VALUES (?, ?) ON CONFLICT (credential_id) DO NOTHING",
+				)
+					.bind(credentialId, since)
+					.run();
+				this.#book.setMeta("watched", String(since));
+			} else {
+				await this.env.DB.prepare("DELETE FROM purchase_watch WHERE credential_id = ?")
+					.bind(credentialId)
+					.run();
+				this.#book.deleteMeta("watched");
+			}
+			this.#watchFailures = 0;
+		} catch (error) {
+			this.#watchFailures++;
+			log("warn", "purchase watch write failed; will retry", { credential: credentialId, error });
+		}
 	}
 
 	/** Mirrors unmirrored entries (and their receipts) into D1, oldest first; returns how many remain. */

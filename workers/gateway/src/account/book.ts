@@ -39,6 +39,10 @@ export function utcDayStart(now: number): number {
 	return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate());
 }
 
+/** A purchase in flight or of unknown outcome: the one condition `pendingPurchases` and the watch agree on. */
+const PENDING_PURCHASE = "kind = 'purchase' AND status IN ('in_flight', 'unknown')";
+const PENDING_PURCHASE_EXISTS = `EXISTS (SELECT 1 FROM holds WHERE ${PENDING_PURCHASE})`;
+
 const ENTRY_COLUMNS =
 	"id, seq, kind, amount_cents, balance_after_cents, hold_id, receipt_id, reference, created_at";
 
@@ -107,6 +111,10 @@ export class Book {
 			key,
 			value,
 		);
+	}
+
+	deleteMeta(key: string): void {
+		this.#sql.exec("DELETE FROM meta WHERE key = ?", key);
 	}
 
 	balance(): number {
@@ -257,14 +265,16 @@ export class Book {
 	}
 
 	/**
-	 * When the alarm must run next, in one query: `outboxAt` if any entry is unmirrored, the next `active` hold
-	 * expiry, the next purchase attempt due, whichever is first; null when nothing waits.
+	 * When the alarm must run next, in one query: `outboxAt` if any entry is unmirrored or D1's `purchase_watch` was
+	 * last told otherwise than whether a purchase is pending (`meta.watched`), the next `active` hold expiry, the
+	 * next purchase attempt due, whichever is first; null when nothing waits.
 	 */
 	nextWake(outboxAt: number): number | null {
 		return this.#sql
 			.exec<{ at: number | null }>(
 				`SELECT MIN(at) AS at FROM (
 					SELECT ? AS at WHERE EXISTS (SELECT 1 FROM entries WHERE mirrored = 0)
+						OR (${PENDING_PURCHASE_EXISTS}) <> EXISTS (SELECT 1 FROM meta WHERE key = 'watched')
 					UNION ALL SELECT MIN(expires_at) FROM holds WHERE status = 'active'
 					UNION ALL SELECT MIN(a.next_at) FROM purchase_attempts a JOIN holds h ON h.id = a.hold_id
 						WHERE a.resolved_at IS NULL AND h.status IN ('in_flight', 'unknown')
@@ -519,11 +529,17 @@ export class Book {
 	}
 
 	/** Purchase holds whose outcome is not settled, with their attempts, oldest first. */
+	/** Whether a purchase is in flight or of unknown outcome (what {@link pendingPurchases} lists). */
+	hasPendingPurchases(): boolean {
+		return (
+			this.#sql.exec<{ pending: number }>(`SELECT (${PENDING_PURCHASE_EXISTS}) AS pending`).one().pending ===
+			1
+		);
+	}
+
 	pendingPurchases(): { hold: Hold; attempt: Attempt | undefined }[] {
 		return this.#sql
-			.exec<Hold>(
-				"SELECT * FROM holds WHERE kind = 'purchase' AND status IN ('in_flight', 'unknown') ORDER BY created_at",
-			)
+			.exec<Hold>(`SELECT * FROM holds WHERE ${PENDING_PURCHASE} ORDER BY created_at`)
 			.toArray()
 			.map((hold) => ({ hold, attempt: this.attempt(hold.id) }));
 	}

@@ -73,7 +73,8 @@ const listPurchases = createRoute({
 		query: z.object({
 			limit: z.coerce.number().int().min(1).max(200).default(20),
 			accounts: z.coerce.number().int().min(1).max(1000).default(200).openapi({
-				description: "How many accounts (the most recently active first) are asked for unresolved purchases.",
+				description:
+					"How many of the accounts with a purchase in flight or of unknown outcome (the longest waiting first) are asked for them.",
 			}),
 		}),
 	},
@@ -118,27 +119,29 @@ async function recentPurchases(env: GatewayEnv, limit: number): Promise<RecentPu
 const ASKED_AT_ONCE = 20;
 
 /**
- * Unresolved purchases live only in each account's Durable Object (docs/money.md), so the most recently active
- * accounts are asked, a few at a time; each answer is a read (`summary`), nothing moves.
+ * Unresolved purchases live only in each account's Durable Object (docs/money.md). Each account with one keeps a row
+ * in D1's `purchase_watch` (its alarm writes and removes it), so only those are asked, the longest waiting first and
+ * a few at a time; each answer is a read (`summary`), nothing moves.
  */
 async function unresolvedPurchases(env: GatewayEnv, accounts: number) {
-	const total = await env.DB.prepare("SELECT COUNT(*) AS n FROM credentials").first<{ n: number }>();
-	const { results } = await env.DB.prepare(
-		"SELECT c.id AS id FROM credentials c LEFT JOIN ledger_entries l ON l.credential_id = c.id GROUP BY c.id ORDER BY MAX(COALESCE(l.created_at, c.created_at)) DESC LIMIT ?",
-	)
-		.bind(accounts)
-		.all<{ id: string }>();
+	const [watched, total] = await Promise.all([
+		env.DB.prepare("SELECT credential_id AS id FROM purchase_watch ORDER BY since, credential_id LIMIT ?")
+			.bind(accounts)
+			.all<{ id: string }>(),
+		env.DB.prepare("SELECT COUNT(*) AS n FROM purchase_watch").first<{ n: number }>(),
+	]);
+	const ids = watched.results.map((r) => r.id);
 	const unresolved: (PendingPurchase & { credential_id: string })[] = [];
-	for (let i = 0; i < results.length; i += ASKED_AT_ONCE) {
-		const slice = results.slice(i, i + ASKED_AT_ONCE);
-		const summaries = await Promise.all(slice.map(({ id }) => accountOf(env, id).summary()));
+	for (let i = 0; i < ids.length; i += ASKED_AT_ONCE) {
+		const slice = ids.slice(i, i + ASKED_AT_ONCE);
+		const summaries = await Promise.all(slice.map((id) => accountOf(env, id).summary()));
 		summaries.forEach((summary, j) => {
-			const credentialId = slice[j]?.id ?? "";
+			const credentialId = slice[j] ?? "";
 			for (const p of summary.pending_purchases) unresolved.push({ ...p, credential_id: credentialId });
 		});
 	}
 	unresolved.sort((a, b) => a.since - b.since);
-	return { unresolved, accounts_checked: results.length, accounts_total: total?.n ?? results.length };
+	return { unresolved, accounts_checked: ids.length, accounts_total: total?.n ?? ids.length };
 }
 
 /** The presented operator session token (requireAdmin let it or the admin token through). */

@@ -29,7 +29,6 @@ export function account(credentialId: string) {
 	return env.ACCOUNT.getByName(credentialId);
 }
 
-/** A small FoodDash order (the first item of an Austin restaurant, `quantity` of them), found with `key`. */
 /**
  * A FoodDash checkout begun on `stub` by hand, as the gateway's purchase begins one (a saved quote of `amountCents`
  * under `quoteId`, then `beginPurchase`): its hold's id.
@@ -59,6 +58,7 @@ export async function beginPurchaseByHand(
 	return begun.hold.id;
 }
 
+/** A small FoodDash order (the first item of an Austin restaurant, `quantity` of them), found with `key`. */
 export async function order(key: string, quantity = 2): Promise<Record<string, unknown>> {
 	const found = await json<{ result: { restaurants: { restaurant_id: string; city: string }[] } }>(
 		await call("/v1/services/fooddash/tools/search_restaurants", {
