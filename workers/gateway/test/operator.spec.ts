@@ -291,6 +291,26 @@ describe("GET /v1/admin/purchases", () => {
 		expect(await watchRow(id)).toBeNull();
 	});
 
+	it("lists a purchase left pending before the watch existed once reconciliation has flushed its account", async () => {
+		const { id } = await createKey("authenticated", "operator-before@example.com", 20_000);
+		const stub = account(id);
+		const holdId = await beginPurchaseByHand(stub, "q_watch_before", 700);
+		// As an object from before the watch: a pending purchase, no row, nothing recorded as told, no alarm due.
+		await runInDurableObject(stub, async (_, state) => {
+			state.storage.sql.exec("DELETE FROM meta WHERE key = 'watched'");
+			await state.storage.deleteAlarm();
+		});
+		await env.DB.prepare("DELETE FROM purchase_watch WHERE credential_id = ?").bind(id).run();
+
+		const reconciled = await call("/v1/admin/reconcile", { method: "POST", headers: ADMIN });
+		expect(reconciled.status, await reconciled.clone().text()).toBe(200);
+		expect(await watchRow(id)).toEqual({ since: expect.any(Number) });
+		const listed = await purchases(await session(), `?accounts=${await watchCount()}`);
+		expect(listed.unresolved.filter((p) => p.credential_id === id)).toEqual([
+			expect.objectContaining({ hold_id: holdId, amount_cents: 700, status: "in_flight" }),
+		]);
+	});
+
 	it("needs the admin token or a session", async () => {
 		await expectProblem(await call("/v1/admin/purchases"), 401, "AUTH_REQUIRED");
 		const { key } = await createKey();

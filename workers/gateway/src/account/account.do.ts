@@ -624,7 +624,6 @@ export class AccountDO extends DurableObject<GatewayEnv> {
 			this.ctx.storage.transactionSync(() => this.#book.expire(now, IDEMPOTENCY_TTL_MS));
 			await this.#desk.resolveDue(now);
 			await this.flush();
-			await this.#syncWatch();
 		} catch (error) {
 			// The runtime retries a failed alarm on its own schedule: read it again before the next write sets one.
 			this.#alarmAt = undefined;
@@ -663,16 +662,28 @@ export class AccountDO extends DurableObject<GatewayEnv> {
 		} catch (error) {
 			this.#watchFailures++;
 			log("warn", "purchase watch write failed; will retry", { credential: credentialId, error });
+			// Called by reconciliation too, outside the alarm: the retry must not wait for the next write.
+			this.#wake();
 		}
 	}
 
-	/** Mirrors unmirrored entries (and their receipts) into D1, oldest first; returns how many remain. */
+	/**
+	 * Mirrors unmirrored entries (and their receipts) into D1, oldest first, then the purchase watch; returns how many
+	 * entries remain. The alarm runs it, and reconciliation for every account (so an account whose purchase was left
+	 * pending before `purchase_watch` existed is listed by the next reconcile).
+	 */
 	async flush(): Promise<{ remaining: number }> {
+		const remaining = await this.#drain();
+		await this.#syncWatch();
+		return { remaining };
+	}
+
+	async #drain(): Promise<number> {
 		for (;;) {
 			const batch = this.#book.unmirrored(DRAIN_BATCH);
 			if (batch.length === 0) {
 				this.#drainFailures = 0;
-				return { remaining: 0 };
+				return 0;
 			}
 			const receipts = batch
 				.map((e) =>
@@ -684,7 +695,7 @@ export class AccountDO extends DurableObject<GatewayEnv> {
 			} catch (error) {
 				this.#drainFailures++;
 				log("warn", "ledger mirror failed; will retry", { credential: this.#credentialId, error });
-				return { remaining: this.#book.audit().unmirrored };
+				return this.#book.audit().unmirrored;
 			}
 			this.#drainFailures = 0;
 			this.#book.markMirrored(batch.map((e) => e.id));
