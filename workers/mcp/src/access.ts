@@ -15,18 +15,19 @@ export function noteCaller(credentialId: string): void {
  * Answers `request` and writes this Worker's access line for it (docs/operating.md). The request's id and trace are
  * settled here and written onto the request it answers, so the MCP server's gateway calls carry the same request id
  * and trace id as the line. The caller is the credential passed as `caller`, else the one `noteCaller` named while
- * answering (once a key or token was resolved), else none (anonymous).
+ * answering (once a key or token was resolved), else none (anonymous). A request `built` by the caller for this call
+ * alone is tagged in place; any other is copied first (an incoming request's headers cannot change).
  */
 export async function withAccessLine(
 	request: Request,
 	env: McpEnv,
 	answer: (request: Request) => Promise<Response>,
-	caller?: string,
+	{ caller, built = false }: { caller?: string; built?: boolean } = {},
 ): Promise<Response> {
 	if (!accessLinesOn(env.LOG_LEVEL)) return answer(request);
 	const started = performance.now();
 	const call = incomingTrace((name) => request.headers.get(name));
-	const tagged = new Request(request);
+	const tagged = built ? request : new Request(request);
 	tagRequest(tagged.headers, call);
 	const line: { caller?: string } = caller ? { caller } : {};
 	let status = 500;

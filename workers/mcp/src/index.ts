@@ -65,7 +65,7 @@ export class McpInternal extends WorkerEntrypoint<McpEnv> {
 			forwarded,
 			this.env,
 			(tagged) => mcp(tagged, this.env, withProps(this.ctx, props)),
-			credentialId,
+			{ caller: credentialId, built: true },
 		);
 	}
 }
