@@ -139,7 +139,8 @@ describe("McpInternal (our own Workers, over a service binding)", () => {
 		});
 		expect(post).toMatchObject({ method: "POST", body: "{}" });
 		for (const bad of [
-			new Request("https://mcp.internal/mcp", { method: "POST", body: "{}" }),
+			// Without a body: one the other side never reads is cancelled by the runtime as hung (the reason for this rule).
+			new Request("https://mcp.internal/mcp", { method: "POST" }),
 			{ ...post, url: "not a url" },
 			{ ...post, method: "PUT" },
 			{ ...post, headers: { "content-type": "application/json" } },
