@@ -200,7 +200,7 @@ export const operatorSessions = sqliteTable("operator_sessions", {
 
 /**
  * The accounts with a purchase in flight or of unknown outcome, one row each, kept by that account's Durable Object
- * (`AccountDO`, from its alarm) so the operators' list asks those accounts and no others. The DO stays the truth:
+ * (`AccountDO.flush`: its alarm, and reconciliation) so the operators' list asks those accounts and no others. The DO stays the truth:
  * the row only says where to ask, and goes once nothing is pending there.
  */
 export const purchaseWatch = sqliteTable(

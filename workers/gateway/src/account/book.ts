@@ -528,7 +528,6 @@ export class Book {
 			.toArray();
 	}
 
-	/** Purchase holds whose outcome is not settled, with their attempts, oldest first. */
 	/** Whether a purchase is in flight or of unknown outcome (what {@link pendingPurchases} lists). */
 	hasPendingPurchases(): boolean {
 		return (
@@ -537,6 +536,7 @@ export class Book {
 		);
 	}
 
+	/** Purchase holds whose outcome is not settled, with their attempts, oldest first. */
 	pendingPurchases(): { hold: Hold; attempt: Attempt | undefined }[] {
 		return this.#sql
 			.exec<Hold>(`SELECT * FROM holds WHERE ${PENDING_PURCHASE} ORDER BY created_at`)

@@ -120,7 +120,7 @@ const ASKED_AT_ONCE = 20;
 
 /**
  * Unresolved purchases live only in each account's Durable Object (docs/money.md). Each account with one keeps a row
- * in D1's `purchase_watch` (its alarm writes and removes it), so only those are asked, the longest waiting first and
+ * in D1's `purchase_watch` (its alarm and reconciliation write and remove it), so only those are asked, the longest waiting first and
  * a few at a time; each answer is a read (`summary`), nothing moves.
  */
 async function unresolvedPurchases(env: GatewayEnv, accounts: number) {
