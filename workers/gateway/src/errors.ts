@@ -1,7 +1,7 @@
 import { notFoundHandler, onErrorHandler } from "@penumbra/core/middleware";
 import type { AppEnv } from "./types.ts";
 
-export { toPointer, validationError } from "@penumbra/core/validation";
+export { validationError } from "@penumbra/core/validation";
 
 /** The one place errors become HTTP responses. */
 export const onError = onErrorHandler<AppEnv>();

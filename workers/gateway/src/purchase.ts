@@ -21,7 +21,7 @@ import type { Caller } from "./types.ts";
 
 const QUOTE_TTL_MS = 9 * 60_000;
 
-export { publicInputSchema, suppliedParameters } from "./purchase-request.ts";
+export { publicInputSchema } from "./purchase-request.ts";
 
 type PurchaseTool = CompiledTool & { purchase: Extract<PurchaseMeta, { kind: "purchase" }> };
 type PrecheckTool = CompiledTool & { purchase: Extract<PurchaseMeta, { kind: "precheck" }> };

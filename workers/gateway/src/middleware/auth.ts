@@ -100,13 +100,6 @@ export function assertLevel(caller: Caller, need: AuthLevel, what: string): void
 	});
 }
 
-export function requireLevel(need: AuthLevel): MiddlewareHandler<AppEnv> {
-	return async function requireLevelMiddleware(c, next) {
-		assertLevel(c.get("caller"), need, "This endpoint");
-		await next();
-	};
-}
-
 /**
  * Refuses an agent what only the account's owner may do (docs/auth.md): confirm or decline a quote, change the
  * controls other than freezing, manage keys. The detail says where the owner does it.
