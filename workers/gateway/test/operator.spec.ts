@@ -3,15 +3,7 @@ import { env } from "cloudflare:workers";
 import type { OperatorPurchases } from "@penumbra/core/contracts";
 import { hashApiKey } from "@penumbra/core/keys";
 import { describe, expect, it } from "vitest";
-import {
-	addServices,
-	call,
-	createKey,
-	expectProblem,
-	json,
-	providerService,
-	sandboxOrigin,
-} from "./helpers.ts";
+import { addServices, call, createKey, expectProblem, faulty, json } from "./helpers.ts";
 import { account, accountView, autoApprove, beginPurchaseByHand, buy, order, quote } from "./money/money.ts";
 
 /**
@@ -58,6 +50,9 @@ async function purchasesOnceListed(
 	expect(shown(listed), JSON.stringify(listed)).toBe(true);
 	return listed;
 }
+
+/** FoodDash as `refusedash`, its calls through the sandbox's `faults` (helpers.ts `faulty`). */
+const refusedash = (faults: string) => addServices(faulty("refusedash", faults, { from: "fooddash" }));
 
 function watchRow(credentialId: string): Promise<{ since: number } | null> {
 	return env.DB.prepare("SELECT since FROM purchase_watch WHERE credential_id = ?")
@@ -183,13 +178,8 @@ describe("operator sessions", () => {
 
 describe("GET /v1/admin/purchases", () => {
 	it("lists the latest receipts and the purchases still unresolved with the merchant, by account", async () => {
-		const fooddash = providerService("fooddash");
 		// Charges, then answers 503: the outcome is unknown (held) until the account asks the merchant again.
-		await addServices({
-			...fooddash,
-			card: { ...fooddash.card, id: "refusedash" },
-			upstream: `${sandboxOrigin()}/_fault/charge-then-status=503,only=checkout/fooddash`,
-		});
+		await refusedash("charge-then-status=503,only=checkout");
 		const buyer = await createKey("authenticated", "operator-buyer@example.com", 20_000);
 		await autoApprove(buyer.key);
 		const parameters = await order(buyer.key);
@@ -223,13 +213,6 @@ describe("GET /v1/admin/purchases", () => {
 	it("asks every account with a purchase unresolved, however many were active since, and forgets it once settled", async () => {
 		// Charges, then answers 503 (the outcome is unknown); right after, the merchant answers 503 to everything, its
 		// status lookup too (the account asks again a second later at the earliest): it stays unknown meanwhile.
-		const fooddash = providerService("fooddash");
-		const refusedash = (faults: string) =>
-			addServices({
-				...fooddash,
-				card: { ...fooddash.card, id: "refusedash" },
-				upstream: `${sandboxOrigin()}/_fault/${faults}/fooddash`,
-			});
 		await refusedash("charge-then-status=503,only=checkout");
 		const waiting = await createKey("authenticated", "operator-waiting@example.com", 20_000);
 		await autoApprove(waiting.key);
