@@ -211,20 +211,20 @@ describe("GET /v1/admin/purchases", () => {
 	});
 
 	it("asks every account with a purchase unresolved, however many were active since, and forgets it once settled", async () => {
-		// Charges, then answers 503 (the outcome is unknown); right after, the merchant answers 503 to everything, its
-		// status lookup too (the account asks again a second later at the earliest): it stays unknown meanwhile.
+		// Quoted while the merchant answers; then it answers 503 to everything, the checkout and its status lookup: the
+		// outcome stays unknown (held) for as long as this test looks.
 		await refusedash("charge-then-status=503,only=checkout");
 		const waiting = await createKey("authenticated", "operator-waiting@example.com", 20_000);
 		await autoApprove(waiting.key);
 		const parameters = await order(waiting.key);
 		const lost = await quote(waiting.key, parameters, "refusedash");
 		const before = (await accountView(waiting.key)).balance_cents;
+		await refusedash("status=503");
 		await expectProblem(
 			await buy(waiting.key, parameters, lost.quote_id, "refusedash"),
 			502,
 			"UPSTREAM_ERROR",
 		);
-		await refusedash("status=503");
 		const token = await session();
 		await purchasesOnceListed(token, waiting.id, { recent: false });
 		expect(await watchRow(waiting.id)).toEqual({ since: expect.any(Number) });
@@ -239,7 +239,7 @@ describe("GET /v1/admin/purchases", () => {
 		]);
 		expect(listed).toMatchObject({ accounts_checked: watched, accounts_total: watched });
 
-		// Once its status lookup answers, the account's alarm finds the order: captured, and the row goes in that run.
+		// Once its status lookup answers, the account's alarm finds no order: released, and the row goes in that run.
 		await refusedash("charge-then-status=503,only=checkout");
 		for (let i = 0; i < 50 && (await watchRow(waiting.id)); i++) {
 			await runDurableObjectAlarm(account(waiting.id));
@@ -249,7 +249,9 @@ describe("GET /v1/admin/purchases", () => {
 		const after = await purchases(token, "?accounts=1000");
 		expect(after.unresolved.filter((p) => p.credential_id === waiting.id)).toEqual([]);
 		expect(after.accounts_total).toBe(watched - 1);
-		expect((await accountView(waiting.key)).balance_cents).toBe(before - lost.amount_cents);
+		const settled = await accountView(waiting.key);
+		expect(settled.balance_cents).toBe(before);
+		expect(settled.available_cents).toBe(before);
 	});
 
 	it("lists an account whose watch row could not be written at first, once its alarm tries again", async () => {
